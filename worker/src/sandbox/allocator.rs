@@ -1,0 +1,162 @@
+//! A metered allocator for one job's QuickJS runtime.
+//!
+//! QuickJS turns a failed allocation into a catchable `out of memory` error, so a job
+//! can swallow it and fail some other way. Enforcing the limit here, instead of with
+//! `JS_SetMemoryLimit`, lets the sandbox know for certain that the limit was hit, and
+//! gives each job an exact peak figure for its result's stats.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use rquickjs::allocator::Allocator;
+
+/// Byte counts shared between a job's allocator and the code that runs the job.
+#[derive(Debug)]
+pub struct MemoryMeter {
+    limit: usize,
+    used: Cell<usize>,
+    peak: Cell<usize>,
+    exceeded: Cell<bool>,
+}
+
+impl MemoryMeter {
+    pub fn new(limit: usize) -> Rc<MemoryMeter> {
+        Rc::new(MemoryMeter {
+            limit,
+            used: Cell::new(0),
+            peak: Cell::new(0),
+            exceeded: Cell::new(false),
+        })
+    }
+
+    /// Whether any allocation was refused for going over the limit.
+    pub fn exceeded(&self) -> bool {
+        self.exceeded.get()
+    }
+
+    /// The most bytes the runtime held at once.
+    pub fn peak(&self) -> usize {
+        self.peak.get()
+    }
+
+    /// Whether `more` bytes fit under the limit; remembers a refusal.
+    fn fits(&self, more: usize) -> bool {
+        if self.used.get().saturating_add(more) > self.limit {
+            self.exceeded.set(true);
+            return false;
+        }
+        true
+    }
+
+    fn grow(&self, by: usize) {
+        let used = self.used.get().saturating_add(by);
+        self.used.set(used);
+        if used > self.peak.get() {
+            self.peak.set(used);
+        }
+    }
+
+    fn shrink(&self, by: usize) {
+        self.used.set(self.used.get().saturating_sub(by));
+    }
+}
+
+/// libc's allocator with a byte limit and a peak gauge.
+pub struct MeteredAllocator {
+    meter: Rc<MemoryMeter>,
+}
+
+impl MeteredAllocator {
+    pub fn new(meter: Rc<MemoryMeter>) -> MeteredAllocator {
+        MeteredAllocator { meter }
+    }
+}
+
+fn usable(ptr: *mut u8) -> usize {
+    // SAFETY: only called on pointers returned by libc's malloc family below.
+    unsafe { libc::malloc_usable_size(ptr.cast()) }
+}
+
+// SAFETY: every pointer comes from libc's malloc/calloc/realloc, which return memory
+// aligned for any fundamental type, and `usable_size` reports libc's own figure.
+unsafe impl Allocator for MeteredAllocator {
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        if !self.meter.fits(size) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: plain libc allocation.
+        let ptr = unsafe { libc::malloc(size) }.cast::<u8>();
+        if !ptr.is_null() {
+            self.meter.grow(usable(ptr));
+        }
+        ptr
+    }
+
+    fn calloc(&mut self, count: usize, size: usize) -> *mut u8 {
+        let Some(total) = count.checked_mul(size) else {
+            return std::ptr::null_mut();
+        };
+        if !self.meter.fits(total) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: plain libc allocation.
+        let ptr = unsafe { libc::calloc(count, size) }.cast::<u8>();
+        if !ptr.is_null() {
+            self.meter.grow(usable(ptr));
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&mut self, ptr: *mut u8) {
+        if ptr.is_null() {
+            return;
+        }
+        self.meter.shrink(usable(ptr));
+        // SAFETY: the caller guarantees `ptr` came from this allocator.
+        unsafe { libc::free(ptr.cast()) };
+    }
+
+    unsafe fn realloc(&mut self, ptr: *mut u8, new_size: usize) -> *mut u8 {
+        let old = if ptr.is_null() { 0 } else { usable(ptr) };
+        if new_size > old && !self.meter.fits(new_size - old) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the caller guarantees `ptr` came from this allocator (or is null).
+        let new_ptr = unsafe { libc::realloc(ptr.cast(), new_size) }.cast::<u8>();
+        if new_ptr.is_null() {
+            return new_ptr;
+        }
+        self.meter.shrink(old);
+        self.meter.grow(usable(new_ptr));
+        new_ptr
+    }
+
+    unsafe fn usable_size(ptr: *mut u8) -> usize {
+        usable(ptr)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_past_the_limit_and_remembers_it() {
+        let meter = MemoryMeter::new(4096);
+        let mut alloc = MeteredAllocator::new(meter.clone());
+        let a = alloc.alloc(1000);
+        assert!(!a.is_null());
+        assert!(!meter.exceeded());
+        assert!(alloc.alloc(8000).is_null());
+        assert!(meter.exceeded());
+        let peak = meter.peak();
+        assert!(peak >= 1000);
+        // SAFETY: `a` came from this allocator.
+        let b = unsafe { alloc.realloc(a, 2000) };
+        assert!(!b.is_null());
+        assert!(meter.peak() >= 2000);
+        // SAFETY: `b` came from this allocator.
+        unsafe { alloc.dealloc(b) };
+        assert_eq!(meter.used.get(), 0);
+    }
+}

@@ -1,0 +1,196 @@
+//! The engine: N slots running jobs in parallel on dedicated threads, awaited from
+//! tokio so the worker's network I/O never waits on JavaScript.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use serde_json::value::RawValue;
+use tokio::sync::oneshot;
+use warren_wire::{ErrorKind, JobLimits, Outcome};
+
+use super::compile::CacheUse;
+use super::limits::PoolLimits;
+use super::modules::ModuleTable;
+use super::run::RunReport;
+use super::slot::{self, Task};
+
+/// How an engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Jobs run at once (one thread each).
+    pub slots: usize,
+    pub limits: PoolLimits,
+    pub modules: Arc<ModuleTable>,
+    /// Most bytes of source plus bytecode each slot keeps cached.
+    pub cache_bytes: usize,
+}
+
+impl EngineConfig {
+    /// Native stack of a slot thread: room for the JS stack limit and then some, so
+    /// QuickJS's own check always fires before the thread's guard page.
+    pub fn thread_stack_bytes(&self) -> usize {
+        let js = usize::try_from(self.limits.stack_kb * 1024).unwrap_or(usize::MAX);
+        js.saturating_mul(4).max(8 << 20)
+    }
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            limits: PoolLimits::default(),
+            modules: Arc::new(ModuleTable::default()),
+            cache_bytes: 32 << 20,
+        }
+    }
+}
+
+/// One job for the engine.
+#[derive(Debug, Clone)]
+pub struct JobRequest {
+    pub job_id: String,
+    pub attempt: u32,
+    pub code: String,
+    pub input: Box<RawValue>,
+    pub limits: JobLimits,
+}
+
+/// What the engine reports for a job.
+#[derive(Debug)]
+pub struct JobReport {
+    pub run: RunReport,
+    /// Whether the code's bytecode came from the cache (`None` if it never got that far).
+    pub cache: Option<CacheUse>,
+}
+
+/// Counters the slots keep, for metrics.
+#[derive(Debug, Default)]
+pub struct EngineStats {
+    pub busy: AtomicUsize,
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot start sandbox thread: {0}")]
+    Spawn(#[from] std::io::Error),
+    #[error("sandbox slot failed to start: {0}")]
+    Slot(String),
+    #[error("the engine needs at least one slot")]
+    NoSlots,
+}
+
+/// Runs jobs on a fixed set of slot threads.
+pub struct Engine {
+    queue: Option<Sender<Task>>,
+    threads: Vec<JoinHandle<()>>,
+    stats: Arc<EngineStats>,
+    slots: usize,
+}
+
+impl Engine {
+    /// Starts the slots and waits until each has compiled Warren's own JS.
+    pub fn start(config: EngineConfig) -> Result<Engine, EngineError> {
+        if config.slots == 0 {
+            return Err(EngineError::NoSlots);
+        }
+        let config = Arc::new(config);
+        let (sender, receiver) = mpsc::channel::<Task>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let stats = Arc::new(EngineStats::default());
+        let (started_tx, started_rx) = mpsc::channel();
+        let mut threads = Vec::with_capacity(config.slots);
+        for index in 0..config.slots {
+            let (config, receiver, stats, started) = (
+                config.clone(),
+                receiver.clone(),
+                stats.clone(),
+                started_tx.clone(),
+            );
+            let thread = std::thread::Builder::new()
+                .name(format!("warren-slot-{index}"))
+                .stack_size(config.thread_stack_bytes())
+                .spawn(move || slot::serve(config, receiver, stats, started))?;
+            threads.push(thread);
+        }
+        drop(started_tx);
+        let engine = Engine {
+            queue: Some(sender),
+            threads,
+            stats,
+            slots: config.slots,
+        };
+        for _ in 0..config.slots {
+            match started_rx.recv() {
+                Ok(Ok(())) => {}
+                Ok(Err(err)) => return Err(EngineError::Slot(err)),
+                Err(_) => {
+                    return Err(EngineError::Slot(
+                        "a slot thread exited while starting".into(),
+                    ));
+                }
+            }
+        }
+        Ok(engine)
+    }
+
+    /// Number of jobs the engine runs at once.
+    pub fn slots(&self) -> usize {
+        self.slots
+    }
+
+    pub fn stats(&self) -> &EngineStats {
+        &self.stats
+    }
+
+    /// Runs a job and waits for its report without blocking the async runtime.
+    pub async fn run(&self, request: JobRequest) -> JobReport {
+        match self.submit(request) {
+            Ok(reply) => reply.await.unwrap_or_else(|_| slot_died()),
+            Err(report) => report,
+        }
+    }
+
+    /// Runs a job, blocking the calling thread (for tools and tests without tokio).
+    pub fn run_blocking(&self, request: JobRequest) -> JobReport {
+        match self.submit(request) {
+            Ok(reply) => reply.blocking_recv().unwrap_or_else(|_| slot_died()),
+            Err(report) => report,
+        }
+    }
+
+    fn submit(&self, request: JobRequest) -> Result<oneshot::Receiver<JobReport>, JobReport> {
+        let (reply, receiver) = oneshot::channel();
+        let queue = self.queue.as_ref().ok_or_else(slot_died)?;
+        queue
+            .send(Task { request, reply })
+            .map_err(|_| slot_died())?;
+        Ok(receiver)
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // Closing the queue lets every slot finish its job and exit.
+        drop(self.queue.take());
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn slot_died() -> JobReport {
+    JobReport {
+        run: RunReport {
+            outcome: Outcome::error(ErrorKind::Crash, "the sandbox slot running the job died"),
+            logs: Vec::new(),
+            wall: std::time::Duration::ZERO,
+            memory_peak_bytes: 0,
+        },
+        cache: None,
+    }
+}

@@ -1,0 +1,4 @@
+// The `url` module: the WHATWG URL classes, also present as globals.
+export const URL = globalThis.URL;
+export const URLSearchParams = globalThis.URLSearchParams;
+export default { URL, URLSearchParams };

@@ -1,0 +1,99 @@
+//! Module resolution for jobs. The resolver only knows the pool's allowed names, so
+//! the allowlist *is* the resolver: anything else (`fs`, `std`, `os`, paths, URLs)
+//! fails to resolve, and the attempt is recorded so the job's failure can be
+//! reported as `module_denied`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
+
+use super::modules::{BUILTINS, ModuleTable, NATIVE_PREFIX, crypto::CryptoNative};
+
+/// Name given to the error thrown for a denied module, so it can be recognised when
+/// it reaches the top of a job uncaught.
+pub const DENIED_ERROR_NAME: &str = "ModuleDeniedError";
+
+/// Names a job tried to import and was refused, in order.
+pub type DeniedLog = Rc<RefCell<Vec<String>>>;
+
+/// Resolves exactly the allowed names (and, for built-ins only, their native halves).
+pub struct AllowlistResolver {
+    table: Arc<ModuleTable>,
+    denied: DeniedLog,
+}
+
+impl AllowlistResolver {
+    pub fn new(table: Arc<ModuleTable>, denied: DeniedLog) -> AllowlistResolver {
+        AllowlistResolver { table, denied }
+    }
+}
+
+fn is_builtin(name: &str) -> bool {
+    BUILTINS.iter().any(|m| m.names.contains(&name))
+}
+
+impl Resolver for AllowlistResolver {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> Result<String> {
+        let allowed = if name.starts_with(NATIVE_PREFIX) {
+            is_builtin(base)
+        } else {
+            self.table.allows(name)
+        };
+        if allowed {
+            return Ok(name.to_owned());
+        }
+        self.denied.borrow_mut().push(name.to_owned());
+        let error = Exception::from_message(
+            ctx.clone(),
+            &format!("module '{name}' is not in this pool's allowed-module table"),
+        )?;
+        error.set("name", DENIED_ERROR_NAME)?;
+        Err(ctx.throw(error.into_value()))
+    }
+}
+
+/// Compiled bytecode of the built-in JS modules, by every name they answer to.
+pub type ModuleBytecode = Rc<HashMap<&'static str, Vec<u8>>>;
+
+/// Loads resolved names: built-ins from their bytecode, native halves from Rust.
+pub struct BuiltinLoader {
+    bytecode: ModuleBytecode,
+}
+
+impl BuiltinLoader {
+    pub fn new(bytecode: ModuleBytecode) -> BuiltinLoader {
+        BuiltinLoader { bytecode }
+    }
+}
+
+impl Loader for BuiltinLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> Result<Module<'js, Declared>> {
+        if name == "warren:native/crypto" {
+            return Module::declare_def::<CryptoNative, _>(ctx.clone(), name);
+        }
+        match self.bytecode.get(name) {
+            // SAFETY: this bytecode was produced by this process's own engine from
+            // Warren's own module sources (see `compile::compile_builtins`).
+            Some(bytecode) => unsafe { Module::load(ctx.clone(), bytecode) },
+            None => Err(Exception::throw_reference(
+                ctx,
+                &format!("module '{name}' is not available"),
+            )),
+        }
+    }
+}

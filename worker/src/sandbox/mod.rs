@@ -1,0 +1,29 @@
+//! The sandbox: runs one job's code in a fresh, limited QuickJS runtime and reports
+//! its outcome exactly as a result body needs it. It knows nothing of AMQP.
+//!
+//! - [`engine`]: N slot threads fed by a queue, awaited from tokio.
+//! - [`slot`]: one thread's loop: compile (cached), run, report, then free.
+//! - [`run`]: one job from bytecode to [`warren_wire::Outcome`].
+//! - [`compile`], [`bytecode`], [`detect`]: source to cached bytecode.
+//! - [`limits`], [`allocator`]: time, memory, stack, output and log limits.
+//! - [`loader`], [`modules`]: the allowed-module table and built-in modules.
+//! - [`host`], [`console`]: native helpers behind the prelude's globals (`js/prelude.js`).
+
+pub mod allocator;
+pub mod bytecode;
+pub mod compile;
+pub mod console;
+pub mod detect;
+pub mod engine;
+pub mod errors;
+pub mod host;
+pub mod limits;
+pub mod loader;
+pub mod modules;
+pub mod run;
+pub mod slot;
+
+pub use engine::{Engine, EngineConfig, EngineError, JobReport, JobRequest};
+pub use limits::{EffectiveLimits, PoolLimits};
+pub use modules::ModuleTable;
+pub use run::RunReport;

@@ -1,0 +1,77 @@
+//! Helpers shared by the sandbox tests.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+use warren_wire::{ErrorKind, JobLimits, LogEntry, Outcome};
+use warren_worker::sandbox::{
+    Engine, EngineConfig, JobReport, JobRequest, ModuleTable, PoolLimits,
+};
+
+pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine {
+    Engine::start(EngineConfig {
+        slots,
+        limits,
+        modules: Arc::new(ModuleTable::new(modules.iter().map(|m| m.to_string()))),
+        cache_bytes: 8 << 20,
+    })
+    .expect("engine starts")
+}
+
+pub fn engine() -> Engine {
+    engine_with(1, PoolLimits::default(), &["crypto", "url"])
+}
+
+pub fn request(code: &str, input: &str) -> JobRequest {
+    JobRequest {
+        job_id: "job-1".into(),
+        attempt: 1,
+        code: code.into(),
+        input: RawValue::from_string(input.into()).expect("input is JSON"),
+        limits: JobLimits::default(),
+    }
+}
+
+pub fn run(engine: &Engine, code: &str, input: &str) -> JobReport {
+    engine.run_blocking(request(code, input))
+}
+
+/// Runs and expects success; returns the value.
+#[track_caller]
+pub fn ok(engine: &Engine, code: &str, input: &str) -> Value {
+    let report = run(engine, code, input);
+    match report.run.outcome {
+        Outcome::Ok(value) => serde_json::from_str(value.get()).expect("value is JSON"),
+        Outcome::Error(err) => panic!("expected ok, got {err:?} for {code}"),
+    }
+}
+
+/// Runs and expects an error of `kind`; returns its message.
+#[track_caller]
+pub fn fails(engine: &Engine, code: &str, input: &str, kind: ErrorKind) -> String {
+    let report = run(engine, code, input);
+    match report.run.outcome {
+        Outcome::Error(err) if err.kind == kind => err.message,
+        other => panic!("expected {kind}, got {other:?} for {code}"),
+    }
+}
+
+pub fn logs(report: &JobReport) -> Vec<(String, String)> {
+    report
+        .run
+        .logs
+        .iter()
+        .map(|LogEntry { level, message }| {
+            (
+                serde_json::to_value(level)
+                    .expect("level")
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                message.clone(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,297 @@
+//! Code forms, calling convention, values and logs.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use warren_wire::ErrorKind;
+
+#[test]
+fn es_module_default_export_sync_and_async() {
+    let engine = engine();
+    let code = "export default function (input) { return { sum: input.a + input.b } }";
+    assert_eq!(ok(&engine, code, r#"{"a":1,"b":2}"#), json!({"sum": 3}));
+    let code = "export default async (input) => { await null; return input.x * 2 }";
+    assert_eq!(ok(&engine, code, r#"{"x":21}"#), json!(42));
+    let code = "const f = (i) => i; export { f as default }";
+    assert_eq!(ok(&engine, code, "[1,2]"), json!([1, 2]));
+}
+
+#[test]
+fn commonjs_forms() {
+    let engine = engine();
+    assert_eq!(ok(&engine, "module.exports = (i) => i + 1", "1"), json!(2));
+    assert_eq!(
+        ok(&engine, "exports.default = async (i) => i * 3", "2"),
+        json!(6)
+    );
+    assert_eq!(
+        ok(&engine, "module.exports = { default: () => 'd' }", "null"),
+        json!("d")
+    );
+    // Scripts run in sloppy mode, as CommonJS code expects.
+    assert_eq!(
+        ok(
+            &engine,
+            "module.exports = () => { undeclared = 5; return undeclared }",
+            "null"
+        ),
+        json!(5)
+    );
+}
+
+#[test]
+fn ctx_carries_job_id_attempt_and_deadline() {
+    let engine = engine();
+    let value = ok(
+        &engine,
+        "export default (i, ctx) => [ctx.jobId, ctx.attempt, ctx.deadline > Date.now()]",
+        "null",
+    );
+    assert_eq!(value, json!(["job-1", 1, true]));
+}
+
+#[test]
+fn values_follow_json_stringify() {
+    let engine = engine();
+    assert_eq!(
+        ok(&engine, "export default () => undefined", "null"),
+        json!(null)
+    );
+    assert_eq!(ok(&engine, "export default () => {}", "null"), json!(null));
+    assert_eq!(ok(&engine, "export default () => NaN", "null"), json!(null));
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => ({ d: new Date(0), f() {}, u: undefined, a: [undefined, () => 1, Infinity] })",
+            "null"
+        ),
+        json!({"d": "1970-01-01T00:00:00.000Z", "a": [null, null, null]})
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => ({ toJSON() { return 'custom' } })",
+            "null"
+        ),
+        json!("custom")
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => ({ then(r) { r(7) } })",
+            "null"
+        ),
+        json!(7)
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default (i) => i",
+            r#"{"deep":{"x":[1,"two",null,true]}}"#
+        ),
+        json!({"deep":{"x":[1,"two",null,true]}})
+    );
+}
+
+#[test]
+fn logs_are_captured_in_order_with_levels() {
+    let engine = engine();
+    let report = run(
+        &engine,
+        "export default () => { console.log('a', 1, {b: [2]}); console.info('i'); console.warn('w'); console.error(new Error('e').message); console.debug('%s=%d', 'x', 5); return 0 }",
+        "null",
+    );
+    assert_eq!(
+        logs(&report),
+        vec![
+            ("log".into(), "a 1 { b: [ 2 ] }".into()),
+            ("info".into(), "i".into()),
+            ("warn".into(), "w".into()),
+            ("error".into(), "e".into()),
+            ("debug".into(), "x=5".into()),
+        ]
+    );
+}
+
+#[test]
+fn logs_are_kept_on_errors_and_capped() {
+    let engine = engine();
+    let report = run(
+        &engine,
+        "export default () => { console.log('before'); throw new Error('boom') }",
+        "null",
+    );
+    assert_eq!(logs(&report), vec![("log".into(), "before".into())]);
+    let report = run(
+        &engine,
+        "export default () => { for (let i = 0; i < 5000; i++) console.log(i); return 1 }",
+        "null",
+    );
+    let entries = logs(&report);
+    assert_eq!(entries.len(), 1001);
+    assert_eq!(entries[999].1, "999");
+    assert_eq!(entries[1000].0, "warn");
+    assert!(entries[1000].1.contains("logs truncated"));
+}
+
+#[test]
+fn thrown_errors_and_rejections_are_exceptions_with_stack() {
+    let engine = engine();
+    let report = run(
+        &engine,
+        "export default function () {\n  throw new TypeError('bad thing')\n}",
+        "null",
+    );
+    let warren_wire::Outcome::Error(err) = report.run.outcome else {
+        panic!("expected error")
+    };
+    assert_eq!(err.kind, ErrorKind::Exception);
+    assert_eq!(err.message, "bad thing");
+    let stack = err.stack.expect("stack");
+    assert!(stack.starts_with("TypeError: bad thing"), "{stack}");
+    assert!(stack.contains("job.js:2"), "{stack}");
+    assert_eq!(
+        fails(
+            &engine,
+            "export default async () => { throw new Error('async boom') }",
+            "null",
+            ErrorKind::Exception
+        ),
+        "async boom"
+    );
+    assert_eq!(
+        fails(
+            &engine,
+            "export default () => Promise.reject(new Error('rejected'))",
+            "null",
+            ErrorKind::Exception
+        ),
+        "rejected"
+    );
+    assert_eq!(
+        fails(
+            &engine,
+            "export default () => { throw 'a string' }",
+            "null",
+            ErrorKind::Exception
+        ),
+        "a string"
+    );
+    assert_eq!(
+        fails(
+            &engine,
+            "throw new Error('top level'); export default () => 1",
+            "null",
+            ErrorKind::Exception
+        ),
+        "top level"
+    );
+    assert_eq!(
+        fails(
+            &engine,
+            "module.exports = () => { throw { code: 42 } }",
+            "null",
+            ErrorKind::Exception
+        ),
+        r#"{"code":42}"#
+    );
+}
+
+#[test]
+fn compile_errors() {
+    let engine = engine();
+    fails(
+        &engine,
+        "export default function (",
+        "null",
+        ErrorKind::Compile,
+    );
+    fails(&engine, "", "null", ErrorKind::Compile);
+    fails(&engine, "   \n ", "null", ErrorKind::Compile);
+    fails(&engine, "export const x = 1", "null", ErrorKind::Compile);
+    fails(&engine, "export default 42", "null", ErrorKind::Compile);
+    fails(&engine, "module.exports = 5", "null", ErrorKind::Compile);
+    fails(&engine, "const x = 1", "null", ErrorKind::Compile);
+    fails(&engine, "module.exports = ) =>", "null", ErrorKind::Compile);
+}
+
+#[test]
+fn output_errors() {
+    let engine = engine();
+    fails(
+        &engine,
+        "export default () => { const a = {}; a.a = a; return a }",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => 10n",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => ({ big: [1n] })",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => () => 1",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => Symbol('s')",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => ({ toJSON() { throw new Error('no') } })",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => ({ get x() { throw new Error('getter') } })",
+        "null",
+        ErrorKind::Output,
+    );
+    fails(
+        &engine,
+        "export default () => 'x'.repeat(2 * 1024 * 1024)",
+        "null",
+        ErrorKind::Output,
+    );
+}
+
+#[test]
+fn no_eval_or_function_constructor() {
+    let engine = engine();
+    let value = ok(
+        &engine,
+        "export default () => { const r = []; try { eval('1') ; r.push('eval ran') } catch (e) { r.push('no eval') } try { new Function('return 1')(); r.push('fn ran') } catch (e) { r.push('no Function') } return r }",
+        "null",
+    );
+    assert_eq!(value, json!(["no eval", "no Function"]));
+}
+
+#[test]
+fn timers_and_microtasks() {
+    let engine = engine();
+    let code = "export default async () => { const order = []; setTimeout(() => order.push('t2'), 20); setTimeout(() => order.push('t1'), 5); queueMicrotask(() => order.push('m')); await new Promise(r => setTimeout(r, 30)); return order }";
+    assert_eq!(ok(&engine, code, "null"), json!(["m", "t1", "t2"]));
+    let code = "export default () => new Promise(r => { let n = 0; const id = setInterval(() => { if (++n === 3) { clearInterval(id); r(n) } }, 1) })";
+    assert_eq!(ok(&engine, code, "null"), json!(3));
+    let message = fails(
+        &engine,
+        "export default () => { setTimeout(() => { throw new Error('in timer') }, 1); return new Promise(() => {}) }",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert_eq!(message, "in timer");
+}

@@ -1,0 +1,227 @@
+//! Every limit surfaces as its error kind, and a slot survives each breach.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use warren_wire::{ErrorKind, JobLimits};
+use warren_worker::sandbox::PoolLimits;
+
+fn small_pool() -> warren_worker::sandbox::Engine {
+    engine_with(
+        1,
+        PoolLimits {
+            timeout_ms: 300,
+            memory_mb: 16,
+            ..PoolLimits::default()
+        },
+        &["crypto", "url"],
+    )
+}
+
+/// After every breach the same slot runs a normal job correctly.
+#[track_caller]
+fn still_healthy(engine: &warren_worker::sandbox::Engine) {
+    assert_eq!(
+        ok(engine, "export default (i) => i.n + 1", r#"{"n":41}"#),
+        json!(42)
+    );
+}
+
+#[test]
+fn cpu_loops_time_out() {
+    let engine = small_pool();
+    for code in [
+        "export default () => { for (;;) {} }",
+        "export default () => { while (true) { try { for(;;){} } catch (e) {} } }",
+        "export default async () => { await null; for (;;) {} }",
+        "module.exports = function f() { let x = 0; for (;;) x++ }",
+        // Top-level code that never ends.
+        "for (;;) {} export default () => 1",
+    ] {
+        let message = fails(&engine, code, "null", ErrorKind::Timeout);
+        assert!(message.contains("300 ms"), "{message}");
+        still_healthy(&engine);
+    }
+}
+
+#[test]
+fn catastrophic_regex_times_out() {
+    let engine = small_pool();
+    fails(
+        &engine,
+        "export default () => /^(a+)+$/.test('a'.repeat(40) + 'b')",
+        "null",
+        ErrorKind::Timeout,
+    );
+    still_healthy(&engine);
+}
+
+#[test]
+fn endless_microtasks_and_pending_promises_time_out() {
+    let engine = small_pool();
+    fails(
+        &engine,
+        "export default () => { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}) }",
+        "null",
+        ErrorKind::Timeout,
+    );
+    still_healthy(&engine);
+    fails(
+        &engine,
+        "export default () => new Promise(() => {})",
+        "null",
+        ErrorKind::Timeout,
+    );
+    still_healthy(&engine);
+    fails(
+        &engine,
+        "export default () => new Promise(r => setTimeout(r, 10000))",
+        "null",
+        ErrorKind::Timeout,
+    );
+    still_healthy(&engine);
+    fails(
+        &engine,
+        "export default () => new Promise(() => setInterval(() => {}, 1))",
+        "null",
+        ErrorKind::Timeout,
+    );
+    still_healthy(&engine);
+}
+
+#[test]
+fn job_limits_lower_the_timeout_but_cannot_raise_it() {
+    let engine = small_pool();
+    let mut request = request(
+        "export default () => new Promise(r => setTimeout(() => r('late'), 100))",
+        "null",
+    );
+    request.limits = JobLimits {
+        timeout_ms: Some(20),
+        memory_mb: None,
+    };
+    let report = engine.run_blocking(request.clone());
+    assert!(
+        matches!(report.run.outcome, warren_wire::Outcome::Error(ref e) if e.kind == ErrorKind::Timeout)
+    );
+    request.limits = JobLimits {
+        timeout_ms: Some(60_000),
+        memory_mb: None,
+    };
+    request.code = "export default () => { for (;;) {} }".into();
+    let report = engine.run_blocking(request);
+    let warren_wire::Outcome::Error(err) = report.run.outcome else {
+        panic!("expected timeout")
+    };
+    assert_eq!(err.kind, ErrorKind::Timeout);
+    assert!(
+        report.run.wall.as_millis() < 2_000,
+        "clamped to the pool's 300 ms"
+    );
+}
+
+#[test]
+fn memory_bombs_hit_the_memory_limit() {
+    let engine = small_pool();
+    for code in [
+        "export default () => { const a = []; for (;;) a.push(new Array(10000).fill(1)) }",
+        "export default () => { const keep = []; for (let n = 1; ; n *= 2) keep.push('x'.repeat(n)) }",
+        "export default () => new Uint8Array(100 * 1024 * 1024).length",
+        // Catching the out-of-memory error and failing some other way is still `memory`.
+        "export default () => { try { const a = []; for (;;) a.push(new Array(10000).fill(1)) } catch (e) { throw new Error('something else') } }",
+        "export default () => { let keep; try { keep = []; for (;;) keep.push('y'.repeat(100000)) } catch (e) { keep = null } return undefinedVariable }",
+    ] {
+        fails(&engine, code, "null", ErrorKind::Memory);
+        still_healthy(&engine);
+    }
+}
+
+#[test]
+fn job_memory_limit_lowers_the_pool_limit() {
+    let engine = small_pool();
+    let code = "export default () => new Uint8Array(8 * 1024 * 1024).length";
+    assert_eq!(ok(&engine, code, "null"), json!(8 * 1024 * 1024));
+    let mut request = request(code, "null");
+    request.limits = JobLimits {
+        timeout_ms: None,
+        memory_mb: Some(4),
+    };
+    let report = engine.run_blocking(request);
+    assert!(
+        matches!(report.run.outcome, warren_wire::Outcome::Error(ref e) if e.kind == ErrorKind::Memory)
+    );
+    assert!(report.run.memory_peak_bytes > 0);
+}
+
+#[test]
+fn deep_recursion_is_a_stack_error() {
+    let engine = small_pool();
+    let message = fails(
+        &engine,
+        "export default function f(n) { return f(n + 1) + 1 }",
+        "0",
+        ErrorKind::Stack,
+    );
+    assert!(message.contains("call stack"), "{message}");
+    still_healthy(&engine);
+    fails(
+        &engine,
+        "export default async function f(n) { return await f(n + 1) }",
+        "0",
+        ErrorKind::Stack,
+    );
+    still_healthy(&engine);
+    // Caught and returned normally: ok.
+    let value = ok(
+        &engine,
+        "export default () => { const f = (n) => f(n + 1); try { f(0) } catch (e) { return e instanceof RangeError } }",
+        "null",
+    );
+    assert_eq!(value, json!(true));
+}
+
+#[test]
+fn result_size_limit_is_the_pools() {
+    let engine = engine_with(
+        1,
+        PoolLimits {
+            max_result_bytes: 100,
+            ..PoolLimits::default()
+        },
+        &[],
+    );
+    assert_eq!(
+        ok(&engine, "export default () => 'x'.repeat(50)", "null"),
+        json!("x".repeat(50))
+    );
+    let message = fails(
+        &engine,
+        "export default () => 'x'.repeat(200)",
+        "null",
+        ErrorKind::Output,
+    );
+    assert!(message.contains("100 bytes"), "{message}");
+}
+
+#[test]
+fn log_limits_by_bytes() {
+    let engine = engine_with(
+        1,
+        PoolLimits {
+            max_log_bytes: 20,
+            ..PoolLimits::default()
+        },
+        &[],
+    );
+    let report = run(
+        &engine,
+        "export default () => { console.log('0123456789'); console.log('0123456789abcdef'); console.log('never'); return 1 }",
+        "null",
+    );
+    let entries = logs(&report);
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(entries[0].1, "0123456789");
+    assert_eq!(entries[1].1, "0123456789");
+    assert!(entries[2].1.contains("logs truncated"));
+}

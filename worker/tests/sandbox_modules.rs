@@ -1,0 +1,183 @@
+//! The allowed-module table and the built-in modules.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use warren_wire::ErrorKind;
+use warren_worker::sandbox::PoolLimits;
+
+#[test]
+fn denied_imports_of_every_form() {
+    let engine = engine();
+    for code in [
+        "import fs from 'fs'; export default () => 1",
+        "import * as std from 'std'; export default () => 1",
+        "import { open } from 'os'; export default () => 1",
+        "import x from './local.js'; export default () => 1",
+        "import x from '/etc/passwd'; export default () => 1",
+        "import x from 'https://example.com/x.js'; export default () => 1",
+        "import 'node:fs'; export default () => 1",
+        "import c from 'Crypto'; export default () => 1",
+        "export default async () => (await import('fs')).readFileSync",
+        "module.exports = async () => (await import('child_process'))",
+        "module.exports = () => require('fs')",
+        "module.exports = () => require('process').env",
+        "export default () => import('os')",
+    ] {
+        let message = fails(&engine, code, "null", ErrorKind::ModuleDenied);
+        assert!(
+            message.contains("allowed-module table"),
+            "{code}: {message}"
+        );
+    }
+}
+
+#[test]
+fn caught_denials_are_ok() {
+    let engine = engine();
+    assert_eq!(
+        ok(
+            &engine,
+            "export default async () => { try { await import('fs') } catch (e) { return e.name } }",
+            "null"
+        ),
+        json!("ModuleDeniedError")
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "module.exports = () => { try { require('fs') } catch (e) { return 'caught' } }",
+            "null"
+        ),
+        json!("caught")
+    );
+}
+
+#[test]
+fn table_is_per_pool() {
+    let engine = engine_with(1, PoolLimits::default(), &["url"]);
+    fails(
+        &engine,
+        "import { createHash } from 'crypto'; export default () => 1",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "import { URL } from 'url'; export default () => new URL('https://a.b/c').pathname",
+            "null"
+        ),
+        json!("/c")
+    );
+}
+
+#[test]
+fn no_filesystem_process_or_environment() {
+    let engine = engine();
+    let value = ok(
+        &engine,
+        "export default () => [typeof process, typeof require, typeof std, typeof os, typeof fetch, typeof Deno, typeof globalThis.scriptArgs, typeof print]",
+        "null",
+    );
+    assert_eq!(value, serde_json::Value::from(vec!["undefined"; 8]));
+}
+
+#[test]
+fn crypto_hashes_match_known_vectors() {
+    let engine = engine();
+    let code = "import { createHash, createHmac } from 'crypto'; export default () => ({
+        sha256: createHash('sha256').update('abc').digest('hex'),
+        sha1: createHash('sha1').update('abc').digest('hex'),
+        md5: createHash('md5').update('a').update('bc').digest('hex'),
+        sha512: createHash('sha512').update('abc').digest('base64'),
+        hmac: createHmac('sha256', 'key').update('The quick brown fox jumps over the lazy dog').digest('hex'),
+        raw: Array.from(createHash('sha256').update(new Uint8Array([97, 98, 99])).digest().slice(0, 4)),
+    })";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!({
+            "sha256": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "sha1": "a9993e364706816aba3e25717850c26c9cd0d89d",
+            "md5": "900150983cd24fb0d6963f7d28e17f72",
+            "sha512": "3a81oZNherrMQXNJriBBMRLm+k6JqX6iCp7u5ktV05ohkpkqJ0/BqDa6PCOj/uu9RU1EI2Q86A4qmslPpUyknw==",
+            "hmac": "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8",
+            "raw": [0xba, 0x78, 0x16, 0xbf],
+        })
+    );
+}
+
+#[test]
+fn crypto_randomness() {
+    let engine = engine();
+    let code = "const crypto = require('crypto'); module.exports = () => {
+        const a = crypto.randomUUID(), b = crypto.randomUUID();
+        const bytes = crypto.getRandomValues(new Uint8Array(32));
+        return [/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(a), a !== b, bytes.some((x) => x !== 0), crypto.default === undefined || typeof crypto.default.createHash]
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([true, true, true, "function"])
+    );
+}
+
+#[test]
+fn url_module_and_globals() {
+    let engine = engine();
+    let code = "import url from 'url'; export default () => {
+        const u = new URL('/a/b?x=1&y=two#frag', 'https://user:pw@example.com:8080/base');
+        u.searchParams.append('z', 'a b');
+        const p = new URLSearchParams({ q: 'x&y', n: '1' });
+        return [u.href, u.host, u.hostname, u.port, u.pathname, u.search, u.hash, u.origin, u.username,
+                url.URL === URL, p.toString(), p.get('q'), URL.canParse('nope'), String(new URL('HTTP://EXAMPLE.com'))];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([
+            "https://user:pw@example.com:8080/a/b?x=1&y=two&z=a+b#frag",
+            "example.com:8080",
+            "example.com",
+            "8080",
+            "/a/b",
+            "?x=1&y=two&z=a+b",
+            "#frag",
+            "https://example.com:8080",
+            "user",
+            true,
+            "q=x%26y&n=1",
+            "x&y",
+            false,
+            "http://example.com/"
+        ])
+    );
+    fails(
+        &engine,
+        "export default () => new URL('not a url')",
+        "null",
+        ErrorKind::Exception,
+    );
+}
+
+#[test]
+fn text_encoding_and_base64_globals() {
+    let engine = engine();
+    let code = "export default () => {
+        const bytes = new TextEncoder().encode('héllo €');
+        return [Array.from(bytes), new TextDecoder().decode(bytes), btoa('hello'), atob('aGVsbG8='),
+                new TextDecoder().decode(new Uint8Array([0xff])), (() => { try { new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff])) } catch (e) { return e.name } })(),
+                (() => { try { btoa('€') } catch (e) { return e.name } })()];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([
+            [104, 195, 169, 108, 108, 111, 32, 226, 130, 172],
+            "héllo €",
+            "aGVsbG8=",
+            "hello",
+            "\u{fffd}",
+            "TypeError",
+            "InvalidCharacterError"
+        ])
+    );
+}
