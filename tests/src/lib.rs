@@ -1,1 +1,158 @@
+//! Helpers for end-to-end tests against the real broker at `WARREN_TEST_AMQP_URL`
+//! (default: the local RabbitMQ). Every test uses its own queues and deletes them.
+#![allow(clippy::unwrap_used)]
 
+pub mod client;
+pub mod process;
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use warren_worker::config::{Args, WorkerConfig};
+
+/// The broker the tests use.
+pub fn amqp_url() -> String {
+    std::env::var("WARREN_TEST_AMQP_URL")
+        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+}
+
+/// A queue name no other test (or test run) uses.
+pub fn unique_queue(test: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "warren.test.{test}.{}.{}.{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Worker flags for a test: this queue, loopback metrics on a free port, short grace,
+/// two slots, 2 s job timeout; `extra` flags replace these defaults.
+pub fn worker_args(queue: &str, extra: &[&str]) -> Vec<String> {
+    let defaults = [
+        ("--amqp-url", amqp_url()),
+        ("--queue", queue.to_owned()),
+        ("--metrics-addr", format!("127.0.0.1:{}", free_port())),
+        ("--concurrency", "2".to_owned()),
+        ("--shutdown-grace", "10".to_owned()),
+        ("--timeout-ms", "2000".to_owned()),
+    ];
+    let mut args = vec!["warren-worker".to_owned()];
+    for (flag, value) in defaults {
+        if !extra.contains(&flag) {
+            args.push(flag.to_owned());
+            args.push(value);
+        }
+    }
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Logs of in-process workers go to the test's output when `WARREN_TEST_LOG` is set.
+pub fn init_test_logging() {
+    if std::env::var_os("WARREN_TEST_LOG").is_some() {
+        warren_worker::telemetry::init(Some(warren_worker::config::LogFormat::Pretty));
+    }
+}
+
+/// A worker running inside the test process, stopped by [`InProcessWorker::stop`].
+pub struct InProcessWorker {
+    pub config: WorkerConfig,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcessWorker {
+    /// Starts a worker and waits until it reports ready (its queue declared and consumed).
+    pub async fn start(queue: &str, extra: &[&str]) -> InProcessWorker {
+        use clap::Parser;
+        init_test_logging();
+        let args = Args::try_parse_from(worker_args(queue, extra)).expect("worker flags");
+        let config = args.resolve().expect("worker config");
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(warren_worker::worker::run(config.clone(), async move {
+            let _ = stopped.await;
+        }));
+        let worker = InProcessWorker {
+            config,
+            stop: Some(stop),
+            task,
+        };
+        let addr = worker.config.metrics_addr;
+        let ready = eventually(Duration::from_secs(20), || async move {
+            matches!(http_get(addr, "/readyz").await, Ok((200, _)))
+        })
+        .await;
+        assert!(ready, "worker became ready");
+        worker
+    }
+
+    pub fn metrics_url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.config.metrics_addr)
+    }
+
+    /// Stops the worker and waits for it to drain.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(30), &mut self.task)
+            .await
+            .expect("worker stops within 30 s")
+            .expect("worker task")
+            .expect("worker exits cleanly");
+    }
+}
+
+/// A plain HTTP GET on loopback: (status, body).
+pub async fn http_get(addr: std::net::SocketAddr, path: &str) -> std::io::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n").as_bytes())
+        .await?;
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await?;
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Waits until `check` holds, polling every 50 ms, for at most `within`.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        if check().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

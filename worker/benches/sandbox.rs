@@ -1,1 +1,92 @@
-fn main() {}
+//! `cargo bench -p warren-worker --bench sandbox`: the cost of one job through the
+//! engine (dispatch to a slot thread, fresh runtime and context, run, serialise,
+//! report), for the workloads `docs/BENCHMARKS.md` lists.
+
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use serde_json::value::RawValue;
+use warren_wire::{JobLimits, Outcome};
+use warren_worker::sandbox::{Engine, EngineConfig, JobRequest, ModuleTable, PoolLimits};
+
+fn request(code: String) -> JobRequest {
+    JobRequest {
+        job_id: "bench".into(),
+        attempt: 1,
+        code,
+        input: RawValue::from_string(r#"{"a":1,"b":2}"#.into()).expect("json"),
+        limits: JobLimits::default(),
+    }
+}
+
+fn run_ok(engine: &Engine, code: String) {
+    let report = engine.run_blocking(request(code));
+    assert!(
+        matches!(report.run.outcome, Outcome::Ok(_)),
+        "{:?}",
+        report.run.outcome
+    );
+}
+
+/// A ~10 KB function body: many small helpers, as bundled code has.
+fn big_body() -> String {
+    let mut code = String::from("const helpers = {\n");
+    let mut i = 0;
+    while code.len() < 10_000 {
+        code.push_str(&format!(
+            "  h{i}(x) {{ const y = x * {i} + {i}; return y > 1000 ? y % 97 : y + {i}; }},\n"
+        ));
+        i += 1;
+    }
+    code.push_str("};\nexport default (input) => helpers.h1(input.a) + helpers.h2(input.b);\n");
+    code
+}
+
+fn sandbox(c: &mut Criterion) {
+    let engine = Engine::start(EngineConfig {
+        slots: 1,
+        limits: PoolLimits::default(),
+        modules: Arc::new(ModuleTable::default()),
+        cache_bytes: 64 << 20,
+        thread_stack_bytes: 8 << 20,
+    })
+    .expect("engine");
+    let mut group = c.benchmark_group("sandbox");
+
+    let trivial = "export default (input) => ({ sum: input.a + input.b })".to_owned();
+    group.bench_function("trivial_sync_cached", |b| {
+        b.iter(|| run_ok(&engine, trivial.clone()))
+    });
+
+    let script = "module.exports = (input) => ({ sum: input.a + input.b })".to_owned();
+    group.bench_function("trivial_commonjs_cached", |b| {
+        b.iter(|| run_ok(&engine, script.clone()))
+    });
+
+    let asynchronous = "export default async (input) => { const a = await Promise.resolve(input.a); const b = await new Promise((r) => r(input.b)); await null; return { sum: a + b } }".to_owned();
+    group.bench_function("async_cached", |b| {
+        b.iter(|| run_ok(&engine, asynchronous.clone()))
+    });
+
+    let crypto = "import { createHash } from 'crypto'; export default (input) => createHash('sha256').update(JSON.stringify(input)).digest('hex')".to_owned();
+    group.bench_function("crypto_import_cached", |b| {
+        b.iter(|| run_ok(&engine, crypto.clone()))
+    });
+
+    let body = big_body();
+    group.bench_function("body_10kb_cached", |b| {
+        b.iter(|| run_ok(&engine, body.clone()))
+    });
+
+    let mut n = 0u64;
+    group.bench_function("body_10kb_first_seen", |b| {
+        b.iter(|| {
+            n += 1;
+            run_ok(&engine, format!("{body}// variant {n}\n"));
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, sandbox);
+criterion_main!(benches);

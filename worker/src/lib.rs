@@ -1,7 +1,20 @@
 //! Warren's worker: consumes invocation jobs from RabbitMQ and runs each in a fresh,
-//! resource-limited QuickJS sandbox.
+//! resource-limited QuickJS sandbox, then publishes its result to the job's `reply_to`.
 //!
 //! # Layout
 //! - [`sandbox`]: the engine that runs a job and produces its outcome (no AMQP).
+//! - [`broker`]: connecting, topology, deliveries, publishing with confirms (no sandbox).
+//! - [`pool`]: the job loop joining them: delivery → job → outcome → result → confirm → ack.
+//! - [`worker`]: `run(config, shutdown)`: engines, health endpoints, (re)connection, drain.
+//! - [`config`]: flags, environment variables and the pools file, checked at start-up.
+//! - [`metrics`], [`health`], [`telemetry`], [`shutdown`]: operating the worker.
 
+pub mod broker;
+pub mod config;
+pub mod health;
+pub mod metrics;
+pub mod pool;
 pub mod sandbox;
+pub mod shutdown;
+pub mod telemetry;
+pub mod worker;

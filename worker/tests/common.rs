@@ -16,6 +16,7 @@ pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine
         limits,
         modules: Arc::new(ModuleTable::new(modules.iter().map(|m| m.to_string()))),
         cache_bytes: 8 << 20,
+        thread_stack_bytes: 8 << 20,
     })
     .expect("engine starts")
 }

@@ -25,15 +25,9 @@ pub struct EngineConfig {
     pub modules: Arc<ModuleTable>,
     /// Most bytes of source plus bytecode each slot keeps cached.
     pub cache_bytes: usize,
-}
-
-impl EngineConfig {
-    /// Native stack of a slot thread: room for the JS stack limit and then some, so
+    /// Native stack of a slot thread. It must leave room above the JS stack limit so
     /// QuickJS's own check always fires before the thread's guard page.
-    pub fn thread_stack_bytes(&self) -> usize {
-        let js = usize::try_from(self.limits.stack_kb * 1024).unwrap_or(usize::MAX);
-        js.saturating_mul(4).max(8 << 20)
-    }
+    pub thread_stack_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -43,6 +37,7 @@ impl Default for EngineConfig {
             limits: PoolLimits::default(),
             modules: Arc::new(ModuleTable::default()),
             cache_bytes: 32 << 20,
+            thread_stack_bytes: 8 << 20,
         }
     }
 }
@@ -113,7 +108,7 @@ impl Engine {
             );
             let thread = std::thread::Builder::new()
                 .name(format!("warren-slot-{index}"))
-                .stack_size(config.thread_stack_bytes())
+                .stack_size(config.thread_stack_bytes)
                 .spawn(move || slot::serve(config, receiver, stats, started))?;
             threads.push(thread);
         }
@@ -175,11 +170,11 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        // Closing the queue lets every slot finish its job and exit.
+        // Closing the queue lets every slot finish its job and exit. The threads are
+        // not joined: a job stuck where the interrupt cannot reach must not hold up
+        // the process's exit.
         drop(self.queue.take());
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.threads.clear();
     }
 }
 

@@ -1,0 +1,197 @@
+//! A minimal test producer: publishes jobs per PROTOCOL.md and reads results from a
+//! reply queue it owns.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_lite::StreamExt;
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
+    QueueDeleteOptions,
+};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
+use serde_json::Value;
+
+/// A connection with a publishing channel and an exclusive reply queue.
+pub struct TestClient {
+    pub connection: Connection,
+    pub channel: Channel,
+    pub reply_queue: String,
+    consumer: Consumer,
+}
+
+/// One job as a test wants to send it.
+#[derive(Debug, Clone, Default)]
+pub struct Publish {
+    pub body: Vec<u8>,
+    pub content_type: Option<String>,
+    pub message_id: Option<String>,
+    pub correlation_id: Option<String>,
+    /// `None`: the client's reply queue; `Some("")`: no reply_to at all.
+    pub reply_to: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Publish {
+    /// A JSON job body with the right content type and ids.
+    pub fn job(id: &str, body: &Value) -> Publish {
+        Publish {
+            body: serde_json::to_vec(body).expect("json"),
+            content_type: Some("application/json".into()),
+            message_id: Some(id.into()),
+            correlation_id: Some(format!("corr-{id}")),
+            ..Publish::default()
+        }
+    }
+}
+
+impl TestClient {
+    pub async fn connect() -> TestClient {
+        let connection = Connection::connect(&crate::amqp_url(), ConnectionProperties::default())
+            .await
+            .expect("connect to the test broker");
+        let channel = connection.create_channel().await.expect("channel");
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .expect("confirms");
+        let reply = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    auto_delete: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("reply queue");
+        let reply_queue = reply.name().as_str().to_owned();
+        let consumer = channel
+            .basic_consume(
+                reply_queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .expect("consume replies");
+        TestClient {
+            connection,
+            channel,
+            reply_queue,
+            consumer,
+        }
+    }
+
+    /// Publishes a job to `queue` and waits for the broker's confirm.
+    pub async fn publish(&self, queue: &str, job: Publish) {
+        let mut props = BasicProperties::default().with_delivery_mode(2);
+        if let Some(ct) = job.content_type {
+            props = props.with_content_type(ct.as_str().into());
+        }
+        if let Some(id) = job.message_id {
+            props = props.with_message_id(id.as_str().into());
+        }
+        if let Some(id) = job.correlation_id {
+            props = props.with_correlation_id(id.as_str().into());
+        }
+        match job.reply_to {
+            None => props = props.with_reply_to(self.reply_queue.as_str().into()),
+            Some(r) if r.is_empty() => {}
+            Some(r) => props = props.with_reply_to(ShortString::from(r.as_str())),
+        }
+        if !job.headers.is_empty() {
+            let mut headers = FieldTable::default();
+            for (k, v) in job.headers {
+                headers.insert(k.as_str().into(), AMQPValue::LongString(v.as_str().into()));
+            }
+            props = props.with_headers(headers);
+        }
+        self.channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                &job.body,
+                props,
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirm");
+    }
+
+    /// Submits a job with code and input; returns its id.
+    pub async fn submit(&self, queue: &str, id: &str, code: &str, input: Value) -> String {
+        self.publish(
+            queue,
+            Publish::job(id, &serde_json::json!({"code": code, "input": input})),
+        )
+        .await;
+        id.to_owned()
+    }
+
+    /// The next result on the reply queue, with its AMQP properties.
+    pub async fn next_result(&mut self, within: Duration) -> Option<(Value, BasicProperties)> {
+        let delivery = tokio::time::timeout(within, self.consumer.next())
+            .await
+            .ok()??
+            .ok()?;
+        let value = serde_json::from_slice(&delivery.data).expect("result is JSON");
+        Some((value, delivery.properties))
+    }
+
+    /// Collects `n` results keyed by job id (later duplicates are counted, not kept).
+    pub async fn collect(&mut self, n: usize, within: Duration) -> (HashMap<String, Value>, usize) {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut results = HashMap::new();
+        let mut duplicates = 0;
+        while results.len() < n {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let Some((value, _)) = self.next_result(left).await else {
+                break;
+            };
+            let id = value["job_id"].as_str().unwrap_or_default().to_owned();
+            if results.insert(id, value).is_some() {
+                duplicates += 1;
+            }
+        }
+        (results, duplicates)
+    }
+
+    /// Ready messages in a queue (0 if it does not exist).
+    pub async fn ready_count(&self, queue: &str) -> u32 {
+        let channel = self.connection.create_channel().await.expect("channel");
+        let count = channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map(|q| q.message_count())
+            .unwrap_or(0);
+        let _ = channel.close(200, "OK".into()).await;
+        count
+    }
+
+    /// Deletes a pool's jobs queue and its dead-letter queue.
+    pub async fn delete_pool_queues(&self, queue: &str) {
+        let channel = self.connection.create_channel().await.expect("channel");
+        for name in [queue.to_owned(), warren_wire::dead_letter_queue(queue)] {
+            let _ = channel
+                .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
+                .await;
+        }
+        let _ = channel.close(200, "OK".into()).await;
+    }
+}

@@ -1,0 +1,107 @@
+//! Running the real `warren-worker` binary, for tests that need signals and exits.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The workspace's `target` directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+/// Path to a workspace binary, built once (debug profile) if it is not there yet.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let path = target_dir().join("debug").join(name);
+    BUILT.get_or_init(|| {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "warren-worker",
+                "-p",
+                "warren-cli",
+                "--bins",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("run cargo build");
+        assert!(status.success(), "building the binaries failed");
+    });
+    path
+}
+
+/// A running worker process; killed on drop if still running.
+pub struct WorkerProcess {
+    pub child: Child,
+    pub metrics_addr: std::net::SocketAddr,
+}
+
+impl WorkerProcess {
+    pub fn spawn(queue: &str, extra: &[&str]) -> WorkerProcess {
+        let args = crate::worker_args(queue, extra);
+        let metrics_addr = args
+            .iter()
+            .position(|a| a == "--metrics-addr")
+            .and_then(|i| args.get(i + 1))
+            .and_then(|a| a.parse().ok())
+            .expect("metrics addr");
+        let child = Command::new(binary("warren-worker"))
+            .args(&args[1..])
+            .env("WARREN_LOG_FORMAT", "json")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn warren-worker");
+        WorkerProcess {
+            child,
+            metrics_addr,
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.id()).expect("pid")
+    }
+
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(self.pid(), signal) };
+    }
+
+    /// Waits for readiness on `/readyz`.
+    pub async fn wait_ready(&self, within: Duration) -> bool {
+        let addr = self.metrics_addr;
+        crate::eventually(within, || async move {
+            matches!(crate::http_get(addr, "/readyz").await, Ok((200, _)))
+        })
+        .await
+    }
+
+    /// Waits for the process to exit.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The worker's HTTP endpoints on `--metrics-addr`: `/metrics` (Prometheus text),
+//! `/healthz` (the process and its event loop answer) and `/readyz` (connected,
+//! topology declared, consuming every pool, not shutting down).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tracing::debug;
+
+use crate::metrics::Metrics;
+
+/// Readiness inputs, shared with the job loops.
+#[derive(Debug, Default)]
+pub struct Health {
+    pub connected: AtomicBool,
+    pub shutting_down: AtomicBool,
+    /// One flag per pool: consuming its queue.
+    pub consuming: Vec<AtomicBool>,
+}
+
+impl Health {
+    pub fn new(pools: usize) -> Health {
+        Health {
+            consuming: (0..pools).map(|_| AtomicBool::new(false)).collect(),
+            ..Health::default()
+        }
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.connected.load(Ordering::SeqCst)
+            && !self.shutting_down.load(Ordering::SeqCst)
+            && self.consuming.iter().all(|c| c.load(Ordering::SeqCst))
+    }
+}
+
+/// Serves the endpoints until `shutdown` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    health: Arc<Health>,
+    metrics: Arc<Metrics>,
+    slots: impl Fn() -> (i64, i64) + Send + Sync + 'static,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let slots = Arc::new(slots);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let (health, metrics, slots) = (health.clone(), metrics.clone(), slots.clone());
+                tokio::spawn(async move {
+                    if let Err(err) = answer(stream, &health, &metrics, &*slots).await {
+                        debug!(cause = %err, "Health request failed.");
+                    }
+                });
+            }
+            _ = shutdown.changed() => {
+                if *shutdown.borrow() { return; }
+            }
+        }
+    }
+}
+
+async fn answer(
+    mut stream: TcpStream,
+    health: &Health,
+    metrics: &Metrics,
+    slots: &(dyn Fn() -> (i64, i64) + Send + Sync),
+) -> std::io::Result<()> {
+    let mut buf = vec![0u8; 4096];
+    let mut read = 0;
+    // Read the request head (bounded), then answer and close.
+    let head = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while read < buf.len() {
+            let n = stream.read(&mut buf[read..]).await?;
+            if n == 0 {
+                break;
+            }
+            read += n;
+            if buf[..read].windows(4).any(|w| w == b"\r\n\r\n") || buf[..read].contains(&b'\n') {
+                break;
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    })
+    .await;
+    if !matches!(head, Ok(Ok(()))) {
+        return Ok(());
+    }
+    let line = String::from_utf8_lossy(&buf[..read]);
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let path = path.split('?').next().unwrap_or("");
+    let (status, content_type, body) = match (method, path) {
+        ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain", "ok\n".to_owned()),
+        ("GET" | "HEAD", "/readyz") if health.is_ready() => {
+            ("200 OK", "text/plain", "ready\n".to_owned())
+        }
+        ("GET" | "HEAD", "/readyz") => (
+            "503 Service Unavailable",
+            "text/plain",
+            "not ready\n".to_owned(),
+        ),
+        ("GET" | "HEAD", "/metrics") => {
+            let (busy, idle) = slots();
+            metrics.slots.with_label_values(&["busy"]).set(busy);
+            metrics.slots.with_label_values(&["idle"]).set(idle);
+            ("200 OK", "text/plain; version=0.0.4", metrics.render())
+        }
+        ("GET" | "HEAD", _) => ("404 Not Found", "text/plain", "not found\n".to_owned()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            "method not allowed\n".to_owned(),
+        ),
+    };
+    let body = if method == "HEAD" {
+        String::new()
+    } else {
+        body
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(response.as_bytes()).await?;
+    stream.shutdown().await
+}

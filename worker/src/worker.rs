@@ -1,0 +1,158 @@
+//! The worker's top level: start the pools' engines and the health endpoints, then
+//! connect, declare, consume and reconnect until asked to stop.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tracing::{error, info, warn};
+
+use crate::broker;
+use crate::config::WorkerConfig;
+use crate::health::{self, Health};
+use crate::metrics::Metrics;
+use crate::pool::{Pool, SessionEnd, declare_topology};
+use crate::sandbox::Engine;
+use crate::shutdown;
+
+/// Runs a worker until `shutdown` resolves, then drains and returns.
+///
+/// Tests pass their own trigger; the binary passes SIGTERM/SIGINT.
+pub async fn run(
+    config: WorkerConfig,
+    shutdown_signal: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let metrics = Arc::new(Metrics::new());
+    let health = Arc::new(Health::new(config.pools.len()));
+    let mut pools = Vec::with_capacity(config.pools.len());
+    for pool in &config.pools {
+        let engine = Engine::start(pool.engine.clone())
+            .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", pool.queue))?;
+        pools.push(Arc::new(Pool {
+            config: pool.clone(),
+            engine,
+            worker_name: config.worker_name.clone(),
+            metrics: metrics.clone(),
+        }));
+    }
+
+    let (stop, stopped) = shutdown::channel();
+    let listener = TcpListener::bind(config.metrics_addr)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot listen on {}: {err}", config.metrics_addr))?;
+    info!(addr = %listener.local_addr().unwrap_or(config.metrics_addr), "Serving /metrics, /healthz and /readyz.");
+    let slot_pools = pools.clone();
+    let slots = move || {
+        let total: usize = slot_pools.iter().map(|p| p.engine.slots()).sum();
+        let busy: usize = slot_pools
+            .iter()
+            .map(|p| p.engine.stats().busy.load(Ordering::Relaxed))
+            .sum();
+        (busy as i64, total.saturating_sub(busy) as i64)
+    };
+    let http = tokio::spawn(health::serve(
+        listener,
+        health.clone(),
+        metrics.clone(),
+        slots,
+        stopped.clone(),
+    ));
+    let watcher_health = health.clone();
+    tokio::spawn(async move {
+        shutdown_signal.await;
+        watcher_health.shutting_down.store(true, Ordering::SeqCst);
+        let _ = stop.send(true);
+    });
+
+    let mut failures = 0u32;
+    let mut connections = 0u64;
+    loop {
+        if *stopped.borrow() {
+            break;
+        }
+        let mut stop_watch = stopped.clone();
+        let connected = tokio::select! {
+            connected = broker::connect(&config.amqp_url, &config.worker_name) => connected,
+            _ = stop_watch.changed() => break,
+        };
+        let connection = match connected {
+            Ok(connection) => Arc::new(connection),
+            Err(err) => {
+                let wait = broker::backoff(failures);
+                failures = failures.saturating_add(1);
+                warn!(cause = %err, retry_in_ms = wait.as_millis() as u64, "Cannot reach the broker.");
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => continue,
+                    _ = stop_watch.changed() => break,
+                }
+            }
+        };
+        connections += 1;
+        if connections > 1 {
+            metrics.broker_reconnects.inc();
+        }
+        let mut declared = Ok(());
+        for pool in &pools {
+            declared = declare_topology(&connection, &pool.config.queue).await;
+            if declared.is_err() {
+                break;
+            }
+        }
+        if let Err(err) = declared {
+            let wait = broker::backoff(failures);
+            failures = failures.saturating_add(1);
+            error!(cause = %err, retry_in_ms = wait.as_millis() as u64, "Cannot declare the topology.");
+            let _ = connection.close(200, "OK".into()).await;
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => continue,
+                _ = stop_watch.changed() => break,
+            }
+        }
+        failures = 0;
+        health.connected.store(true, Ordering::SeqCst);
+        metrics.broker_connected.set(1);
+        info!(connections, "Connected to the broker.");
+
+        let mut sessions = JoinSet::new();
+        for (index, pool) in pools.iter().enumerate() {
+            let (pool, connection, health, stopped) = (
+                pool.clone(),
+                connection.clone(),
+                health.clone(),
+                stopped.clone(),
+            );
+            let grace = config.shutdown_grace;
+            sessions.spawn(async move {
+                pool.session(&connection, stopped, grace, &health.consuming[index])
+                    .await
+            });
+        }
+        let mut lost = None;
+        while let Some(ended) = sessions.join_next().await {
+            let reason = match ended {
+                Ok(SessionEnd::Drained) => continue,
+                Ok(SessionEnd::Lost(reason)) => reason,
+                Err(err) => format!("a pool's job loop failed: {err}"),
+            };
+            if lost.is_none() {
+                health.connected.store(false, Ordering::SeqCst);
+                warn!(reason, "Lost the broker; reconnecting.");
+                // One pool's failure restarts them all on a fresh connection.
+                let _ = connection.close(200, "reconnecting".into()).await;
+                lost = Some(reason);
+            }
+        }
+        health.connected.store(false, Ordering::SeqCst);
+        metrics.broker_connected.set(0);
+        if lost.is_none() {
+            let _ = connection.close(200, "OK".into()).await;
+            break;
+        }
+    }
+    health.shutting_down.store(true, Ordering::SeqCst);
+    http.abort();
+    info!("Stopped.");
+    Ok(())
+}
