@@ -15,7 +15,7 @@ pub mod result;
 
 pub use error_kind::ErrorKind;
 pub use job::{Job, JobLimits, RejectedJob};
-pub use result::{JobError, JobResult, LogEntry, LogLevel, Outcome, Stats};
+pub use result::{JobError, JobResult, LogEntry, LogLevel, Outcome, Stats, Status};
 
 /// Default name of the jobs queue.
 pub const DEFAULT_JOBS_QUEUE: &str = "warren.jobs";

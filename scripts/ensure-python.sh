@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates .venv with pika for the tests that play a Python backend.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -x .venv/bin/python ] && .venv/bin/python -c 'import pika' 2>/dev/null; then
+  exit 0
+fi
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq python3 python3-venv >/dev/null
+  else
+    echo "[ensure-python] python3 with venv is needed for the pika test: install python3-venv" >&2
+    exit 1
+  fi
+fi
+python3 -m venv .venv
+.venv/bin/pip install -q pika

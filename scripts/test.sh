@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command: a broker, the Python client for cross-language tests, then lints
+# and every test of the workspace against the real broker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/ensure-rabbitmq.sh
+scripts/ensure-python.sh
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+# The end-to-end tests start the real binaries.
+cargo build --workspace --bins --locked
+if cargo nextest --version >/dev/null 2>&1; then
+  cargo nextest run --workspace --locked --no-fail-fast
+else
+  cargo test --workspace --locked --no-fail-fast
+fi
+# The benchmark still builds and runs (one short pass; figures are not checked here).
+cargo bench -p warren-worker --bench sandbox --locked -- --test

@@ -1,0 +1,236 @@
+//! Shutdown, reconnection, sharing a queue and dead-lettering, with real processes.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_lite::StreamExt;
+use lapin::options::{BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
+use lapin::types::FieldTable;
+use serde_json::json;
+use warren_tests::client::{Publish, TestClient};
+use warren_tests::process::WorkerProcess;
+use warren_tests::{InProcessWorker, eventually, unique_queue};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn sigterm_finishes_in_flight_jobs_and_exits_zero() {
+    let queue = unique_queue("sigterm");
+    let mut worker = WorkerProcess::spawn(&queue, &["--concurrency", "2", "--prefetch", "4"]);
+    assert!(worker.wait_ready(WAIT).await, "worker ready");
+    let mut client = TestClient::connect().await;
+    let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 300))";
+    for n in 0..6 {
+        client
+            .submit(&queue, &format!("slow-{n}"), slow, json!(n))
+            .await;
+    }
+    // Let the worker pick jobs up, then ask it to stop.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    worker.signal(libc::SIGTERM);
+    // It reports not-ready while draining.
+    let addr = worker.metrics_addr;
+    let not_ready = eventually(Duration::from_secs(5), || async move {
+        !matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _)))
+    })
+    .await;
+    assert!(not_ready, "not ready while stopping");
+    let status = worker.wait_exit(WAIT).await.expect("worker exits");
+    assert!(status.success(), "exit status {status:?}");
+    // What it held got answered; anything it never took is still queued, nothing is lost.
+    let (answered, duplicates) = client.collect(6, Duration::from_secs(3)).await;
+    assert_eq!(duplicates, 0);
+    let left = client.ready_count(&queue).await as usize;
+    assert_eq!(
+        answered.len() + left,
+        6,
+        "answered {} + queued {left}",
+        answered.len()
+    );
+    assert!(
+        answered.len() >= 2,
+        "in-flight jobs were finished, not dropped"
+    );
+    for result in answered.values() {
+        assert_eq!(result["status"], "ok", "{result}");
+    }
+    // A new worker takes the rest.
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    let (rest, _) = client.collect(left, WAIT).await;
+    assert_eq!(rest.len(), left);
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test]
+async fn two_workers_share_a_queue() {
+    let queue = unique_queue("share");
+    let a = InProcessWorker::start(
+        &queue,
+        &[
+            "--concurrency",
+            "1",
+            "--prefetch",
+            "1",
+            "--worker-name",
+            "worker-a",
+        ],
+    )
+    .await;
+    let b = InProcessWorker::start(
+        &queue,
+        &[
+            "--concurrency",
+            "1",
+            "--prefetch",
+            "1",
+            "--worker-name",
+            "worker-b",
+        ],
+    )
+    .await;
+    let mut client = TestClient::connect().await;
+    let code = "export default (i) => new Promise((r) => setTimeout(() => r(i), 20))";
+    for n in 0..40 {
+        client
+            .submit(&queue, &format!("j{n}"), code, json!(n))
+            .await;
+    }
+    let (results, duplicates) = client.collect(40, WAIT).await;
+    assert_eq!(results.len(), 40);
+    assert_eq!(duplicates, 0);
+    let workers: HashSet<&str> = results
+        .values()
+        .filter_map(|r| r["worker"].as_str())
+        .collect();
+    assert_eq!(workers, HashSet::from(["worker-a", "worker-b"]));
+    a.stop().await;
+    b.stop().await;
+    client.delete_pool_queues(&queue).await;
+}
+
+/// Names of the broker's connections whose client-provided name is `name`.
+fn connections_named(name: &str) -> Vec<String> {
+    let out = std::process::Command::new("rabbitmqctl")
+        .args([
+            "list_connections",
+            "-q",
+            "--no-table-headers",
+            "pid",
+            "client_properties",
+        ])
+        .output()
+        .expect("rabbitmqctl");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|line| line.contains(&format!("\"{name}\"")))
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn forced_connection_close_recovers_without_losing_jobs() {
+    let queue = unique_queue("reconnect");
+    let name = format!("reconnect-{}", std::process::id());
+    let worker = InProcessWorker::start(&queue, &["--worker-name", &name]).await;
+    let mut client = TestClient::connect().await;
+    let code = "export default (i) => new Promise((r) => setTimeout(() => r(i), 50))";
+    for n in 0..20 {
+        client
+            .submit(&queue, &format!("before-{n}"), code, json!(n))
+            .await;
+    }
+    let pids = connections_named(&name);
+    assert!(!pids.is_empty(), "found the worker's connection");
+    for pid in &pids {
+        let status = std::process::Command::new("rabbitmqctl")
+            .args(["close_connection", pid, "test: forced close"])
+            .status()
+            .expect("rabbitmqctl close_connection");
+        assert!(status.success());
+    }
+    let addr = worker.config.metrics_addr;
+    for n in 0..20 {
+        client
+            .submit(&queue, &format!("after-{n}"), code, json!(n))
+            .await;
+    }
+    let (results, duplicates) = client.collect(40, WAIT).await;
+    assert_eq!(results.len(), 40, "no job lost (duplicates: {duplicates})");
+    assert!(results.values().all(|r| r["status"] == "ok"));
+    let ready = eventually(WAIT, || async move {
+        matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _)))
+    })
+    .await;
+    assert!(ready, "ready again after reconnecting");
+    let metrics = warren_tests::http_get(addr, "/metrics")
+        .await
+        .expect("metrics")
+        .1;
+    assert!(
+        metrics.contains("warren_broker_reconnects_total 1"),
+        "{metrics}"
+    );
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test]
+async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
+    let queue = unique_queue("dlq");
+    // A worker declares the topology, then leaves.
+    InProcessWorker::start(&queue, &[]).await.stop().await;
+    let client = TestClient::connect().await;
+    client
+        .publish(
+            &queue,
+            Publish::job("poison", &json!({"code": "export default () => 1"})),
+        )
+        .await;
+    // Play a worker that dies on this job every time: take it and hand it back.
+    let channel = client.connection.create_channel().await.expect("channel");
+    channel
+        .basic_qos(1, BasicQosOptions::default())
+        .await
+        .expect("qos");
+    let mut consumer = channel
+        .basic_consume(
+            queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .expect("consume");
+    let dead = warren_wire::dead_letter_queue(&queue);
+    let mut deliveries = 0;
+    while client.ready_count(&dead).await == 0 && deliveries < 20 {
+        let Ok(Some(Ok(delivery))) =
+            tokio::time::timeout(Duration::from_secs(2), consumer.next()).await
+        else {
+            continue;
+        };
+        deliveries += 1;
+        delivery
+            .nack(BasicNackOptions {
+                requeue: true,
+                ..BasicNackOptions::default()
+            })
+            .await
+            .expect("nack");
+    }
+    let _ = channel.close(200, "OK".into()).await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            client.ready_count(&dead).await == 1
+        })
+        .await,
+        "dead-lettered after {deliveries} deliveries"
+    );
+    assert_eq!(
+        deliveries, 6,
+        "delivery limit 5: the sixth delivery's requeue dead-letters it"
+    );
+    assert_eq!(client.ready_count(&queue).await, 0);
+    client.delete_pool_queues(&queue).await;
+}
