@@ -357,7 +357,7 @@ mod tests {
             "below concurrency",
         );
         refuse(
-            &["--timeout-ms", "1900000", "--shutdown-grace", "1000"],
+            &["--timeout-ms", "1900000", "--shutdown-grace", "1900"],
             "consumer_timeout",
         );
         refuse(&["--stack-kb", "8192", "--slot-stack-mb", "8"], "too close");

@@ -295,3 +295,54 @@ fn timers_and_microtasks() {
     );
     assert_eq!(message, "in timer");
 }
+
+#[test]
+fn the_standard_library_is_all_there() {
+    let engine = engine();
+    let code = "export default () => {
+        const m = new Map([[1, 'a']]); const s = new Set([1, 1, 2]); const w = new WeakMap(); w.set({}, 1);
+        const d = new Date(Date.UTC(2020, 0, 2));
+        const p = new Proxy({}, { get: (_, k) => k + '!' });
+        const t = new Float64Array([1.5]); const v = new DataView(new ArrayBuffer(4)); v.setInt16(0, 258);
+        const r = new WeakRef(m);
+        return [m.get(1), s.size, d.toISOString(), p.x, t[0], v.getUint8(1), typeof r.deref(), typeof Atomics,
+                [1, 2, 3].map((x) => x * 2), /a(b)/.exec('xab')[1], JSON.parse('{\"k\":[1]}').k[0], typeof Symbol.iterator,
+                'Map' in globalThis, typeof FinalizationRegistry, (async () => 1)() instanceof Promise];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([
+            "a",
+            2,
+            "2020-01-02T00:00:00.000Z",
+            "x!",
+            1.5,
+            2,
+            "object",
+            "object",
+            [2, 4, 6],
+            "b",
+            1,
+            "symbol",
+            true,
+            "function",
+            true
+        ])
+    );
+}
+
+#[test]
+fn replacing_or_deleting_lazy_globals_is_safe() {
+    let engine = engine();
+    let code = "export default () => {
+        globalThis.Map = 'mine'; delete globalThis.Uint8Array; Date = null;
+        const bytes = new TextEncoder().encode('ok');
+        return [Map, typeof Uint8Array, Date, bytes.length, Object.prototype.toString.call(bytes)];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!(["mine", "function", null, 2, "[object Uint8Array]"])
+    );
+    let code = "import { createHash } from 'crypto'; export default () => { delete globalThis.ArrayBuffer; return createHash('md5').update('').digest().length }";
+    assert_eq!(ok(&engine, code, "null"), json!(16));
+}

@@ -9,8 +9,27 @@ use std::ffi::CString;
 use rquickjs::module::{Declared, WriteOptions};
 use rquickjs::{Ctx, Error, Module, Result, Value, qjs};
 
+/// How much a compiled object keeps besides its code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// Line numbers and source: stack traces and `toString` work (customer code).
+    Debug,
+    /// Code only: smaller and faster to load (Warren's own prelude).
+    CodeOnly,
+}
+
+impl Keep {
+    fn flags(self) -> i32 {
+        let strip = match self {
+            Keep::Debug => 0,
+            Keep::CodeOnly => qjs::JS_WRITE_OBJ_STRIP_DEBUG | qjs::JS_WRITE_OBJ_STRIP_SOURCE,
+        };
+        (qjs::JS_WRITE_OBJ_BYTECODE | strip) as i32
+    }
+}
+
 /// Compiles a classic (sloppy-mode) script; running it yields its completion value.
-pub fn compile_script(ctx: &Ctx<'_>, source: &str, filename: &str) -> Result<Vec<u8>> {
+pub fn compile_script(ctx: &Ctx<'_>, source: &str, filename: &str, keep: Keep) -> Result<Vec<u8>> {
     let source = CString::new(source)?;
     let filename = CString::new(filename)?;
     let flags = (qjs::JS_EVAL_TYPE_GLOBAL | qjs::JS_EVAL_FLAG_COMPILE_ONLY) as i32;
@@ -30,7 +49,7 @@ pub fn compile_script(ctx: &Ctx<'_>, source: &str, filename: &str) -> Result<Vec
         }
         Value::from_raw(ctx.clone(), value)
     };
-    write_object(ctx, &compiled)
+    write_object(ctx, &compiled, keep)
 }
 
 /// Compiles an ES module.
@@ -39,18 +58,13 @@ pub fn compile_module(ctx: &Ctx<'_>, source: &str, name: &str) -> Result<Vec<u8>
     module.write(WriteOptions::default())
 }
 
-fn write_object(ctx: &Ctx<'_>, value: &Value<'_>) -> Result<Vec<u8>> {
+fn write_object(ctx: &Ctx<'_>, value: &Value<'_>, keep: Keep) -> Result<Vec<u8>> {
     let raw = ctx.as_raw().as_ptr();
     let mut len = 0;
     // SAFETY: `value` is alive for the call; the buffer JS_WriteObject returns is
     // copied and then released with the context's allocator.
     unsafe {
-        let buf = qjs::JS_WriteObject(
-            raw,
-            &mut len,
-            value.as_raw(),
-            qjs::JS_WRITE_OBJ_BYTECODE as i32,
-        );
+        let buf = qjs::JS_WriteObject(raw, &mut len, value.as_raw(), keep.flags());
         if buf.is_null() {
             return Err(Error::Exception);
         }

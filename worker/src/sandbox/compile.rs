@@ -12,7 +12,7 @@ use rquickjs::context::intrinsic;
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Runtime};
 use warren_wire::{ErrorKind, JobError};
 
-use super::bytecode;
+use super::bytecode::{self, Keep};
 use super::detect::{CodeForm, detect};
 use super::errors::describe_caught;
 use super::loader::{AllowlistResolver, BuiltinLoader, DeniedLog, ModuleBytecode};
@@ -51,11 +51,24 @@ fn with_compiler<R>(
     Ok(context.with(|ctx| f(&ctx)))
 }
 
-/// Bytecode of Warren's own JS: the prelude and the built-in modules.
+/// Bytecode of Warren's own JS: the prelude, its lazily loaded parts, and the
+/// built-in modules.
 pub struct HostBytecode {
     pub prelude: Vec<u8>,
+    pub parts: PreludeParts,
     pub modules: ModuleBytecode,
 }
+
+/// Parts of the prelude compiled separately and loaded on first use.
+pub type PreludeParts = Rc<HashMap<&'static str, Vec<u8>>>;
+
+/// The lazily loaded prelude parts: name and source.
+const PRELUDE_PARTS: &[(&str, &str)] = &[
+    ("console_format", include_str!("js/console_format.js")),
+    ("base64", include_str!("js/base64.js")),
+    ("text_encoding", include_str!("js/text_encoding.js")),
+    ("url_globals", include_str!("js/url_globals.js")),
+];
 
 /// Compiles the prelude and every built-in module (at slot start).
 pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
@@ -66,10 +79,26 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
         &empty,
         &denied,
         |ctx| -> Result<HostBytecode, String> {
-            let prelude =
-                bytecode::compile_script(ctx, include_str!("js/prelude.js"), "warren:prelude")
-                    .catch(ctx)
-                    .map_err(|err| format!("prelude: {err}"))?;
+            let prelude = bytecode::compile_script(
+                ctx,
+                include_str!("js/prelude.js"),
+                "warren:prelude",
+                Keep::CodeOnly,
+            )
+            .catch(ctx)
+            .map_err(|err| format!("prelude: {err}"))?;
+            let mut parts = HashMap::new();
+            for (name, source) in PRELUDE_PARTS {
+                let code = bytecode::compile_script(
+                    ctx,
+                    source,
+                    &format!("warren:{name}"),
+                    Keep::CodeOnly,
+                )
+                .catch(ctx)
+                .map_err(|err| format!("prelude part {name}: {err}"))?;
+                parts.insert(*name, code);
+            }
             let mut modules = HashMap::new();
             for module in BUILTINS {
                 for &name in module.names {
@@ -81,6 +110,7 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
             }
             Ok(HostBytecode {
                 prelude,
+                parts: Rc::new(parts),
                 modules: Rc::new(modules),
             })
         },
@@ -194,7 +224,7 @@ impl Compiler {
                 CodeForm::Module => bytecode::compile_module(ctx, code, JOB_MODULE_NAME),
                 CodeForm::Script => {
                     let wrapped = [SCRIPT_HEAD, code, SCRIPT_TAIL].concat();
-                    bytecode::compile_script(ctx, &wrapped, JOB_MODULE_NAME)
+                    bytecode::compile_script(ctx, &wrapped, JOB_MODULE_NAME, Keep::Debug)
                 }
             };
             compiled

@@ -9,6 +9,7 @@ use std::time::Instant;
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray, Value};
 
+use super::compile::PreludeParts;
 use super::console::LogSink;
 
 /// Builds the `host` object for one job.
@@ -16,8 +17,25 @@ pub fn host_object<'js>(
     ctx: &Ctx<'js>,
     logs: Rc<RefCell<LogSink>>,
     started: Instant,
+    parts: PreludeParts,
 ) -> Result<Object<'js>> {
     let host = Object::new(ctx.clone())?;
+    host.set(
+        "part",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, name: String| -> Result<Value<'js>> {
+                match parts.get(name.as_str()) {
+                    // SAFETY: prelude parts are compiled by this process (`compile_host`).
+                    Some(bytecode) => unsafe { super::bytecode::run_script(&ctx, bytecode) },
+                    None => Err(Exception::throw_reference(
+                        &ctx,
+                        &format!("no prelude part {name}"),
+                    )),
+                }
+            },
+        )?,
+    )?;
     let sink = logs.clone();
     host.set(
         "log",
@@ -33,6 +51,11 @@ pub fn host_object<'js>(
         "clock",
         Function::new(ctx.clone(), move || started.elapsed().as_millis() as f64)?,
     )?;
+    host.set("lazyGlobals", super::intrinsics::lazy_globals(ctx)?)?;
+    host.set(
+        "intrinsic",
+        Function::new(ctx.clone(), super::intrinsics::load_by_name)?,
+    )?;
     host.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     host.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     host.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
@@ -41,6 +64,7 @@ pub fn host_object<'js>(
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {
+    super::intrinsics::ensure(&ctx, super::intrinsics::Lazy::TypedArrays);
     TypedArray::new_copy(ctx, text.as_bytes())
 }
 

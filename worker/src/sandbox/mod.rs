@@ -17,6 +17,7 @@ pub mod detect;
 pub mod engine;
 pub mod errors;
 pub mod host;
+pub mod intrinsics;
 pub mod limits;
 pub mod loader;
 pub mod modules;

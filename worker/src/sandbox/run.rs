@@ -26,19 +26,20 @@ use super::limits::EffectiveLimits;
 use super::loader::{AllowlistResolver, BuiltinLoader, DENIED_ERROR_NAME, DeniedLog};
 use super::modules::ModuleTable;
 
-/// The intrinsics a job gets: the standard library ordinary code needs. No `Eval`
-/// (jobs run bytecode; `eval` and `new Function` are unavailable), no `Performance`.
+/// The intrinsics every job context starts with: what the engine itself needs
+/// (RegExp for literals, Promise for async functions) and JSON. `Eval` is never
+/// added (jobs run bytecode; no `eval` or `new Function`); the rest of the standard
+/// library is added on first use (see `intrinsics`).
 type JobIntrinsics = (
-    intrinsic::Date,
     intrinsic::RegExpCompiler,
     intrinsic::RegExp,
     intrinsic::Json,
-    intrinsic::Proxy,
-    intrinsic::MapSet,
-    intrinsic::TypedArrays,
     intrinsic::Promise,
-    intrinsic::WeakRef,
 );
+
+/// Allocation volume between garbage collections in a job's runtime: most jobs end
+/// (and free everything at once) before the first one.
+const GC_THRESHOLD: usize = 4 << 20;
 
 /// Everything the sandbox reports about one run.
 #[derive(Debug)]
@@ -118,6 +119,8 @@ pub fn run_job(
         let runtime = Runtime::new_with_alloc(MeteredAllocator::new(meter.clone()))
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
         runtime.set_max_stack_size(limits.stack_bytes);
+        runtime.set_gc_threshold(GC_THRESHOLD);
+        super::intrinsics::reset();
         let flag = interrupted.clone();
         runtime.set_interrupt_handler(Some(Box::new(move || {
             if Instant::now() >= deadline {
@@ -194,7 +197,7 @@ fn execute(env: &Env<'_, '_>) -> Result<Box<RawValue>, Failure> {
     let prelude = prelude
         .into_function()
         .ok_or_else(|| Failure::Thrown(plain("the prelude is not a function".into())))?;
-    let host = host_object(ctx, env.logs.clone(), env.started)
+    let host = host_object(ctx, env.logs.clone(), env.started, env.host.parts.clone())
         .catch(ctx)
         .map_err(Failure::thrown)?;
     let hooks: Object = prelude.call((host,)).catch(ctx).map_err(Failure::thrown)?;

@@ -1,0 +1,144 @@
+//! Standard-library parts added to a job's context on first use.
+//!
+//! A fresh context pays for every intrinsic it is created with, and most jobs never
+//! touch typed arrays, Map/Set, Date, Proxy or WeakRef. The prelude puts accessors
+//! on the global object that add the intrinsic when first read; host functions that
+//! create such objects themselves call [`ensure`] first.
+
+use std::cell::Cell;
+
+use rquickjs::{Ctx, Exception, Result, qjs};
+
+/// Intrinsics that may be added late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lazy {
+    TypedArrays,
+    MapSet,
+    Date,
+    Proxy,
+    WeakRef,
+}
+
+/// Each lazy intrinsic with the global names it defines.
+pub const LAZY_GLOBALS: &[(Lazy, &str, &[&str])] = &[
+    (
+        Lazy::TypedArrays,
+        "typed_arrays",
+        &[
+            "ArrayBuffer",
+            "SharedArrayBuffer",
+            "DataView",
+            "Atomics",
+            "Int8Array",
+            "Uint8Array",
+            "Uint8ClampedArray",
+            "Int16Array",
+            "Uint16Array",
+            "Int32Array",
+            "Uint32Array",
+            "BigInt64Array",
+            "BigUint64Array",
+            "Float16Array",
+            "Float32Array",
+            "Float64Array",
+        ],
+    ),
+    (
+        Lazy::MapSet,
+        "map_set",
+        &["Map", "Set", "WeakMap", "WeakSet"],
+    ),
+    (Lazy::Date, "date", &["Date"]),
+    (Lazy::Proxy, "proxy", &["Proxy"]),
+    (
+        Lazy::WeakRef,
+        "weak_ref",
+        &["WeakRef", "FinalizationRegistry"],
+    ),
+];
+
+impl Lazy {
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+
+    fn from_name(name: &str) -> Option<Lazy> {
+        LAZY_GLOBALS
+            .iter()
+            .find(|(_, group, _)| *group == name)
+            .map(|(lazy, _, _)| *lazy)
+    }
+
+    fn globals(self) -> &'static [&'static str] {
+        LAZY_GLOBALS
+            .iter()
+            .find(|(lazy, _, _)| *lazy == self)
+            .map_or(&[], |(_, _, names)| names)
+    }
+}
+
+thread_local! {
+    /// Intrinsics added to the context of the job this slot thread is running.
+    static LOADED: Cell<u8> = const { Cell::new(0) };
+}
+
+/// Forgets what the previous job's context had; called as each job starts.
+pub fn reset() {
+    LOADED.with(|loaded| loaded.set(0));
+}
+
+/// Adds `intrinsic` to the current job's context unless it is there already.
+pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
+    let fresh = LOADED.with(|loaded| {
+        let had = loaded.get();
+        loaded.set(had | intrinsic.bit());
+        had & intrinsic.bit() == 0
+    });
+    if !fresh {
+        return;
+    }
+    // The prelude's placeholders must go first: QuickJS aborts when an intrinsic
+    // finds one of its names already defined.
+    let globals = ctx.globals();
+    for name in intrinsic.globals() {
+        let _ = globals.remove(*name);
+    }
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: `raw` is the live context of the running job; each intrinsic is added
+    // at most once per context, as QuickJS expects.
+    unsafe {
+        let _ = match intrinsic {
+            Lazy::TypedArrays => qjs::JS_AddIntrinsicTypedArrays(raw),
+            Lazy::MapSet => qjs::JS_AddIntrinsicMapSet(raw),
+            Lazy::Date => qjs::JS_AddIntrinsicDate(raw),
+            Lazy::Proxy => qjs::JS_AddIntrinsicProxy(raw),
+            Lazy::WeakRef => qjs::JS_AddIntrinsicWeakRef(raw),
+        };
+    }
+}
+
+/// `host.lazyGlobals`: `[[group, [names...]], ...]` for the prelude's accessors.
+pub fn lazy_globals<'js>(ctx: &Ctx<'js>) -> Result<rquickjs::Array<'js>> {
+    let groups = rquickjs::Array::new(ctx.clone())?;
+    for (index, (_, group, names)) in LAZY_GLOBALS.iter().enumerate() {
+        let entry = rquickjs::Array::new(ctx.clone())?;
+        entry.set(0, *group)?;
+        entry.set(1, names.to_vec())?;
+        groups.set(index, entry)?;
+    }
+    Ok(groups)
+}
+
+/// `host.intrinsic(name)` for the prelude's accessors.
+pub fn load_by_name(ctx: rquickjs::Ctx<'_>, name: String) -> Result<()> {
+    match Lazy::from_name(&name) {
+        Some(intrinsic) => {
+            ensure(&ctx, intrinsic);
+            Ok(())
+        }
+        None => Err(Exception::throw_reference(
+            &ctx,
+            &format!("no intrinsic {name}"),
+        )),
+    }
+}
