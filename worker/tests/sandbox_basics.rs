@@ -346,3 +346,23 @@ fn replacing_or_deleting_lazy_globals_is_safe() {
     let code = "import { createHash } from 'crypto'; export default () => { delete globalThis.ArrayBuffer; return createHash('md5').update('').digest().length }";
     assert_eq!(ok(&engine, code, "null"), json!(16));
 }
+
+#[test]
+fn undeclared_variables_are_reference_errors_and_globals_behave() {
+    let engine = engine();
+    let message = fails(
+        &engine,
+        "export default () => notDeclaredAnywhere + 1",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert!(message.contains("notDeclaredAnywhere"), "{message}");
+    let code = "export default () => {
+        globalThis.URL = 'replaced'; globalThis.setTimeout = 5; globalThis.Date = 'd';
+        return [URL, setTimeout, Date, typeof console.log, 'TextEncoder' in globalThis, typeof undeclared];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!(["replaced", 5, "d", "function", true, "undefined"])
+    );
+}

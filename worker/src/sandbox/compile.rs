@@ -79,14 +79,13 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
         &empty,
         &denied,
         |ctx| -> Result<HostBytecode, String> {
-            let prelude = bytecode::compile_script(
-                ctx,
-                include_str!("js/prelude.js"),
-                "warren:prelude",
-                Keep::CodeOnly,
-            )
-            .catch(ctx)
-            .map_err(|err| format!("prelude: {err}"))?;
+            let source = include_str!("js/prelude.js").replace(
+                "/* LAZY INTRINSICS */",
+                &super::intrinsics::prelude_accessors(),
+            );
+            let prelude = bytecode::compile_script(ctx, &source, "warren:prelude", Keep::CodeOnly)
+                .catch(ctx)
+                .map_err(|err| format!("prelude: {err}"))?;
             let mut parts = HashMap::new();
             for (name, source) in PRELUDE_PARTS {
                 let code = bytecode::compile_script(

@@ -51,7 +51,6 @@ pub fn host_object<'js>(
         "clock",
         Function::new(ctx.clone(), move || started.elapsed().as_millis() as f64)?,
     )?;
-    host.set("lazyGlobals", super::intrinsics::lazy_globals(ctx)?)?;
     host.set(
         "intrinsic",
         Function::new(ctx.clone(), super::intrinsics::load_by_name)?,

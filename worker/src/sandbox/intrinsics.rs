@@ -1,8 +1,8 @@
 //! Standard-library parts added to a job's context on first use.
 //!
 //! A fresh context pays for every intrinsic it is created with, and most jobs never
-//! touch typed arrays, Map/Set, Date, Proxy or WeakRef. The prelude puts accessors
-//! on the global object that add the intrinsic when first read; host functions that
+//! touch typed arrays, Map/Set, Date, Proxy or WeakRef. The prelude's globals object
+//! has accessors that add the intrinsic when first read; host functions that
 //! create such objects themselves call [`ensure`] first.
 
 use std::cell::Cell;
@@ -97,8 +97,8 @@ pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
     if !fresh {
         return;
     }
-    // The prelude's placeholders must go first: QuickJS aborts when an intrinsic
-    // finds one of its names already defined.
+    // QuickJS aborts when an intrinsic finds one of its names already defined on the
+    // global object (job code may have defined one itself): clear them first.
     let globals = ctx.globals();
     for name in intrinsic.globals() {
         let _ = globals.remove(*name);
@@ -117,16 +117,19 @@ pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
     }
 }
 
-/// `host.lazyGlobals`: `[[group, [names...]], ...]` for the prelude's accessors.
-pub fn lazy_globals<'js>(ctx: &Ctx<'js>) -> Result<rquickjs::Array<'js>> {
-    let groups = rquickjs::Array::new(ctx.clone())?;
-    for (index, (_, group, names)) in LAZY_GLOBALS.iter().enumerate() {
-        let entry = rquickjs::Array::new(ctx.clone())?;
-        entry.set(0, *group)?;
-        entry.set(1, names.to_vec())?;
-        groups.set(index, entry)?;
+/// Accessor pairs for the prelude's globals object, one per lazy global name
+/// (generated here so the names are listed once).
+pub fn prelude_accessors() -> String {
+    let mut out = String::new();
+    for (_, group, names) in LAZY_GLOBALS {
+        for name in *names {
+            out.push_str(&format!(
+                "get {name}() {{ return intrinsic('{group}', '{name}'); }},\n    \
+                 set {name}(value) {{ storeIntrinsic('{group}', '{name}', value); }},\n    "
+            ));
+        }
     }
-    Ok(groups)
+    out
 }
 
 /// `host.intrinsic(name)` for the prelude's accessors.

@@ -1,65 +1,51 @@
 // Warren's job prelude: the globals every job sees. Compiled once per slot and run in
 // every fresh context before the job's own code. `host` holds the native helpers; it
 // is captured here and never reachable from job code.
+//
+// Adding properties to the global object one by one is slow in QuickJS (each one
+// reshapes a large object), so Warren's globals live on one object literal put
+// between the global object and Object.prototype. Most of them are accessors that
+// build their value on first use: classes from separately compiled prelude parts,
+// and standard-library intrinsics that the host adds to the context only then.
+// Either way the value then becomes an ordinary property of the global object.
+// (A Proxy would need fewer functions, but it cannot report "not found", which
+// would turn undeclared variables into `undefined` instead of a ReferenceError.)
 (function (host) {
   'use strict';
   const g = globalThis;
-  const define = (name, value) =>
-    Object.defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const defineProperty = Object.defineProperty;
+  const define = (name, value) => {
+    defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
+    return value;
+  };
+  const parts = {};
+  const part = (partName, name) => {
+    const made = parts[partName] || (parts[partName] = host.part(partName)(host));
+    return define(name, made[name]);
+  };
+  const intrinsic = (group, name) => {
+    host.intrinsic(group);
+    return hasOwn.call(g, name) ? g[name] : undefined;
+  };
+  const storeIntrinsic = (group, name, value) => {
+    host.intrinsic(group);
+    define(name, value);
+  };
 
   // ---- console: formatting is loaded on first use ---------------------------------
   let format = null;
-  const console = {};
-  ['debug', 'log', 'info', 'warn', 'error'].forEach((level, index) => {
-    console[level] = function (...args) {
+  const log = (index) =>
+    function (...args) {
       if (host.logOpen()) host.log(index, (format = format || host.part('console_format')(host))(args));
     };
-  });
+  const console = { debug: log(0), log: log(1), info: log(2), warn: log(3), error: log(4) };
   console.trace = console.debug;
   console.dir = (value) => console.log(value);
   console.table = console.log;
   console.assert = (ok, ...args) => { if (!ok) console.error('Assertion failed', ...args); };
-  define('console', console);
 
-  // ---- lazily created globals ------------------------------------------------------
-  // Classes most jobs never touch are built on first use, from their own bytecode.
-  const lazyGroup = (part, names) => {
-    let made = null;
-    for (const name of names) {
-      Object.defineProperty(g, name, {
-        configurable: true,
-        enumerable: false,
-        get() {
-          made = made || host.part(part)(host);
-          define(name, made[name]);
-          return made[name];
-        },
-        set(value) { define(name, value); },
-      });
-    }
-  };
-  lazyGroup('text_encoding', ['TextEncoder', 'TextDecoder']);
-  lazyGroup('url_globals', ['URL', 'URLSearchParams']);
-  lazyGroup('base64', ['btoa', 'atob']);
-
-  // Standard library parts most jobs never touch are added to the context on first
-  // use; the host removes these placeholders before adding the real globals.
-  for (const [group, names] of host.lazyGlobals) {
-    for (const name of names) {
-      const load = () => {
-        host.intrinsic(group);
-        return g[name];
-      };
-      Object.defineProperty(g, name, {
-        configurable: true,
-        enumerable: false,
-        get: load,
-        set(value) { load(); define(name, value); },
-      });
-    }
-  }
-
-  // ---- timers ----------------------------------------------------------------------
+  // ---- timers: run by the host's event loop (see run.rs) ----------------------------
   const timers = {};
   let nextTimerId = 1;
   const addTimer = (fn, delay, args, repeat) => {
@@ -69,15 +55,33 @@
     timers[id] = { due: host.clock() + ms, fn, args, repeat: repeat ? Math.max(1, ms) : 0 };
     return id;
   };
-  define('setTimeout', (fn, delay, ...args) => addTimer(fn, delay, args, false));
-  define('setInterval', (fn, delay, ...args) => addTimer(fn, delay, args, true));
-  define('clearTimeout', (id) => { delete timers[id]; });
-  define('clearInterval', (id) => { delete timers[id]; });
-  define('queueMicrotask', (fn) => {
-    if (typeof fn !== 'function') throw new TypeError('queueMicrotask: callback must be a function');
-    Promise.resolve().then(fn);
+
+  Object.setPrototypeOf(g, {
+    __proto__: Object.getPrototypeOf(g),
+    console,
+    setTimeout(fn, delay, ...args) { return addTimer(fn, delay, args, false); },
+    setInterval(fn, delay, ...args) { return addTimer(fn, delay, args, true); },
+    clearTimeout(id) { delete timers[id]; },
+    clearInterval(id) { delete timers[id]; },
+    queueMicrotask(fn) {
+      if (typeof fn !== 'function') throw new TypeError('queueMicrotask: callback must be a function');
+      Promise.resolve().then(fn);
+    },
+    structuredClone(value) { return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); },
+    get TextEncoder() { return part('text_encoding', 'TextEncoder'); },
+    set TextEncoder(value) { define('TextEncoder', value); },
+    get TextDecoder() { return part('text_encoding', 'TextDecoder'); },
+    set TextDecoder(value) { define('TextDecoder', value); },
+    get URL() { return part('url_globals', 'URL'); },
+    set URL(value) { define('URL', value); },
+    get URLSearchParams() { return part('url_globals', 'URLSearchParams'); },
+    set URLSearchParams(value) { define('URLSearchParams', value); },
+    get btoa() { return part('base64', 'btoa'); },
+    set btoa(value) { define('btoa', value); },
+    get atob() { return part('base64', 'atob'); },
+    set atob(value) { define('atob', value); },
+    /* LAZY INTRINSICS */
   });
-  define('structuredClone', (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value))));
 
   // Hooks for the host: call the job, and run its timers.
   return {
@@ -91,7 +95,10 @@
     // Runs the earliest due timer; a throw propagates as the job's failure.
     runTimer(now) {
       let id = -1, best = null;
-      for (const k in timers) { const t = timers[k]; if (t.due <= now && (best === null || t.due < best.due)) { id = k; best = t; } }
+      for (const k in timers) {
+        const t = timers[k];
+        if (t.due <= now && (best === null || t.due < best.due)) { id = k; best = t; }
+      }
       if (best === null) return;
       if (best.repeat) best.due = now + best.repeat; else delete timers[id];
       best.fn(...best.args);
