@@ -12,21 +12,18 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-/// Path to a workspace binary, built once (debug profile) if it is not there yet.
+/// Path to a workspace binary (debug profile). `scripts/test.sh` builds the binaries
+/// before the tests; when one is missing it is built here, once, the same way (other
+/// package selections would resolve features differently and relink every time).
 pub fn binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
     let path = target_dir().join("debug").join(name);
+    if path.exists() {
+        return path;
+    }
     BUILT.get_or_init(|| {
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "warren-worker",
-                "-p",
-                "warren-cli",
-                "--bins",
-            ])
+            .args(["build", "--quiet", "--workspace", "--bins"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("run cargo build");
@@ -54,7 +51,11 @@ impl WorkerProcess {
             .args(&args[1..])
             .env("WARREN_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
+            .stdout(if std::env::var_os("WARREN_TEST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn warren-worker");
