@@ -4,8 +4,14 @@
 //! # Layout
 //! - [`input`]: `--input JSON|@file|-` values.
 //! - [`render`]: a result for people (the `warren` default) or machines (`--json`).
-//! - [`submit`]: publish one job and wait for its result.
+//! - [`submit`]: publish one job and wait for its result (direct reply-to).
+//! - [`client`]: the pooled client library for Rust backends (`submit`, `call`, results).
+//! - [`bench`]: load generation with latency percentiles.
+//! - [`dlq`]: inspecting and requeueing dead-lettered jobs.
 
+pub mod bench;
+pub mod client;
+pub mod dlq;
 pub mod input;
 pub mod render;
 pub mod submit;

@@ -7,10 +7,12 @@
 use std::time::Duration;
 
 use futures_lite::StreamExt;
-use lapin::options::{BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions};
-use lapin::types::{FieldTable, ShortString};
-use lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
+use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions};
+use lapin::types::FieldTable;
+use lapin::{Connection, ConnectionProperties};
 use warren_wire::JobResult;
+
+use crate::client::{ClientError, publish_job};
 
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
 
@@ -54,10 +56,6 @@ impl SubmitError {
     }
 }
 
-fn short(value: &str) -> Result<ShortString, SubmitError> {
-    ShortString::try_new(value.to_owned()).map_err(|_| SubmitError::Name(value.to_owned()))
-}
-
 /// Publishes `body` as a job and waits for its result if `options.wait` says so.
 pub async fn submit(
     body: &[u8],
@@ -83,16 +81,6 @@ async fn submit_on(
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
-    let mut properties = BasicProperties::default()
-        .with_content_type(warren_wire::JSON_CONTENT_TYPE.into())
-        .with_delivery_mode(2)
-        .with_message_id(short(&options.job_id)?)
-        .with_correlation_id(short(&options.job_id)?)
-        .with_timestamp(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
-        );
     let mut replies = None;
     if options.wait.is_some() {
         // Direct reply-to needs the consumer first, on the publishing channel.
@@ -109,26 +97,17 @@ async fn submit_on(
                 )
                 .await?,
         );
-        properties = properties.with_reply_to(DIRECT_REPLY_TO.into());
     }
-    let confirm = channel
-        .basic_publish(
-            "".into(),
-            short(&options.queue)?,
-            BasicPublishOptions {
-                mandatory: true,
-                ..BasicPublishOptions::default()
-            },
-            body,
-            properties,
-        )
-        .await?
-        .await?;
-    match confirm {
-        Confirmation::Ack(Some(_)) => return Err(SubmitError::NoRoute(options.queue.clone())),
-        Confirmation::Nack(_) => return Err(SubmitError::Refused),
-        Confirmation::Ack(None) | Confirmation::NotRequested => {}
-    }
+    let reply_to = options.wait.map(|_| DIRECT_REPLY_TO);
+    publish_job(&channel, &options.queue, &options.job_id, body, reply_to)
+        .await
+        .map_err(|err| match err {
+            ClientError::NoRoute(queue) => SubmitError::NoRoute(queue),
+            ClientError::Refused => SubmitError::Refused,
+            ClientError::Broker(err) => SubmitError::Broker(err),
+            ClientError::InvalidName(name) => SubmitError::Name(name),
+            other => SubmitError::Name(other.to_string()),
+        })?;
     let (Some(wait), Some(mut replies)) = (options.wait, replies) else {
         return Ok(None);
     };

@@ -184,6 +184,45 @@ impl TestClient {
         count
     }
 
+    /// Plays a worker that dies on every job of `queue`: takes each delivery and hands it
+    /// back until the broker dead-letters it. Returns the deliveries it took.
+    pub async fn force_dead_letter(&self, queue: &str) -> usize {
+        use lapin::options::{BasicNackOptions, BasicQosOptions};
+        let channel = self.connection.create_channel().await.expect("channel");
+        channel
+            .basic_qos(1, BasicQosOptions::default())
+            .await
+            .expect("qos");
+        let mut consumer = channel
+            .basic_consume(
+                queue.into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .expect("consume");
+        let dead = warren_wire::dead_letter_queue(queue);
+        let mut deliveries = 0;
+        while self.ready_count(&dead).await == 0 && deliveries < 20 {
+            let Ok(Some(Ok(delivery))) =
+                tokio::time::timeout(Duration::from_secs(2), consumer.next()).await
+            else {
+                continue;
+            };
+            deliveries += 1;
+            delivery
+                .nack(BasicNackOptions {
+                    requeue: true,
+                    ..BasicNackOptions::default()
+                })
+                .await
+                .expect("nack");
+        }
+        let _ = channel.close(200, "OK".into()).await;
+        deliveries
+    }
+
     /// Deletes a pool's jobs queue and its dead-letter queue.
     pub async fn delete_pool_queues(&self, queue: &str) {
         let channel = self.connection.create_channel().await.expect("channel");

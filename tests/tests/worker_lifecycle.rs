@@ -3,9 +3,6 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use futures_lite::StreamExt;
-use lapin::options::{BasicConsumeOptions, BasicNackOptions, BasicQosOptions};
-use lapin::types::FieldTable;
 use serde_json::json;
 use warren_tests::client::{Publish, TestClient};
 use warren_tests::process::WorkerProcess;
@@ -188,38 +185,8 @@ async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
         )
         .await;
     // Play a worker that dies on this job every time: take it and hand it back.
-    let channel = client.connection.create_channel().await.expect("channel");
-    channel
-        .basic_qos(1, BasicQosOptions::default())
-        .await
-        .expect("qos");
-    let mut consumer = channel
-        .basic_consume(
-            queue.as_str().into(),
-            "".into(),
-            BasicConsumeOptions::default(),
-            FieldTable::default(),
-        )
-        .await
-        .expect("consume");
+    let deliveries = client.force_dead_letter(&queue).await;
     let dead = warren_wire::dead_letter_queue(&queue);
-    let mut deliveries = 0;
-    while client.ready_count(&dead).await == 0 && deliveries < 20 {
-        let Ok(Some(Ok(delivery))) =
-            tokio::time::timeout(Duration::from_secs(2), consumer.next()).await
-        else {
-            continue;
-        };
-        deliveries += 1;
-        delivery
-            .nack(BasicNackOptions {
-                requeue: true,
-                ..BasicNackOptions::default()
-            })
-            .await
-            .expect("nack");
-    }
-    let _ = channel.close(200, "OK".into()).await;
     assert!(
         eventually(Duration::from_secs(10), || async {
             client.ready_count(&dead).await == 1
