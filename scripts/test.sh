@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 scripts/ensure-rabbitmq.sh
 scripts/ensure-python.sh
+scripts/ensure-node.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -13,6 +14,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo build --workspace --bins --locked
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --doc
 else
   cargo test --workspace --locked --no-fail-fast
 fi

@@ -1,0 +1,98 @@
+//! The Rust client library against a real worker: call, submit, results streams.
+
+use std::time::Duration;
+
+use serde_json::json;
+use warren_client::client::{Client, ClientError, JobSpec};
+use warren_tests::client::TestClient;
+use warren_tests::{InProcessWorker, amqp_url, unique_queue};
+
+#[tokio::test]
+async fn call_submit_and_stream() {
+    let queue = unique_queue("library");
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    let client = Client::new(&amqp_url()).expect("client");
+
+    let job = JobSpec::new("export default (i) => i.a * i.b", json!({"a": 6, "b": 7}));
+    let result = client
+        .call(&queue, &job, Duration::from_secs(20))
+        .await
+        .expect("call");
+    assert_eq!(result.value.as_ref().map(|v| v.get()), Some("42"));
+
+    // Concurrent calls on one client each get their own result.
+    let client = std::sync::Arc::new(client);
+    let mut calls = tokio::task::JoinSet::new();
+    for n in 0..20u64 {
+        let (client, queue) = (client.clone(), queue.clone());
+        calls.spawn(async move {
+            let job = JobSpec::new("export default (i) => i * 2", json!(n));
+            (n, client.call(&queue, &job, Duration::from_secs(20)).await)
+        });
+    }
+    while let Some(joined) = calls.join_next().await {
+        let (n, result) = joined.expect("join");
+        let result = result.expect("call");
+        assert_eq!(
+            result.value.as_ref().map(|v| v.get().to_owned()),
+            Some((n * 2).to_string())
+        );
+    }
+
+    let mut stream = client.results().await.expect("stream");
+    let mut ids = std::collections::HashSet::new();
+    for n in 0..10 {
+        ids.insert(
+            stream
+                .submit(&queue, &JobSpec::new("export default (i) => i", json!(n)))
+                .await
+                .expect("submit"),
+        );
+    }
+    for _ in 0..10 {
+        let result = stream
+            .next(Duration::from_secs(20))
+            .await
+            .expect("stream")
+            .expect("a result");
+        assert!(ids.remove(&result.job_id));
+    }
+    assert!(
+        stream
+            .next(Duration::from_millis(300))
+            .await
+            .expect("stream")
+            .is_none()
+    );
+
+    let job_id = client.submit(&queue, &job).await.expect("submit");
+    assert_eq!(job_id.len(), 36);
+
+    let err = client
+        .call("warren.test.no.such.queue", &job, Duration::from_secs(5))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::NoRoute(_)), "{err}");
+    assert!(!err.is_retryable());
+    worker.stop().await;
+    let err = client
+        .call(&queue, &job, Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ClientError::Timeout(_)) && err.is_retryable(),
+        "{err}"
+    );
+    TestClient::connect().await.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test]
+async fn unreachable_broker_is_a_retryable_connect_error() {
+    let client = Client::new("amqp://guest:guest@127.0.0.1:1/%2f").expect("client");
+    let err = client
+        .submit("q", &JobSpec::new("export default () => 1", json!(null)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ClientError::Connect(_)), "{err}");
+    assert!(err.is_retryable());
+}
