@@ -93,14 +93,17 @@ enum DlqCommand {
     #[command(after_help = "Example:\n  warren dlq list --queue warren.jobs")]
     List(DlqArgs),
     /// Print one dead-lettered job's details and body.
+    #[command(after_help = "Example:\n  warren dlq show 7f0c2a9e-... --queue warren.jobs")]
     Show(DlqIdArgs),
     /// Put a dead-lettered job (or all with --all) back on the jobs queue.
     #[command(after_help = "Examples:\n  warren dlq requeue 7f0c...\n  warren dlq requeue --all")]
     Requeue(DlqRequeueArgs),
     /// Delete every dead-lettered job of the queue.
+    #[command(after_help = "Example:\n  warren dlq purge --queue warren.jobs")]
     Purge(DlqArgs),
     /// Run a dead-lettered job locally in the same sandbox with its limits, and print
     /// the result, without touching the fleet.
+    #[command(after_help = "Examples:\n  warren dlq replay 7f0c2a9e-...\n  warren dlq replay 7f0c2a9e-... --timeout-ms 200 --allow-module crypto")]
     Replay(DlqReplayArgs),
 }
 
