@@ -103,7 +103,9 @@ enum DlqCommand {
     Purge(DlqArgs),
     /// Run a dead-lettered job locally in the same sandbox with its limits, and print
     /// the result, without touching the fleet.
-    #[command(after_help = "Examples:\n  warren dlq replay 7f0c2a9e-...\n  warren dlq replay 7f0c2a9e-... --timeout-ms 200 --allow-module crypto")]
+    #[command(
+        after_help = "Examples:\n  warren dlq replay 7f0c2a9e-...\n  warren dlq replay 7f0c2a9e-... --timeout-ms 200 --allow-module crypto"
+    )]
     Replay(DlqReplayArgs),
 }
 
