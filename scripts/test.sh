@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/ensure-rabbitmq.sh
 scripts/ensure-python.sh
 scripts/ensure-node.sh
+scripts/ensure-promtool.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

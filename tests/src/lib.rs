@@ -79,6 +79,18 @@ pub struct InProcessWorker {
 impl InProcessWorker {
     /// Starts a worker and waits until it reports ready (its queue declared and consumed).
     pub async fn start(queue: &str, extra: &[&str]) -> InProcessWorker {
+        let worker = InProcessWorker::spawn(queue, extra);
+        let addr = worker.config.metrics_addr;
+        let ready = eventually(Duration::from_secs(20), || async move {
+            matches!(http_get(addr, "/readyz").await, Ok((200, _)))
+        })
+        .await;
+        assert!(ready, "worker became ready");
+        worker
+    }
+
+    /// Starts a worker without waiting for it to become ready.
+    pub fn spawn(queue: &str, extra: &[&str]) -> InProcessWorker {
         use clap::Parser;
         init_test_logging();
         let args = Args::try_parse_from(worker_args(queue, extra)).expect("worker flags");
@@ -87,18 +99,11 @@ impl InProcessWorker {
         let task = tokio::spawn(warren_worker::worker::run(config.clone(), async move {
             let _ = stopped.await;
         }));
-        let worker = InProcessWorker {
+        InProcessWorker {
             config,
             stop: Some(stop),
             task,
-        };
-        let addr = worker.config.metrics_addr;
-        let ready = eventually(Duration::from_secs(20), || async move {
-            matches!(http_get(addr, "/readyz").await, Ok((200, _)))
-        })
-        .await;
-        assert!(ready, "worker became ready");
-        worker
+        }
     }
 
     pub fn metrics_url(&self, path: &str) -> String {
@@ -155,4 +160,32 @@ where
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The value of one sample in a Prometheus text exposition: `name` with exactly these
+/// labels (in any order). `None` when the series is absent.
+pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|line| {
+            let (series, value) = line.rsplit_once(' ')?;
+            let (series_name, series_labels) = match series.split_once('{') {
+                Some((n, rest)) => (n, rest.trim_end_matches('}')),
+                None => (series, ""),
+            };
+            if series_name != name {
+                return None;
+            }
+            let found: Vec<(&str, &str)> = if series_labels.is_empty() {
+                Vec::new()
+            } else {
+                series_labels
+                    .split(',')
+                    .filter_map(|kv| kv.split_once('='))
+                    .map(|(k, v)| (k, v.trim_matches('"')))
+                    .collect()
+            };
+            let same = found.len() == labels.len() && labels.iter().all(|l| found.contains(l));
+            same.then(|| value.parse().ok()).flatten()
+        })
 }

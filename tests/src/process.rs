@@ -40,6 +40,15 @@ pub struct WorkerProcess {
 
 impl WorkerProcess {
     pub fn spawn(queue: &str, extra: &[&str]) -> WorkerProcess {
+        WorkerProcess::spawn_logging_to(queue, extra, None)
+    }
+
+    /// Like [`WorkerProcess::spawn`], with the worker's (JSON) log lines written to `log`.
+    pub fn spawn_logging_to(
+        queue: &str,
+        extra: &[&str],
+        log: Option<&std::path::Path>,
+    ) -> WorkerProcess {
         let args = crate::worker_args(queue, extra);
         let metrics_addr = args
             .iter()
@@ -51,10 +60,10 @@ impl WorkerProcess {
             .args(&args[1..])
             .env("WARREN_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")
-            .stdout(if std::env::var_os("WARREN_TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
+            .stdout(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("log file")),
+                None if std::env::var_os("WARREN_TEST_LOG").is_some() => Stdio::inherit(),
+                None => Stdio::null(),
             })
             .stderr(Stdio::inherit())
             .spawn()

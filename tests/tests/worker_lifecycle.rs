@@ -137,6 +137,22 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
             .submit(&queue, &format!("before-{n}"), code, json!(n))
             .await;
     }
+    // Watch readiness closely while the connection is cut: it must drop, then recover.
+    let addr = worker.config.metrics_addr;
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let watcher = {
+        let watching = watching.clone();
+        tokio::spawn(async move {
+            let mut saw_not_ready = false;
+            while watching.load(std::sync::atomic::Ordering::Relaxed) {
+                if !matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _))) {
+                    saw_not_ready = true;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            saw_not_ready
+        })
+    };
     let pids = connections_named(&name);
     assert!(!pids.is_empty(), "found the worker's connection");
     for pid in &pids {
@@ -146,7 +162,6 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
             .expect("rabbitmqctl close_connection");
         assert!(status.success());
     }
-    let addr = worker.config.metrics_addr;
     for n in 0..20 {
         client
             .submit(&queue, &format!("after-{n}"), code, json!(n))
@@ -160,6 +175,11 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
     })
     .await;
     assert!(ready, "ready again after reconnecting");
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        watcher.await.expect("watcher"),
+        "/readyz reported not ready during the outage"
+    );
     let metrics = warren_tests::http_get(addr, "/metrics")
         .await
         .expect("metrics")

@@ -108,6 +108,11 @@ pub struct Args {
     #[arg(long, env = "WARREN_CONFIG")]
     pub config: Option<PathBuf>,
 
+    /// Copy each job's console output into the worker's own logs (target `job_console`).
+    /// Off by default: customer output stays in the result.
+    #[arg(long, env = "WARREN_LOG_JOB_CONSOLE")]
+    pub log_job_console: bool,
+
     /// Log format: `json` (the default when stdout is not a terminal) or `pretty`.
     #[arg(long, env = "WARREN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
@@ -147,6 +152,8 @@ struct ConfigFile {
 #[derive(Debug, Clone)]
 pub struct PoolConfig {
     pub queue: String,
+    /// Copy job console output into the worker's logs.
+    pub log_job_console: bool,
     pub prefetch: u16,
     pub max_job_bytes: usize,
     pub engine: EngineConfig,
@@ -224,6 +231,7 @@ impl Args {
             .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", file.queue))?;
         Ok(PoolConfig {
             queue: file.queue.clone(),
+            log_job_console: self.log_job_console,
             prefetch,
             max_job_bytes: file.max_job_bytes.unwrap_or(self.max_job_bytes),
             engine: EngineConfig {

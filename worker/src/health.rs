@@ -107,6 +107,7 @@ async fn answer(
             let (busy, idle) = slots();
             metrics.slots.with_label_values(&["busy"]).set(busy);
             metrics.slots.with_label_values(&["idle"]).set(idle);
+            metrics.ready.set(i64::from(health.is_ready()));
             ("200 OK", "text/plain; version=0.0.4", metrics.render())
         }
         ("GET" | "HEAD", _) => ("404 Not Found", "text/plain", "not found\n".to_owned()),

@@ -7,7 +7,7 @@
 //! - [`pool`]: the job loop joining them: delivery → job → outcome → result → confirm → ack.
 //! - [`worker`]: `run(config, shutdown)`: engines, health endpoints, (re)connection, drain.
 //! - [`config`]: flags, environment variables and the pools file, checked at start-up.
-//! - [`metrics`], [`health`], [`telemetry`], [`shutdown`]: operating the worker.
+//! - [`metrics`], [`health`], [`telemetry`], [`trace_context`], [`shutdown`]: operating the worker.
 
 pub mod broker;
 pub mod config;
@@ -17,4 +17,5 @@ pub mod pool;
 pub mod sandbox;
 pub mod shutdown;
 pub mod telemetry;
+pub mod trace_context;
 pub mod worker;

@@ -18,6 +18,7 @@ pub struct Metrics {
     pub results_published: IntCounterVec,
     pub redelivered: IntCounterVec,
     pub broker_connected: IntGauge,
+    pub ready: IntGauge,
     pub broker_reconnects: IntCounter,
     pub cache_hits: IntCounter,
     pub cache_misses: IntCounter,
@@ -94,6 +95,11 @@ impl Metrics {
             .unwrap_or_else(|e| unreachable!("{e}")),
             broker_connected: IntGauge::new("warren_broker_connected", "1 while connected to the broker.")
                 .unwrap_or_else(|e| unreachable!("{e}")),
+            ready: IntGauge::new(
+                "warren_ready",
+                "1 while /readyz answers 200 (connected, consuming every pool, not stopping).",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             broker_reconnects: IntCounter::new(
                 "warren_broker_reconnects_total",
                 "Connections made after the first one.",
@@ -129,6 +135,7 @@ impl Metrics {
             Box::new(m.results_published.clone()),
             Box::new(m.redelivered.clone()),
             Box::new(m.broker_connected.clone()),
+            Box::new(m.ready.clone()),
             Box::new(m.broker_reconnects.clone()),
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),
@@ -141,6 +148,28 @@ impl Metrics {
                 .unwrap_or_else(|e| unreachable!("metric names are unique: {e}"));
         }
         m
+    }
+
+    /// Creates every series of a pool's queue at zero, so dashboards and alerts see the
+    /// queue (and each outcome) before its first job.
+    pub fn register_queue(&self, queue: &str) {
+        let outcomes =
+            std::iter::once("ok").chain(warren_wire::ErrorKind::ALL.iter().map(|k| k.as_str()));
+        for outcome in outcomes {
+            self.jobs.with_label_values(&[queue, outcome]);
+            self.job_duration.with_label_values(&[queue, outcome]);
+        }
+        self.queue_wait.with_label_values(&[queue]);
+        self.in_flight.with_label_values(&[queue]);
+        self.redelivered.with_label_values(&[queue]);
+        for result in [
+            published::CONFIRMED,
+            published::NACKED,
+            published::RETURNED,
+            published::FAILED,
+        ] {
+            self.results_published.with_label_values(&[result]);
+        }
     }
 
     /// The text exposition of every metric.

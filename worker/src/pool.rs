@@ -192,7 +192,22 @@ impl Pool {
     async fn handle(self: Arc<Self>, delivery: Delivery, publish: &Channel) {
         let queue = self.config.queue.as_str();
         let envelope = Envelope::of(&delivery);
-        let span = info_span!("job", job_id = %envelope.job_id, queue, attempt = envelope.attempt, outcome = tracing::field::Empty);
+        let span = info_span!(
+            "job",
+            job_id = %envelope.job_id,
+            queue,
+            attempt = envelope.attempt,
+            outcome = tracing::field::Empty,
+            wall_ms = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        if let (Some(parent), Some(trace)) = (&envelope.trace_parent, &envelope.trace) {
+            span.record("trace_id", parent.trace_id.as_str());
+            span.record("span_id", trace.span_id.as_str());
+            span.record("parent_span_id", parent.span_id.as_str());
+        }
         async {
             let metrics = &self.metrics;
             let in_flight = metrics.in_flight.with_label_values(&[queue]);
@@ -213,6 +228,13 @@ impl Pool {
             let result = self.run(&delivery, &envelope).await;
             let outcome = result.outcome().map_or("unknown", |o| o.label());
             tracing::Span::current().record("outcome", outcome);
+            tracing::Span::current().record("wall_ms", result.stats.wall_ms);
+            if self.config.log_job_console {
+                for entry in &result.logs {
+                    let level = serde_json::to_value(entry.level).unwrap_or_default();
+                    info!(target: "job_console", console_level = %level.as_str().unwrap_or("log"), console = %entry.message, "Job console.");
+                }
+            }
 
             let settle = match envelope.reply_to.as_deref() {
                 None => Settle::Ack,

@@ -30,6 +30,7 @@ pub async fn run(
     for pool in &config.pools {
         let engine = Engine::start(pool.engine.clone())
             .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", pool.queue))?;
+        metrics.register_queue(&pool.queue);
         pools.push(Arc::new(Pool {
             config: pool.clone(),
             engine,

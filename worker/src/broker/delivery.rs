@@ -3,6 +3,8 @@
 use lapin::message::Delivery;
 use lapin::types::AMQPValue;
 
+use crate::trace_context::TraceParent;
+
 /// A job's envelope: identity, routing for its result, and timing.
 #[derive(Debug, Clone)]
 pub struct Envelope {
@@ -16,7 +18,11 @@ pub struct Envelope {
     pub redelivered: bool,
     /// Seconds since the epoch, from the AMQP `timestamp` property.
     pub timestamp: Option<u64>,
-    pub traceparent: Option<String>,
+    /// The producer's trace context, when the job carries a valid `traceparent`.
+    pub trace_parent: Option<TraceParent>,
+    /// The job's own span in that trace (a child of `trace_parent`), passed on in the
+    /// result's `traceparent` header.
+    pub trace: Option<TraceParent>,
 }
 
 impl Envelope {
@@ -46,11 +52,16 @@ impl Envelope {
             None if delivery.redelivered => 2,
             None => 1,
         };
-        let traceparent = header(delivery, "traceparent").and_then(|v| match v {
-            AMQPValue::LongString(s) => std::str::from_utf8(s.as_bytes()).ok().map(str::to_owned),
-            AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
-            _ => None,
-        });
+        let trace_parent = header(delivery, "traceparent")
+            .and_then(|v| match v {
+                AMQPValue::LongString(s) => {
+                    std::str::from_utf8(s.as_bytes()).ok().map(str::to_owned)
+                }
+                AMQPValue::ShortString(s) => Some(s.as_str().to_owned()),
+                _ => None,
+            })
+            .and_then(|text| TraceParent::parse(&text));
+        let trace = trace_parent.as_ref().map(TraceParent::child);
         Envelope {
             job_id,
             correlation_id,
@@ -59,7 +70,8 @@ impl Envelope {
             attempt,
             redelivered: delivery.redelivered || earlier.is_some_and(|n| n > 0),
             timestamp: *props.timestamp(),
-            traceparent,
+            trace_parent,
+            trace,
         }
     }
 }

@@ -37,11 +37,11 @@ pub async fn publish_result(
     {
         properties = properties.with_correlation_id(id);
     }
-    if let Some(traceparent) = &envelope.traceparent {
+    if let Some(trace) = &envelope.trace {
         let mut headers = FieldTable::default();
         headers.insert(
             "traceparent".into(),
-            AMQPValue::LongString(traceparent.as_str().into()),
+            AMQPValue::LongString(trace.to_string().into()),
         );
         properties = properties.with_headers(headers);
     }
