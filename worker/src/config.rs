@@ -113,6 +113,12 @@ pub struct Args {
     #[arg(long, env = "WARREN_LOG_JOB_CONSOLE")]
     pub log_job_console: bool,
 
+    /// Instead of running: ask the worker listening on --metrics-addr for /healthz and
+    /// exit 0 if it answers 200, 1 otherwise (for container health checks, which have
+    /// no shell or curl in Warren's image).
+    #[arg(long)]
+    pub check_health: bool,
+
     /// Log format: `json` (the default when stdout is not a terminal) or `pretty`.
     #[arg(long, env = "WARREN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,

@@ -129,3 +129,23 @@ async fn answer(
     stream.write_all(response.as_bytes()).await?;
     stream.shutdown().await
 }
+
+/// `GET /healthz` on the worker at `addr` (an unspecified address means this host):
+/// whether it answered 200 within two seconds.
+pub async fn probe(addr: std::net::SocketAddr) -> bool {
+    let mut addr = addr;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let request = async {
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await?;
+        Ok::<_, std::io::Error>(response.starts_with(b"HTTP/1.1 200"))
+    };
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(2), request).await,
+        Ok(Ok(true))
+    )
+}

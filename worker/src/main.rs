@@ -8,6 +8,17 @@ use warren_worker::{shutdown, telemetry, worker};
 
 fn main() -> ExitCode {
     let args = Args::parse();
+    if args.check_health {
+        let healthy = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .is_ok_and(|runtime| runtime.block_on(warren_worker::health::probe(args.metrics_addr)));
+        return if healthy {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
     telemetry::init(args.log_format);
     let config = match args.resolve() {
         Ok(config) => config,
