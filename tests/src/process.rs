@@ -22,14 +22,36 @@ pub fn binary(name: &str) -> PathBuf {
         return path;
     }
     BUILT.get_or_init(|| {
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        let status = cargo()
             .args(["build", "--quiet", "--workspace", "--bins"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .expect("run cargo build");
         assert!(status.success(), "building the binaries failed");
     });
     path
+}
+
+/// `cargo` at the workspace root with a clean environment. A test process carries the
+/// variables cargo set for it (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...); build scripts
+/// that watch such variables would see a change and rebuild everything, twice over.
+pub fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    command.env_clear();
+    for keep in [
+        "PATH",
+        "HOME",
+        "USER",
+        "CARGO_HOME",
+        "RUSTUP_HOME",
+        "RUSTUP_TOOLCHAIN",
+        "CARGO_TARGET_DIR",
+    ] {
+        if let Some(value) = std::env::var_os(keep) {
+            command.env(keep, value);
+        }
+    }
+    command.current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    command
 }
 
 /// A running worker process; killed on drop if still running.

@@ -269,11 +269,10 @@ fn systemd_unit_verifies_and_is_well_sandboxed() {
 /// environment and health check, serves jobs and stops cleanly on SIGTERM.
 #[tokio::test]
 async fn release_binary_runs_the_way_the_image_runs_it() {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The Dockerfile's build command (a no-op when scripts/test.sh already ran it).
     let status = tokio::task::spawn_blocking(move || {
-        Command::new(cargo)
+        warren_tests::process::cargo()
             .args(["build", "--release", "--locked", "--bins", "--quiet"])
-            .current_dir(root())
             .status()
     })
     .await
