@@ -98,3 +98,35 @@ fn slots_run_in_parallel() {
     });
     assert_eq!(most_busy, 2, "both slots ran a job at the same time");
 }
+
+#[test]
+fn finalizers_weak_refs_and_hostile_prototypes_do_not_outlive_their_job() {
+    let engine = engine_with(
+        1,
+        PoolLimits {
+            timeout_ms: 500,
+            ..PoolLimits::default()
+        },
+        &["crypto"],
+    );
+    for _ in 0..200 {
+        run(
+            &engine,
+            "export default () => { const r = new FinalizationRegistry((v) => { globalThis.late = v; throw new Error('late') }); for (let i = 0; i < 100; i++) r.register({}, i); const w = new WeakRef({}); return 1 }",
+            "null",
+        );
+        run(
+            &engine,
+            "export default async () => { Promise.prototype.then = function () {}; Object.prototype.toJSON = () => 1; await null; return 5 }",
+            "null",
+        );
+        assert_eq!(
+            ok(
+                &engine,
+                "export default async () => { await null; return [typeof globalThis.late, typeof Object.prototype.toJSON] }",
+                "null"
+            ),
+            json!(["undefined", "undefined"])
+        );
+    }
+}
