@@ -16,11 +16,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # build exactly as the Dockerfile makes it.
 cargo build --workspace --bins --locked
 cargo build --release --locked --bins
+# The fleet suite (tests/tests/fleet.rs) loads the machine on purpose: it runs alone,
+# one scenario at a time, after everything else.
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast
+  cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet)'
   cargo test --workspace --locked --doc
+  cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
 else
-  cargo test --workspace --locked --no-fail-fast
+  cargo test --workspace --locked --no-fail-fast -- --skip fleet_
+  cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
 fi
 # The benchmark still builds and runs (each workload once, debug build; figures are
 # measured with `cargo bench`, never checked here).

@@ -165,6 +165,24 @@ impl TestClient {
         (results, duplicates)
     }
 
+    /// Whether a queue exists (a passive declare on a throwaway channel).
+    pub async fn queue_exists(&self, queue: &str) -> bool {
+        let channel = self.connection.create_channel().await.expect("channel");
+        let exists = channel
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .is_ok();
+        let _ = channel.close(200, "OK".into()).await;
+        exists
+    }
+
     /// Ready messages in a queue (0 if it does not exist).
     pub async fn ready_count(&self, queue: &str) -> u32 {
         let channel = self.connection.create_channel().await.expect("channel");

@@ -6,10 +6,12 @@
 //! - [`broker`]: connecting, topology, deliveries, publishing with confirms (no sandbox).
 //! - [`pool`]: the job loop joining them: delivery → job → outcome → result → confirm → ack.
 //! - [`worker`]: `run(config, shutdown)`: engines, health endpoints, (re)connection, drain.
-//! - [`config`]: flags, environment variables and the pools file, checked at start-up.
+//! - [`config`]: flags, environment variables and the pools file, checked at start-up;
+//!   [`cli`]: the `warren-worker` command line.
 //! - [`metrics`], [`health`], [`telemetry`], [`trace_context`], [`shutdown`]: operating the worker.
 
 pub mod broker;
+pub mod cli;
 pub mod config;
 pub mod health;
 pub mod metrics;

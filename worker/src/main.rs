@@ -2,47 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use warren_worker::config::Args;
-use warren_worker::{shutdown, telemetry, worker};
-
 fn main() -> ExitCode {
-    let args = Args::parse();
-    if args.check_health {
-        let healthy = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .is_ok_and(|runtime| runtime.block_on(warren_worker::health::probe(args.metrics_addr)));
-        return if healthy {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
-    }
-    telemetry::init(args.log_format);
-    let config = match args.resolve() {
-        Ok(config) => config,
-        Err(err) => {
-            eprintln!("warren-worker: {err:#}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("warren-worker: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(worker::run(config, shutdown::signal_received())) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(cause = %format!("{err:#}"), "Worker failed.");
-            eprintln!("warren-worker: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    warren_worker::cli::main()
 }

@@ -192,6 +192,11 @@ impl Pool {
     async fn handle(self: Arc<Self>, delivery: Delivery, publish: &Channel) {
         let queue = self.config.queue.as_str();
         let envelope = Envelope::of(&delivery);
+        // Test builds only: a job that kills the whole worker, as an engine fault would.
+        #[cfg(feature = "test-hooks")]
+        if envelope.job_id.starts_with("warren-test-abort") {
+            std::process::abort();
+        }
         let span = info_span!(
             "job",
             job_id = %envelope.job_id,
