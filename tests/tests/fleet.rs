@@ -110,14 +110,14 @@ async fn fleet_rolling_restart_loses_and_fails_nothing() {
         // Restart each worker in turn while the load runs: SIGTERM, wait for the exit,
         // start its replacement and wait until it is ready before the next.
         let mut exits = Vec::new();
-        for index in 0..workers.len() {
+        for worker in workers.iter_mut() {
             tokio::time::sleep(Duration::from_millis(1500)).await;
-            workers[index].signal(libc::SIGTERM);
-            let status = workers[index].wait_exit(Duration::from_secs(30)).await;
+            worker.signal(libc::SIGTERM);
+            let status = worker.wait_exit(Duration::from_secs(30)).await;
             exits.push(status.is_some_and(|s| s.success()));
-            workers[index] =
+            *worker =
                 WorkerProcess::spawn(&restarter_queue, &["--concurrency", "2", "--prefetch", "4"]);
-            assert!(workers[index].wait_ready(Duration::from_secs(30)).await);
+            assert!(worker.wait_ready(Duration::from_secs(30)).await);
         }
         (workers, exits)
     });
