@@ -16,6 +16,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # build exactly as the Dockerfile makes it.
 cargo build --workspace --bins --locked
 cargo build --release --locked --bins
+# The fleet suite's poison-job scenario needs the worker built with its test-only hook.
+cargo build --locked -p warren-worker --features test-hooks --bin warren-worker-test-hooks
 # The fleet suite (tests/tests/fleet.rs) loads the machine on purpose: it runs alone,
 # one scenario at a time, after everything else.
 if cargo nextest --version >/dev/null 2>&1; then

@@ -216,21 +216,36 @@ async fn fleet_poison_job_is_dead_lettered_while_others_flow() {
     let mut client = TestClient::connect().await;
     let spawn = |queue: &str| {
         let args = warren_tests::worker_args(queue, &["--concurrency", "1", "--prefetch", "1"]);
-        std::process::Command::new(&binary)
+        let metrics: std::net::SocketAddr = args[args
+            .iter()
+            .position(|a| a == "--metrics-addr")
+            .expect("addr")
+            + 1]
+        .parse()
+        .expect("addr");
+        let child = std::process::Command::new(&binary)
             .args(&args[1..])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("spawn")
+            .expect("spawn");
+        (child, metrics)
     };
-    let mut worker = spawn(&queue);
-    // Wait for the queue to exist, then queue the poison job first.
-    let dead = warren_wire::dead_letter_queue(&queue);
-    assert!(
-        warren_tests::eventually(Duration::from_secs(30), || async {
-            client.queue_exists(&queue).await
+    let ready = |metrics: std::net::SocketAddr| async move {
+        warren_tests::eventually(Duration::from_secs(30), || async move {
+            matches!(
+                warren_tests::http_get(metrics, "/readyz").await,
+                Ok((200, _))
+            )
         })
         .await
+    };
+    let (mut worker, metrics) = spawn(&queue);
+    // Queue the poison job first, once the worker consumes.
+    let dead = warren_wire::dead_letter_queue(&queue);
+    assert!(
+        ready(metrics).await,
+        "the worker with test hooks became ready"
     );
     client
         .publish(
@@ -259,7 +274,7 @@ async fn fleet_poison_job_is_dead_lettered_while_others_flow() {
     {
         if let Ok(Some(_)) = worker.try_wait() {
             crashes += 1;
-            worker = spawn(&queue);
+            worker = spawn(&queue).0;
         }
         if let Some((value, _)) = client.next_result(Duration::from_millis(200)).await {
             results.insert(
