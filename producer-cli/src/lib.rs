@@ -8,10 +8,12 @@
 //! - [`client`]: the pooled client library for Rust backends (`submit`, `call`, results).
 //! - [`bench`]: load generation with latency percentiles.
 //! - [`dlq`]: inspecting and requeueing dead-lettered jobs.
+//! - [`local`]: running one job in a local sandbox (`warren run`, `dlq replay`).
 
 pub mod bench;
 pub mod client;
 pub mod dlq;
 pub mod input;
+pub mod local;
 pub mod render;
 pub mod submit;

@@ -1,14 +1,14 @@
 //! `warren`: run a function locally, or submit it to a Warren fleet.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use warren_client::local::{LocalPool, run_locally};
 use warren_client::submit::{SubmitOptions, submit};
 use warren_client::{input, render};
-use warren_wire::{JobLimits, JobResult, Stats};
-use warren_worker::sandbox::{Engine, EngineConfig, JobRequest, ModuleTable, PoolLimits};
+use warren_wire::JobLimits;
+use warren_worker::sandbox::JobRequest;
 
 /// Run JavaScript functions in Warren's sandbox, locally or on a worker fleet.
 #[derive(Debug, Parser)]
@@ -278,50 +278,23 @@ fn run(args: RunArgs) -> u8 {
         Ok(limits) => limits,
         Err(err) => return usage_error(err),
     };
-    let modules = if args.allow_modules.is_empty() {
-        ModuleTable::default()
-    } else {
-        ModuleTable::new(args.allow_modules)
-    };
-    if let Err(err) = modules.validate() {
-        return usage_error(err);
-    }
     // Locally the requested limits are the pool's maxima.
-    let defaults = PoolLimits::default();
-    let pool = PoolLimits {
-        timeout_ms: job_limits.timeout_ms.unwrap_or(defaults.timeout_ms),
-        memory_mb: job_limits.memory_mb.unwrap_or(defaults.memory_mb),
-        ..defaults
+    let pool = LocalPool {
+        timeout_ms: job_limits.timeout_ms,
+        memory_mb: job_limits.memory_mb,
+        allow_modules: args.allow_modules,
     };
-    let engine = match Engine::start(EngineConfig {
-        slots: 1,
-        limits: pool,
-        modules: Arc::new(modules),
-        ..EngineConfig::default()
-    }) {
-        Ok(engine) => engine,
-        Err(err) => return usage_error(err),
-    };
-    let job_id = warren_worker::broker::delivery::generated_id();
-    let report = engine.run_blocking(JobRequest {
-        job_id: job_id.clone(),
+    let request = JobRequest {
+        job_id: warren_worker::broker::delivery::generated_id(),
         attempt: 1,
         code,
         input,
         limits: job_limits,
-    });
-    let run = report.run;
-    let result = JobResult::new(
-        job_id,
-        run.outcome,
-        run.logs,
-        Stats {
-            wall_ms: (run.wall.as_secs_f64() * 1e6).round() / 1000.0,
-            memory_peak_bytes: Some(run.memory_peak_bytes),
-            attempt: 1,
-        },
-        "warren-run".to_owned(),
-    );
+    };
+    let result = match run_locally(request, pool, "warren-run") {
+        Ok(result) => result,
+        Err(err) => return usage_error(err),
+    };
     let text = if args.pretty {
         serde_json::to_string_pretty(&result).unwrap_or_default()
     } else {
@@ -620,48 +593,23 @@ fn replay(job: warren_client::dlq::DeadJob, pool: &LimitArgs, allow_modules: Vec
                 return 1;
             }
         };
-    let modules = if allow_modules.is_empty() {
-        ModuleTable::default()
-    } else {
-        ModuleTable::new(allow_modules)
-    };
-    if let Err(err) = modules.validate() {
-        return usage_error(err);
-    }
-    let defaults = PoolLimits::default();
-    let engine = match Engine::start(EngineConfig {
-        slots: 1,
-        limits: PoolLimits {
-            timeout_ms: pool.timeout_ms.unwrap_or(defaults.timeout_ms),
-            memory_mb: pool.memory_mb.unwrap_or(defaults.memory_mb),
-            ..defaults
-        },
-        modules: Arc::new(modules),
-        ..EngineConfig::default()
-    }) {
-        Ok(engine) => engine,
-        Err(err) => return usage_error(err),
-    };
     let attempt = u32::try_from(job.deliveries.saturating_add(1)).unwrap_or(u32::MAX);
-    let report = engine.run_blocking(JobRequest {
+    let request = JobRequest {
         job_id: job.job_id.clone(),
         attempt,
         code: parsed.code,
         input: parsed.input,
         limits: parsed.limits,
-    });
-    let run = report.run;
-    let result = JobResult::new(
-        job.job_id,
-        run.outcome,
-        run.logs,
-        Stats {
-            wall_ms: (run.wall.as_secs_f64() * 1e6).round() / 1000.0,
-            memory_peak_bytes: Some(run.memory_peak_bytes),
-            attempt,
-        },
-        "warren-replay".to_owned(),
-    );
+    };
+    let pool = LocalPool {
+        timeout_ms: pool.timeout_ms,
+        memory_mb: pool.memory_mb,
+        allow_modules,
+    };
+    let result = match run_locally(request, pool, "warren-replay") {
+        Ok(result) => result,
+        Err(err) => return usage_error(err),
+    };
     print!("{}", render::human(&result));
     render::exit_code(&result)
 }

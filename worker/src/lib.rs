@@ -14,6 +14,7 @@ pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod health;
+pub mod ids;
 pub mod metrics;
 pub mod pool;
 pub mod sandbox;

@@ -94,22 +94,11 @@ fn as_count(value: &AMQPValue) -> Option<u64> {
 
 /// A random job id (UUID v4 form) for jobs that carry neither id.
 pub fn generated_id() -> String {
-    let mut b = [0u8; 16];
-    if getrandom::fill(&mut b).is_err() {
+    crate::ids::uuid_v4().unwrap_or_else(|_| {
+        // No OS randomness: the clock still makes ids unique enough to tell jobs apart.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        b = nanos.to_le_bytes();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+        crate::ids::format_uuid_v4(nanos.to_le_bytes())
+    })
 }

@@ -113,18 +113,6 @@ fn random_fill<'js>(ctx: Ctx<'js>, target: TypedArray<'js, u8>) -> Result<()> {
 }
 
 fn uuid(ctx: Ctx<'_>) -> Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b)
-        .map_err(|err| Exception::throw_internal(&ctx, &format!("no randomness: {err}")))?;
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    crate::ids::uuid_v4()
+        .map_err(|err| Exception::throw_internal(&ctx, &format!("no randomness: {err}")))
 }
