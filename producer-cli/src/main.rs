@@ -265,18 +265,24 @@ fn limits(args: &LimitArgs) -> Result<JobLimits, String> {
     })
 }
 
+/// The code, input and limits of a job given on the command line, or the exit code of
+/// a usage error (already reported).
+fn job_parts(
+    file: &str,
+    input_arg: Option<&str>,
+    limit_args: &LimitArgs,
+) -> Result<(String, Box<serde_json::value::RawValue>, JobLimits), u8> {
+    let code = input::read_code(file).map_err(usage_error)?;
+    let input = input::parse_input(input_arg).map_err(usage_error)?;
+    let job_limits = limits(limit_args).map_err(usage_error)?;
+    Ok((code, input, job_limits))
+}
+
 fn run(args: RunArgs) -> u8 {
-    let code = match input::read_code(&args.file) {
-        Ok(code) => code,
-        Err(err) => return usage_error(err),
-    };
-    let input = match input::parse_input(args.input.as_deref()) {
-        Ok(input) => input,
-        Err(err) => return usage_error(err),
-    };
-    let job_limits = match limits(&args.limits) {
-        Ok(limits) => limits,
-        Err(err) => return usage_error(err),
+    let (code, input, job_limits) = match job_parts(&args.file, args.input.as_deref(), &args.limits)
+    {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     // Locally the requested limits are the pool's maxima.
     let pool = LocalPool {
@@ -305,17 +311,10 @@ fn run(args: RunArgs) -> u8 {
 }
 
 fn submit_command(args: SubmitArgs) -> u8 {
-    let code = match input::read_code(&args.file) {
-        Ok(code) => code,
-        Err(err) => return usage_error(err),
-    };
-    let input = match input::parse_input(args.input.as_deref()) {
-        Ok(input) => input,
-        Err(err) => return usage_error(err),
-    };
-    let job_limits = match limits(&args.limits) {
-        Ok(limits) => limits,
-        Err(err) => return usage_error(err),
+    let (code, input, job_limits) = match job_parts(&args.file, args.input.as_deref(), &args.limits)
+    {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     if !(args.reply_timeout.is_finite() && args.reply_timeout > 0.0) {
         return usage_error("--reply-timeout must be a positive number of seconds");
@@ -396,18 +395,13 @@ async fn connect(broker: &BrokerArgs) -> Result<lapin::Connection, u8> {
 async fn bench_command(args: BenchArgs) -> u8 {
     use warren_client::bench::{self, BenchOptions};
     use warren_client::client::{Client, JobSpec};
-    let code = match input::read_code(&args.file) {
-        Ok(code) => code,
-        Err(err) => return usage_error(err),
+    let (code, input, job_limits) = match job_parts(&args.file, args.input.as_deref(), &args.limits)
+    {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
-    let input = match input::parse_input(args.input.as_deref()) {
-        Ok(input) => serde_json::from_str(input.get()).unwrap_or(serde_json::Value::Null),
-        Err(err) => return usage_error(err),
-    };
-    let job_limits = match limits(&args.limits) {
-        Ok(limits) => limits,
-        Err(err) => return usage_error(err),
-    };
+    let input: serde_json::Value =
+        serde_json::from_str(input.get()).unwrap_or(serde_json::Value::Null);
     if args.jobs == 0 || args.concurrency == 0 {
         return usage_error("--jobs and --concurrency must be positive");
     }
