@@ -184,14 +184,18 @@ async fn jobs_without_reply_to_or_with_a_missing_reply_queue_are_acked() {
         .expect("the next job still runs");
     assert_eq!(result["job_id"], "after");
     assert_eq!(result["value"], 3);
-    let metrics = warren_tests::http_get(worker.config.metrics_addr, "/metrics")
-        .await
-        .expect("metrics")
-        .1;
-    assert!(
-        metrics.contains(r#"warren_results_published_total{result="returned"} 1"#),
-        "{metrics}"
-    );
+    // The returned result is counted when its confirm arrives, which may be after the
+    // next job's result reached us.
+    let addr = worker.config.metrics_addr;
+    let counted = warren_tests::eventually(WAIT, || async move {
+        let metrics = warren_tests::http_get(addr, "/metrics")
+            .await
+            .map(|r| r.1)
+            .unwrap_or_default();
+        metrics.contains(r#"warren_results_published_total{result="returned"} 1"#)
+    })
+    .await;
+    assert!(counted, "the returned result was counted");
     worker.stop().await;
     // Stopping closed the worker's channels: anything unacked would be ready again.
     assert_eq!(client.ready_count(&queue).await, 0);
