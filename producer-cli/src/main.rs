@@ -517,27 +517,13 @@ async fn dlq_command(command: DlqCommand) -> u8 {
                     );
                     0
                 }
-                None => {
-                    eprintln!(
-                        "warren: no dead-lettered job {} in {}",
-                        args.id,
-                        warren_wire::dead_letter_queue(&queue)
-                    );
-                    1
-                }
+                None => not_found(args.id, &queue),
             },
             Err(err) => usage_error(err),
         },
         DlqCommand::Requeue(args) => {
             match dlq::requeue(&connection, &queue, args.id.as_deref()).await {
-                Ok(0) if args.id.is_some() => {
-                    eprintln!(
-                        "warren: no dead-lettered job {} in {}",
-                        args.id.unwrap_or_default(),
-                        warren_wire::dead_letter_queue(&queue)
-                    );
-                    1
-                }
+                Ok(0) if args.id.is_some() => not_found(args.id.unwrap_or_default(), &queue),
                 Ok(moved) => {
                     println!("requeued {moved} job(s) onto {queue}");
                     0
@@ -561,20 +547,22 @@ async fn dlq_command(command: DlqCommand) -> u8 {
                 Some(job) => {
                     tokio::task::block_in_place(|| replay(job, &args.limits, args.allow_modules))
                 }
-                None => {
-                    eprintln!(
-                        "warren: no dead-lettered job {} in {}",
-                        args.id,
-                        warren_wire::dead_letter_queue(&queue)
-                    );
-                    1
-                }
+                None => not_found(args.id, &queue),
             },
             Err(err) => usage_error(err),
         },
     };
     let _ = connection.close(200, "OK".into()).await;
     code
+}
+
+/// Reports a job id missing from the dead-letter queue; exit code 1.
+fn not_found(id: impl std::fmt::Display, queue: &str) -> u8 {
+    eprintln!(
+        "warren: no dead-lettered job {id} in {}",
+        warren_wire::dead_letter_queue(queue)
+    );
+    1
 }
 
 /// Runs a dead-lettered job in a local sandbox, as a worker would, and prints the result.

@@ -165,10 +165,11 @@ impl TestClient {
         (results, duplicates)
     }
 
-    /// Whether a queue exists (a passive declare on a throwaway channel).
-    pub async fn queue_exists(&self, queue: &str) -> bool {
+    /// A passive declare on a throwaway channel: the queue, or `None` when it is missing
+    /// (the broker closes the channel then).
+    async fn passive_declare(&self, queue: &str) -> Option<lapin::Queue> {
         let channel = self.connection.create_channel().await.expect("channel");
-        let exists = channel
+        let declared = channel
             .queue_declare(
                 queue.into(),
                 QueueDeclareOptions {
@@ -178,28 +179,21 @@ impl TestClient {
                 FieldTable::default(),
             )
             .await
-            .is_ok();
+            .ok();
         let _ = channel.close(200, "OK".into()).await;
-        exists
+        declared
+    }
+
+    /// Whether a queue exists.
+    pub async fn queue_exists(&self, queue: &str) -> bool {
+        self.passive_declare(queue).await.is_some()
     }
 
     /// Ready messages in a queue (0 if it does not exist).
     pub async fn ready_count(&self, queue: &str) -> u32 {
-        let channel = self.connection.create_channel().await.expect("channel");
-        let count = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
+        self.passive_declare(queue)
             .await
-            .map(|q| q.message_count())
-            .unwrap_or(0);
-        let _ = channel.close(200, "OK".into()).await;
-        count
+            .map_or(0, |q| q.message_count())
     }
 
     /// Plays a worker that dies on every job of `queue`: takes each delivery and hands it
