@@ -47,7 +47,18 @@ impl Publish {
 }
 
 impl TestClient {
+    /// A client whose replies go to an exclusive, server-named queue.
     pub async fn connect() -> TestClient {
+        TestClient::connect_with_reply_queue(None).await
+    }
+
+    /// A client whose replies go to the durable queue `name` (declared if missing), so
+    /// results outlive a broker restart. The caller deletes it.
+    pub async fn connect_durable(name: &str) -> TestClient {
+        TestClient::connect_with_reply_queue(Some(name)).await
+    }
+
+    async fn connect_with_reply_queue(durable: Option<&str>) -> TestClient {
         let connection = Connection::connect(&crate::amqp_url(), ConnectionProperties::default())
             .await
             .expect("connect to the test broker");
@@ -56,16 +67,14 @@ impl TestClient {
             .confirm_select(ConfirmSelectOptions::default())
             .await
             .expect("confirms");
+        let options = QueueDeclareOptions {
+            exclusive: durable.is_none(),
+            auto_delete: durable.is_none(),
+            durable: durable.is_some(),
+            ..QueueDeclareOptions::default()
+        };
         let reply = channel
-            .queue_declare(
-                "".into(),
-                QueueDeclareOptions {
-                    exclusive: true,
-                    auto_delete: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
+            .queue_declare(durable.unwrap_or("").into(), options, FieldTable::default())
             .await
             .expect("reply queue");
         let reply_queue = reply.name().as_str().to_owned();

@@ -2,6 +2,7 @@
 //! (default: the local RabbitMQ). Every test uses its own queues and deletes them.
 #![allow(clippy::unwrap_used)]
 
+pub mod broker;
 pub mod client;
 pub mod process;
 

@@ -31,6 +31,18 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
+/// Path to a workspace binary built in release mode (`scripts/test.sh` builds them);
+/// for scenarios whose timing or volume a debug build would distort.
+pub fn release_binary(name: &str) -> PathBuf {
+    let path = target_dir().join("release").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run scripts/test.sh, or cargo build --release --bins",
+        path.display()
+    );
+    path
+}
+
 /// `cargo` at the workspace root with a clean environment. A test process carries the
 /// variables cargo set for it (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...); build scripts
 /// that watch such variables would see a change and rebuild everything, twice over.
@@ -65,8 +77,22 @@ impl WorkerProcess {
         WorkerProcess::spawn_logging_to(queue, extra, None)
     }
 
+    /// Like [`WorkerProcess::spawn`], running the release build.
+    pub fn spawn_release(queue: &str, extra: &[&str]) -> WorkerProcess {
+        WorkerProcess::start(release_binary("warren-worker"), queue, extra, None)
+    }
+
     /// Like [`WorkerProcess::spawn`], with the worker's (JSON) log lines written to `log`.
     pub fn spawn_logging_to(
+        queue: &str,
+        extra: &[&str],
+        log: Option<&std::path::Path>,
+    ) -> WorkerProcess {
+        WorkerProcess::start(binary("warren-worker"), queue, extra, log)
+    }
+
+    fn start(
+        program: PathBuf,
         queue: &str,
         extra: &[&str],
         log: Option<&std::path::Path>,
@@ -78,7 +104,7 @@ impl WorkerProcess {
             .and_then(|i| args.get(i + 1))
             .and_then(|a| a.parse().ok())
             .expect("metrics addr");
-        let child = Command::new(binary("warren-worker"))
+        let child = Command::new(program)
             .args(&args[1..])
             .env("WARREN_LOG_FORMAT", "json")
             .env("RUST_LOG", "info")

@@ -1,9 +1,13 @@
 //! Fleet reliability: real worker processes under load, restarted, killed and fed a
-//! poison job, with every job counted. Each scenario prints its counts.
-//! (Broker restarts and a hostile mix under load are still to come.)
+//! poison job, cut off from and restarted under by the broker, fed a hostile mix, and
+//! soaked, with every job counted. Each scenario prints its counts.
+//!
+//! These tests act on the shared broker (closing connections, stopping the app), so
+//! they run one at a time and after every other test: `scripts/test.sh` does that.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -13,10 +17,13 @@ use warren_tests::process::{WorkerProcess, cargo};
 use warren_tests::unique_queue;
 
 /// Counts of one scenario: what came back, against what was sent.
+#[derive(Default)]
 struct Tally {
     sent: usize,
     results: HashMap<String, Value>,
     duplicates: usize,
+    /// From publishing a job to receiving its (first) result.
+    latency: HashMap<String, Duration>,
 }
 
 impl Tally {
@@ -29,6 +36,18 @@ impl Tally {
             .values()
             .filter(|r| r["status"] != "ok")
             .count()
+    }
+
+    fn record(&mut self, value: Value, sent_at: &HashMap<String, Instant>) {
+        let id = value["job_id"].as_str().unwrap_or_default().to_owned();
+        if let Some(at) = sent_at.get(&id) {
+            self.latency
+                .entry(id.clone())
+                .or_insert_with(|| at.elapsed());
+        }
+        if self.results.insert(id, value).is_some() {
+            self.duplicates += 1;
+        }
     }
 
     fn report(&self, scenario: &str) {
@@ -48,50 +67,73 @@ impl Tally {
     }
 }
 
-/// Publishes `total` jobs at about `per_second`, collecting results meanwhile.
-async fn steady_load(
+/// The `q`-quantile of `latencies` (0 when empty).
+fn quantile(mut latencies: Vec<Duration>, q: f64) -> Duration {
+    latencies.sort_unstable();
+    let rank = ((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1);
+    latencies.get(rank).copied().unwrap_or_default()
+}
+
+/// A job with plain code and input, as most scenarios send.
+fn job(id: &str, code: &str, input: Value) -> Publish {
+    Publish::job(id, &json!({"code": code, "input": input}))
+}
+
+/// Publishes `jobs` at about `per_second` from a connection of its own while `client`
+/// reads the results as they come (so a publisher held up by confirms never delays the
+/// reading, nor the latencies measured), then waits up to a minute for the rest.
+async fn paced_load(
     client: &mut TestClient,
     queue: &str,
-    code: &str,
-    total: usize,
+    jobs: Vec<Publish>,
     per_second: usize,
 ) -> Tally {
-    let started = Instant::now();
-    let body = |n: usize| json!({"code": code, "input": n});
-    let mut results = HashMap::new();
-    let mut duplicates = 0;
-    for n in 0..total {
-        client
-            .publish(queue, Publish::job(&format!("job-{n}"), &body(n)))
-            .await;
-        let due = started + Duration::from_secs_f64((n + 1) as f64 / per_second as f64);
-        // Drain results while waiting for the next send slot.
-        while Instant::now() < due {
-            let left = due.saturating_duration_since(Instant::now());
-            match client.next_result(left).await {
-                Some((value, _)) => {
-                    let id = value["job_id"].as_str().unwrap_or_default().to_owned();
-                    if results.insert(id, value).is_some() {
-                        duplicates += 1;
-                    }
-                }
-                None => break,
+    let sent_at = Arc::new(Mutex::new(HashMap::new()));
+    let mut tally = Tally {
+        sent: jobs.len(),
+        ..Tally::default()
+    };
+    let publisher = TestClient::connect().await;
+    let publishing = {
+        let (queue, reply_to, sent_at) = (
+            queue.to_owned(),
+            client.reply_queue.clone(),
+            sent_at.clone(),
+        );
+        tokio::spawn(async move {
+            let started = tokio::time::Instant::now();
+            for (n, mut job) in jobs.into_iter().enumerate() {
+                job.reply_to = Some(reply_to.clone());
+                let id = job.message_id.clone().unwrap_or_default();
+                sent_at.lock().expect("sent_at").insert(id, Instant::now());
+                publisher.publish(&queue, job).await;
+                tokio::time::sleep_until(
+                    started + Duration::from_secs_f64((n + 1) as f64 / per_second as f64),
+                )
+                .await;
             }
-        }
+        })
+    };
+    let deadline =
+        Instant::now() + Duration::from_secs_f64(tally.sent as f64 / per_second as f64 + 60.0);
+    while tally.results.len() < tally.sent {
+        let Some((value, _)) = client
+            .next_result(deadline.saturating_duration_since(Instant::now()))
+            .await
+        else {
+            break;
+        };
+        tally.record(value, &sent_at.lock().expect("sent_at"));
     }
-    let (rest, more_duplicates) = client
-        .collect(total - results.len(), Duration::from_secs(60))
-        .await;
-    for (id, value) in rest {
-        if results.insert(id, value).is_some() {
-            duplicates += 1;
-        }
-    }
-    Tally {
-        sent: total,
-        results,
-        duplicates: duplicates + more_duplicates,
-    }
+    publishing.await.expect("publisher");
+    tally
+}
+
+/// `total` numbered jobs running `code` on their number.
+fn numbered_jobs(code: &str, total: usize) -> Vec<Publish> {
+    (0..total)
+        .map(|n| job(&format!("job-{n}"), code, json!(n)))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -121,11 +163,10 @@ async fn fleet_rolling_restart_loses_and_fails_nothing() {
         }
         (workers, exits)
     });
-    let tally = steady_load(
+    let tally = paced_load(
         &mut client,
         &queue,
-        "export default (n) => n + 1",
-        5000,
+        numbered_jobs("export default (n) => n + 1", 5000),
         700,
     )
     .await;
@@ -168,6 +209,7 @@ async fn fleet_kill_9_mid_flight_loses_nothing() {
         sent: total,
         results,
         duplicates,
+        ..Tally::default()
     };
     tally.report("kill -9");
     assert_eq!(tally.lost(), 0);
@@ -303,39 +345,12 @@ async fn fleet_poison_job_is_dead_lettered_while_others_flow() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_soak_has_no_leak_and_balances() {
-    // The release binary (scripts/test.sh builds it): 100,000 jobs in reasonable time.
-    let release = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/release/warren-worker"
-    ));
-    assert!(
-        release.exists(),
-        "run scripts/test.sh (it builds target/release/warren-worker)"
-    );
+    // The release binary: 100,000 jobs in reasonable time.
     let queue = unique_queue("fleet-soak");
-    let args = warren_tests::worker_args(&queue, &["--concurrency", "2", "--prefetch", "8"]);
-    let metrics: std::net::SocketAddr = args[args
-        .iter()
-        .position(|a| a == "--metrics-addr")
-        .expect("addr")
-        + 1]
-    .parse()
-    .expect("addr");
-    let mut child = std::process::Command::new(&release)
-        .args(&args[1..])
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let pid = child.id();
-    assert!(
-        warren_tests::eventually(Duration::from_secs(30), || async move {
-            matches!(
-                warren_tests::http_get(metrics, "/readyz").await,
-                Ok((200, _))
-            )
-        })
-        .await
-    );
+    let mut worker =
+        WorkerProcess::spawn_release(&queue, &["--concurrency", "2", "--prefetch", "8"]);
+    let pid = worker.pid();
+    assert!(worker.wait_ready(Duration::from_secs(30)).await);
     let rss = || {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
         status
@@ -360,9 +375,9 @@ async fn fleet_soak_has_no_leak_and_balances() {
         "soak: sent=100000 answered={answered} ok={ok} lost={} rss_after_10k={rss_first}kB rss_after_100k={rss_after}kB",
         100_000 - answered
     );
-    // SAFETY: signalling our own child.
-    unsafe { libc::kill(i32::try_from(pid).expect("pid"), libc::SIGTERM) };
-    assert!(child.wait().expect("wait").success());
+    worker.signal(libc::SIGTERM);
+    let exit = worker.wait_exit(Duration::from_secs(30)).await;
+    assert!(exit.is_some_and(|s| s.success()));
     assert_eq!(answered, 100_000);
     assert_eq!(ok, 100_000);
     assert!(
@@ -388,4 +403,309 @@ async fn bench(
     warren_client::bench::run(client, &options, |_| {})
         .await
         .expect("bench")
+}
+
+/// Watches `/readyz` of each address every 5 ms until told to stop; reports whether any
+/// of them answered "not ready" meanwhile.
+fn watch_readiness(
+    addrs: Vec<std::net::SocketAddr>,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+    tokio::task::JoinHandle<bool>,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let watching = std::sync::Arc::new(AtomicBool::new(true));
+    let flag = watching.clone();
+    let watcher = tokio::spawn(async move {
+        let mut saw_not_ready = false;
+        while flag.load(Ordering::Relaxed) {
+            for addr in &addrs {
+                if !matches!(warren_tests::http_get(*addr, "/readyz").await, Ok((200, _))) {
+                    saw_not_ready = true;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        saw_not_ready
+    });
+    (watching, watcher)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_connection_cut_under_load_loses_nothing() {
+    let queue = unique_queue("fleet-cut");
+    let name = format!("fleet-cut-{}", std::process::id());
+    let flags = [
+        "--worker-name",
+        &name,
+        "--concurrency",
+        "2",
+        "--prefetch",
+        "4",
+    ];
+    let workers: Vec<WorkerProcess> = (0..2)
+        .map(|_| WorkerProcess::spawn(&queue, &flags))
+        .collect();
+    for worker in &workers {
+        assert!(worker.wait_ready(Duration::from_secs(30)).await);
+    }
+    let addrs: Vec<_> = workers.iter().map(|w| w.metrics_addr).collect();
+    let (watching, watcher) = watch_readiness(addrs.clone());
+    let cutter = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        tokio::task::spawn_blocking(move || warren_tests::broker::close_connections_named(&name))
+            .await
+            .expect("rabbitmqctl")
+    });
+    let mut client = TestClient::connect().await;
+    let tally = paced_load(
+        &mut client,
+        &queue,
+        numbered_jobs("export default (n) => n * 2", 2000),
+        400,
+    )
+    .await;
+    let cut = cutter.await.expect("cutter");
+    let recovered = warren_tests::eventually(Duration::from_secs(30), || {
+        let addrs = addrs.clone();
+        async move {
+            for addr in addrs {
+                if !matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _))) {
+                    return false;
+                }
+            }
+            true
+        }
+    })
+    .await;
+    watching.store(false, std::sync::atomic::Ordering::Relaxed);
+    let dropped = watcher.await.expect("watcher");
+    tally.report("connection cut");
+    println!(
+        "connection cut: connections_closed={cut} readiness_dropped={dropped} recovered={recovered}"
+    );
+    assert_eq!(cut, 2, "both workers' connections were cut");
+    assert!(dropped, "/readyz reported not ready while disconnected");
+    assert!(recovered, "every worker ready again");
+    for addr in addrs {
+        let metrics = warren_tests::http_get(addr, "/metrics")
+            .await
+            .expect("metrics")
+            .1;
+        assert_eq!(
+            warren_tests::metric(&metrics, "warren_broker_reconnects_total", &[]),
+            Some(1.0),
+            "each worker reconnected once"
+        );
+    }
+    assert_eq!(tally.lost(), 0);
+    assert_eq!(tally.failed(), 0);
+    drop(workers);
+    client.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_broker_restart_completes_every_queued_job() {
+    let queue = unique_queue("fleet-restart");
+    let results_queue = unique_queue("fleet-restart-results");
+    let flags = ["--concurrency", "1", "--prefetch", "2"];
+    let workers: Vec<WorkerProcess> = (0..2)
+        .map(|_| WorkerProcess::spawn(&queue, &flags))
+        .collect();
+    for worker in &workers {
+        assert!(worker.wait_ready(Duration::from_secs(30)).await);
+    }
+    let busy = "export default (n) => { const end = Date.now() + 20; while (Date.now() < end) {} return n }";
+    let total = 300;
+    let mut sent_at = HashMap::new();
+    let mut tally = Tally {
+        sent: total,
+        ..Tally::default()
+    };
+    {
+        // Results go to a durable queue, so those published while the broker is down
+        // for us, or before it stops, are still there after it returns.
+        let mut client = TestClient::connect_durable(&results_queue).await;
+        for job in numbered_jobs(busy, total) {
+            sent_at.insert(job.message_id.clone().unwrap_or_default(), Instant::now());
+            client.publish(&queue, job).await;
+        }
+        let until = Instant::now() + Duration::from_millis(800);
+        while let Some((value, _)) = client
+            .next_result(until.saturating_duration_since(Instant::now()))
+            .await
+        {
+            tally.record(value, &sent_at);
+        }
+    }
+    let answered_before = tally.results.len();
+    let stopped = tokio::task::spawn_blocking(warren_tests::broker::StoppedBroker::stop)
+        .await
+        .expect("stop_app");
+    let addrs: Vec<_> = workers.iter().map(|w| w.metrics_addr).collect();
+    let went_unready = warren_tests::eventually(Duration::from_secs(10), || {
+        let addrs = addrs.clone();
+        async move {
+            for addr in addrs {
+                if matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _))) {
+                    return false;
+                }
+            }
+            true
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    tokio::task::spawn_blocking(move || stopped.start())
+        .await
+        .expect("start_app");
+    assert!(
+        went_unready,
+        "workers reported not ready while the broker was down"
+    );
+    for worker in &workers {
+        assert!(
+            worker.wait_ready(Duration::from_secs(60)).await,
+            "a worker became ready again after the broker returned"
+        );
+    }
+    let mut client = TestClient::connect_durable(&results_queue).await;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    while tally.results.len() < total {
+        let Some((value, _)) = client
+            .next_result(deadline.saturating_duration_since(Instant::now()))
+            .await
+        else {
+            break;
+        };
+        tally.record(value, &sent_at);
+    }
+    tally.report("broker restart");
+    println!("broker restart: answered_before_stop={answered_before}");
+    assert!(
+        answered_before < total,
+        "jobs were still queued when the broker stopped"
+    );
+    assert_eq!(tally.lost(), 0);
+    assert_eq!(tally.failed(), 0);
+    drop(workers);
+    client.delete_pool_queues(&queue).await;
+    let _ = client
+        .channel
+        .queue_delete(results_queue.as_str().into(), Default::default())
+        .await;
+}
+
+/// One hostile job of each kind in turn, with the `error.kind` it must get.
+fn hostile_job(id: &str, turn: usize) -> (Publish, &'static str) {
+    match turn % 4 {
+        0 => (
+            Publish::job(
+                id,
+                &json!({"code": "export default () => { for (;;) {} }", "limits": {"timeout_ms": 50}}),
+            ),
+            "timeout",
+        ),
+        1 => (
+            Publish::job(
+                id,
+                &json!({
+                    "code": "export default () => { const a = []; for (;;) a.push(new Array(4096).fill(a.length)) }",
+                    "limits": {"memory_mb": 8}
+                }),
+            ),
+            "memory",
+        ),
+        2 => (
+            job(
+                id,
+                "const f = (n) => f(n + 1) + 1; export default () => f(0)",
+                json!(null),
+            ),
+            "stack",
+        ),
+        _ => (
+            Publish {
+                body: b"{ this is not json".to_vec(),
+                ..Publish::job(id, &json!(null))
+            },
+            "bad_request",
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_hostile_mix_leaves_good_jobs_fast_and_correct() {
+    // The release build: latency is the point here.
+    let queue = unique_queue("fleet-hostile");
+    let flags = ["--concurrency", "4", "--prefetch", "16"];
+    let worker = WorkerProcess::spawn_release(&queue, &flags);
+    assert!(worker.wait_ready(Duration::from_secs(30)).await);
+    let mut client = TestClient::connect().await;
+    let good = "export default (n) => ({ n, twice: n * 2 })";
+    let (total, rate) = (2000, 200);
+
+    let clean = paced_load(&mut client, &queue, numbered_jobs(good, total), rate).await;
+    clean.report("hostile mix, clean run");
+    assert_eq!((clean.lost(), clean.failed()), (0, 0));
+
+    let mut expected_kinds = HashMap::new();
+    let mixed_jobs: Vec<Publish> = (0..total)
+        .map(|n| {
+            let id = format!("mix-{n}");
+            if n % 10 == 9 {
+                let (job, kind) = hostile_job(&id, n / 10);
+                expected_kinds.insert(id, kind);
+                job
+            } else {
+                job(&id, good, json!(n))
+            }
+        })
+        .collect();
+    let mixed = paced_load(&mut client, &queue, mixed_jobs, rate).await;
+    mixed.report("hostile mix");
+
+    let good_latencies = |tally: &Tally| -> Vec<Duration> {
+        tally
+            .latency
+            .iter()
+            .filter(|(id, _)| !expected_kinds.contains_key(*id))
+            .map(|(_, l)| *l)
+            .collect()
+    };
+    let clean_p99 = quantile(good_latencies(&clean), 0.99);
+    let mixed_p99 = quantile(good_latencies(&mixed), 0.99);
+    let good_failed = mixed
+        .results
+        .iter()
+        .filter(|(id, r)| !expected_kinds.contains_key(*id) && r["status"] != "ok")
+        .count();
+    let wrong_kind: Vec<_> = expected_kinds
+        .iter()
+        .filter(|(id, kind)| {
+            mixed.results.get(*id).map(|r| &r["error"]["kind"]) != Some(&json!(kind))
+        })
+        .map(|(id, kind)| (id.clone(), *kind, mixed.results.get(id).cloned()))
+        .take(3)
+        .collect();
+    println!(
+        "hostile mix: hostile={} good={} good_failed={good_failed} clean_p99={clean_p99:?} mixed_p99={mixed_p99:?}",
+        expected_kinds.len(),
+        total - expected_kinds.len()
+    );
+    assert_eq!(mixed.lost(), 0);
+    assert_eq!(good_failed, 0, "every good job succeeded");
+    assert!(
+        wrong_kind.is_empty(),
+        "hostile jobs got their error kinds: {wrong_kind:?}"
+    );
+    // Two cores serve the broker, this client and the worker: a clean p99 of a few ms
+    // is mostly scheduling noise, so the bound starts from at least 5 ms.
+    let bound = clean_p99.max(Duration::from_millis(5)) * 3;
+    assert!(
+        mixed_p99 <= bound,
+        "good jobs' p99 {mixed_p99:?} within 3x of the clean run's {clean_p99:?}"
+    );
+    drop(worker);
+    client.delete_pool_queues(&queue).await;
 }

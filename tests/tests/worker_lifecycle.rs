@@ -106,25 +106,6 @@ async fn two_workers_share_a_queue() {
     client.delete_pool_queues(&queue).await;
 }
 
-/// Names of the broker's connections whose client-provided name is `name`.
-fn connections_named(name: &str) -> Vec<String> {
-    let out = std::process::Command::new("rabbitmqctl")
-        .args([
-            "list_connections",
-            "-q",
-            "--no-table-headers",
-            "pid",
-            "client_properties",
-        ])
-        .output()
-        .expect("rabbitmqctl");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|line| line.contains(&format!("\"{name}\"")))
-        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
-        .collect()
-}
-
 #[tokio::test]
 async fn forced_connection_close_recovers_without_losing_jobs() {
     let queue = unique_queue("reconnect");
@@ -153,15 +134,10 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
             saw_not_ready
         })
     };
-    let pids = connections_named(&name);
-    assert!(!pids.is_empty(), "found the worker's connection");
-    for pid in &pids {
-        let status = std::process::Command::new("rabbitmqctl")
-            .args(["close_connection", pid, "test: forced close"])
-            .status()
-            .expect("rabbitmqctl close_connection");
-        assert!(status.success());
-    }
+    assert!(
+        warren_tests::broker::close_connections_named(&name) > 0,
+        "found the worker's connection"
+    );
     for n in 0..20 {
         client
             .submit(&queue, &format!("after-{n}"), code, json!(n))
