@@ -4,6 +4,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod http_stub;
 pub mod process;
 
 use std::net::TcpListener;

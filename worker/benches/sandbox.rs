@@ -49,6 +49,7 @@ fn sandbox(c: &mut Criterion) {
         modules: Arc::new(ModuleTable::default()),
         cache_bytes: 64 << 20,
         thread_stack_bytes: 8 << 20,
+        egress: None,
     })
     .expect("engine");
     let mut group = c.benchmark_group("sandbox");

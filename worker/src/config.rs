@@ -10,7 +10,9 @@ use std::time::Duration;
 use clap::Parser;
 use serde::Deserialize;
 
-use crate::sandbox::{EngineConfig, ModuleTable, PoolLimits};
+use crate::egress::{EgressPolicy, FetchCaps, HostPattern};
+use crate::sandbox::modules::Library;
+use crate::sandbox::{EgressConfig, EngineConfig, ModuleTable, PoolLimits};
 
 /// RabbitMQ's default `consumer_timeout`: a delivery unacked for longer is fatal to
 /// the channel, so no job may be allowed to run that long.
@@ -92,6 +94,37 @@ pub struct Args {
     #[arg(long, env = "WARREN_NO_MODULES")]
     pub no_modules: bool,
 
+    /// Folder of operator-shipped JS modules (`NAME.js`, or `NAME/index.js` with its
+    /// files); each is importable as NAME when listed with --allow-module.
+    #[arg(long, env = "WARREN_MODULES_DIR")]
+    pub modules_dir: Option<PathBuf>,
+
+    /// Grants jobs `fetch` to this host (repeatable): `host` (default port of the
+    /// scheme), `host:port`, `*.suffix`, or an IP address (the only way to reach a
+    /// private one). No entry: no `fetch`.
+    #[arg(long = "allow-host", env = "WARREN_ALLOW_HOSTS", value_delimiter = ',')]
+    pub allow_hosts: Vec<String>,
+
+    /// A URL scheme `fetch` may use (repeatable). Default: https and http.
+    #[arg(
+        long = "allow-scheme",
+        env = "WARREN_ALLOW_SCHEMES",
+        value_delimiter = ','
+    )]
+    pub allow_schemes: Vec<String>,
+
+    /// Most `fetch` requests one job may make.
+    #[arg(long, env = "WARREN_FETCH_MAX_REQUESTS", default_value_t = 16)]
+    pub fetch_max_requests: u32,
+
+    /// Largest `fetch` request body, in bytes.
+    #[arg(long, env = "WARREN_FETCH_MAX_REQUEST_BYTES", default_value_t = 1 << 20)]
+    pub fetch_max_request_bytes: usize,
+
+    /// Largest `fetch` response body, in bytes.
+    #[arg(long, env = "WARREN_FETCH_MAX_RESPONSE_BYTES", default_value_t = 4 << 20)]
+    pub fetch_max_response_bytes: usize,
+
     /// Address of the metrics and health endpoints (/metrics, /healthz, /readyz).
     #[arg(long, env = "WARREN_METRICS_ADDR", default_value = "0.0.0.0:9464")]
     pub metrics_addr: SocketAddr,
@@ -145,6 +178,12 @@ pub struct PoolFile {
     pub max_log_entries: Option<usize>,
     pub max_log_bytes: Option<usize>,
     pub allow_modules: Option<Vec<String>>,
+    pub modules_dir: Option<PathBuf>,
+    pub allow_hosts: Option<Vec<String>>,
+    pub allow_schemes: Option<Vec<String>>,
+    pub fetch_max_requests: Option<u32>,
+    pub fetch_max_request_bytes: Option<usize>,
+    pub fetch_max_response_bytes: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,14 +263,27 @@ impl Args {
     fn pool(&self, file: &PoolFile) -> anyhow::Result<PoolConfig> {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let concurrency = file.concurrency.or(self.concurrency).unwrap_or(cores);
-        let default_prefetch = u16::try_from(concurrency.saturating_mul(2)).unwrap_or(u16::MAX);
+        let egress = self.egress(file)?;
+        // Jobs waiting on `fetch` hold no slot: let more of them in.
+        let default_prefetch = match egress {
+            Some(_) => concurrency.saturating_mul(2).max(64),
+            None => concurrency.saturating_mul(2),
+        };
+        let default_prefetch = u16::try_from(default_prefetch).unwrap_or(u16::MAX);
         let prefetch = file.prefetch.or(self.prefetch).unwrap_or(default_prefetch);
+        let library = match file.modules_dir.as_ref().or(self.modules_dir.as_ref()) {
+            Some(dir) => {
+                Library::load(dir).map_err(|err| anyhow::anyhow!("pool {:?}: {err}", file.queue))?
+            }
+            None => Library::default(),
+        };
         let modules = match &file.allow_modules {
             Some(names) => ModuleTable::new(names.iter().cloned()),
             None if self.no_modules => ModuleTable::new([]),
             None if self.allow_modules.is_empty() => ModuleTable::default(),
             None => ModuleTable::new(self.allow_modules.iter().cloned()),
         };
+        let modules = modules.with_library(Arc::new(library));
         modules
             .validate()
             .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", file.queue))?;
@@ -253,8 +305,45 @@ impl Args {
                 modules: Arc::new(modules),
                 cache_bytes: 32 << 20,
                 thread_stack_bytes: usize::try_from(self.slot_stack_mb << 20).unwrap_or(usize::MAX),
+                egress,
             },
         })
+    }
+
+    /// The pool's `fetch` grant: `None` without allowed hosts.
+    fn egress(&self, file: &PoolFile) -> anyhow::Result<Option<EgressConfig>> {
+        let hosts = file.allow_hosts.as_ref().unwrap_or(&self.allow_hosts);
+        if hosts.is_empty() {
+            return Ok(None);
+        }
+        let patterns = hosts
+            .iter()
+            .map(|h| h.parse::<HostPattern>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", file.queue))?;
+        let schemes = file.allow_schemes.as_ref().unwrap_or(&self.allow_schemes);
+        if let Some(bad) = schemes
+            .iter()
+            .find(|s| !matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))
+        {
+            anyhow::bail!(
+                "pool {:?}: fetch supports the schemes http and https, not {bad:?}",
+                file.queue
+            );
+        }
+        let caps = FetchCaps {
+            max_requests: file.fetch_max_requests.unwrap_or(self.fetch_max_requests),
+            max_request_bytes: file
+                .fetch_max_request_bytes
+                .unwrap_or(self.fetch_max_request_bytes),
+            max_response_bytes: file
+                .fetch_max_response_bytes
+                .unwrap_or(self.fetch_max_response_bytes),
+        };
+        Ok(Some(EgressConfig {
+            policy: EgressPolicy::new(patterns, schemes),
+            caps,
+        }))
     }
 }
 

@@ -3,6 +3,7 @@
 //!
 //! # Layout
 //! - [`sandbox`]: the engine that runs a job and produces its outcome (no AMQP).
+//! - [`egress`]: `fetch`'s network half: allowlist, address guard, HTTP client.
 //! - [`broker`]: connecting, topology, deliveries, publishing with confirms (no sandbox).
 //! - [`pool`]: the job loop joining them: delivery → job → outcome → result → confirm → ack.
 //! - [`worker`]: `run(config, shutdown)`: engines, health endpoints, (re)connection, drain.
@@ -13,6 +14,7 @@
 pub mod broker;
 pub mod cli;
 pub mod config;
+pub mod egress;
 pub mod health;
 pub mod ids;
 pub mod metrics;

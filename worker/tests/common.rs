@@ -17,6 +17,7 @@ pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine
         modules: Arc::new(ModuleTable::new(modules.iter().map(|m| m.to_string()))),
         cache_bytes: 8 << 20,
         thread_stack_bytes: 8 << 20,
+        egress: None,
     })
     .expect("engine starts")
 }

@@ -84,7 +84,7 @@ fn failing_jobs_leave_no_state_behind() {
 fn slots_run_in_parallel() {
     use std::sync::atomic::Ordering;
     let engine = engine_with(2, PoolLimits::default(), &[]);
-    let code = "export default () => new Promise(r => setTimeout(() => r(1), 300))";
+    let code = "export default () => { const end = Date.now() + 300; while (Date.now() < end) {} return 1 }";
     let mut most_busy = 0;
     std::thread::scope(|s| {
         let a = s.spawn(|| ok(&engine, code, "null"));
@@ -97,6 +97,35 @@ fn slots_run_in_parallel() {
         assert_eq!(b.join().expect("b"), json!(1));
     });
     assert_eq!(most_busy, 2, "both slots ran a job at the same time");
+}
+
+#[test]
+fn jobs_waiting_on_timers_do_not_hold_their_slot() {
+    use std::sync::atomic::Ordering;
+    let engine = engine_with(1, PoolLimits::default(), &[]);
+    let code =
+        "export default async (n) => { await new Promise(r => setTimeout(r, 300)); return n }";
+    let mut most_waiting = 0;
+    std::thread::scope(|s| {
+        let jobs: Vec<_> = (0..10)
+            .map(|n| {
+                let engine = &engine;
+                s.spawn(move || ok(engine, code, &n.to_string()))
+            })
+            .collect();
+        while !jobs.iter().all(|j| j.is_finished()) {
+            most_waiting = most_waiting.max(engine.stats().waiting.load(Ordering::Relaxed));
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        for (n, job) in jobs.into_iter().enumerate() {
+            assert_eq!(job.join().expect("job"), json!(n));
+        }
+    });
+    assert_eq!(
+        most_waiting, 10,
+        "one slot held all ten jobs while they waited on their timers"
+    );
+    assert_eq!(engine.stats().waiting.load(Ordering::Relaxed), 0);
 }
 
 #[test]

@@ -68,10 +68,20 @@ const PRELUDE_PARTS: &[(&str, &str)] = &[
     ("base64", include_str!("js/base64.js")),
     ("text_encoding", include_str!("js/text_encoding.js")),
     ("url_globals", include_str!("js/url_globals.js")),
+    ("fetch", include_str!("js/fetch.js")),
 ];
 
-/// Compiles the prelude and every built-in module (at slot start).
-pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
+/// The prelude's accessors for `fetch`, `Headers` and `Response`, in pools granted egress.
+const FETCH_ACCESSORS: &str = "get fetch() { return part('fetch', 'fetch'); },
+    set fetch(value) { define('fetch', value); },
+    get Headers() { return part('fetch', 'Headers'); },
+    set Headers(value) { define('Headers', value); },
+    get Response() { return part('fetch', 'Response'); },
+    set Response(value) { define('Response', value); },";
+
+/// Compiles the prelude, every built-in module and the operator's library (at slot
+/// start). `fetch` adds the fetch globals to the prelude.
+pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<HostBytecode> {
     let denied = DeniedLog::default();
     let empty: ModuleBytecode = Rc::new(HashMap::new());
     let compiled = with_compiler(
@@ -79,10 +89,12 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
         &empty,
         &denied,
         |ctx| -> Result<HostBytecode, String> {
-            let source = include_str!("js/prelude.js").replace(
-                "/* LAZY INTRINSICS */",
-                &super::intrinsics::prelude_accessors(),
-            );
+            let source = include_str!("js/prelude.js")
+                .replace(
+                    "/* LAZY INTRINSICS */",
+                    &super::intrinsics::prelude_accessors(),
+                )
+                .replace("/* FETCH */", if fetch { FETCH_ACCESSORS } else { "" });
             let prelude = bytecode::compile_script(ctx, &source, "warren:prelude", Keep::CodeOnly)
                 .catch(ctx)
                 .map_err(|err| format!("prelude: {err}"))?;
@@ -104,8 +116,14 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
                     let code = bytecode::compile_module(ctx, module.source, name)
                         .catch(ctx)
                         .map_err(|err| format!("module {name}: {err}"))?;
-                    modules.insert(name, code);
+                    modules.insert(name.to_owned(), code);
                 }
+            }
+            for (name, source) in table.library().modules() {
+                let code = bytecode::compile_module(ctx, source, &name)
+                    .catch(ctx)
+                    .map_err(|err| format!("operator module {name}: {err}"))?;
+                modules.insert(name, code);
             }
             Ok(HostBytecode {
                 prelude,
@@ -114,7 +132,7 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
             })
         },
     )?;
-    compiled.map_err(|err| anyhow::anyhow!("Warren's own JS does not compile: {err}"))
+    compiled.map_err(|err| anyhow::anyhow!("Warren's JS modules do not compile: {err}"))
 }
 
 /// A slot's compiler and bytecode cache.

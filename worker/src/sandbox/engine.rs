@@ -1,10 +1,13 @@
 //! The engine: N slots running jobs in parallel on dedicated threads, awaited from
-//! tokio so the worker's network I/O never waits on JavaScript.
+//! tokio so the worker's network I/O never waits on JavaScript. A job waiting for a
+//! `fetch` response or a timer holds no slot: its slot parks it and runs others.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
-use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
 
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
@@ -14,7 +17,8 @@ use super::compile::CacheUse;
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::run::RunReport;
-use super::slot::{self, Task};
+use super::slot::{self, SlotContext, Task};
+use crate::egress::{EgressPolicy, FetchCaps, Fetcher};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
@@ -28,6 +32,15 @@ pub struct EngineConfig {
     /// Native stack of a slot thread. It must leave room above the JS stack limit so
     /// QuickJS's own check always fires before the thread's guard page.
     pub thread_stack_bytes: usize,
+    /// Where jobs may `fetch`; `None`: no `fetch` at all.
+    pub egress: Option<EgressConfig>,
+}
+
+/// A pool's grant of `fetch`: its allowlist and per-job caps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EgressConfig {
+    pub policy: EgressPolicy,
+    pub caps: FetchCaps,
 }
 
 impl Default for EngineConfig {
@@ -38,6 +51,7 @@ impl Default for EngineConfig {
             modules: Arc::new(ModuleTable::default()),
             cache_bytes: 32 << 20,
             thread_stack_bytes: 8 << 20,
+            egress: None,
         }
     }
 }
@@ -63,7 +77,10 @@ pub struct JobReport {
 /// Counters the slots keep, for metrics.
 #[derive(Debug, Default)]
 pub struct EngineStats {
+    /// Slots running JavaScript right now.
     pub busy: AtomicUsize,
+    /// Jobs parked while they wait for a response or a timer.
+    pub waiting: AtomicUsize,
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
 }
@@ -77,6 +94,10 @@ pub enum EngineError {
     Slot(String),
     #[error("the engine needs at least one slot")]
     NoSlots,
+    #[error("fetch needs the engine to be started inside a tokio runtime")]
+    NoRuntime,
+    #[error("cannot set up the HTTP client for fetch: {0}")]
+    Http(String),
 }
 
 /// Runs jobs on a fixed set of slot threads.
@@ -93,23 +114,34 @@ impl Engine {
         if config.slots == 0 {
             return Err(EngineError::NoSlots);
         }
+        // Requests are performed on the runtime the engine is started in.
+        let io = match &config.egress {
+            Some(egress) => {
+                let runtime =
+                    tokio::runtime::Handle::try_current().map_err(|_| EngineError::NoRuntime)?;
+                let fetcher = Fetcher::new(Arc::new(egress.policy.clone()), egress.caps)
+                    .map_err(|err| EngineError::Http(err.to_string()))?;
+                Some((fetcher, runtime))
+            }
+            None => None,
+        };
         let config = Arc::new(config);
-        let (sender, receiver) = mpsc::channel::<Task>();
-        let receiver = Arc::new(Mutex::new(receiver));
+        let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
         let stats = Arc::new(EngineStats::default());
         let (started_tx, started_rx) = mpsc::channel();
         let mut threads = Vec::with_capacity(config.slots);
         for index in 0..config.slots {
-            let (config, receiver, stats, started) = (
-                config.clone(),
-                receiver.clone(),
-                stats.clone(),
-                started_tx.clone(),
-            );
+            let context = SlotContext {
+                config: config.clone(),
+                tasks: receiver.clone(),
+                stats: stats.clone(),
+                io: io.clone(),
+            };
+            let started = started_tx.clone();
             let thread = std::thread::Builder::new()
                 .name(format!("warren-slot-{index}"))
                 .stack_size(config.thread_stack_bytes)
-                .spawn(move || slot::serve(config, receiver, stats, started))?;
+                .spawn(move || slot::serve(context, started))?;
             threads.push(thread);
         }
         drop(started_tx);

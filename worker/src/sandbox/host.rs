@@ -2,7 +2,7 @@
 //! `TextDecoder`, `URL`, timers). They are handed to the prelude in one object that
 //! job code never sees.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -12,14 +12,31 @@ use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray, Value};
 use super::compile::PreludeParts;
 use super::console::LogSink;
 
+/// Name of the error the prelude throws when a module exports no function; the
+/// job's `compile` outcome is recognised by it (and by the flag `noFunction` sets).
+pub const NO_FUNCTION_ERROR_NAME: &str = "WarrenNoFunctionError";
+
 /// Builds the `host` object for one job.
 pub fn host_object<'js>(
     ctx: &Ctx<'js>,
     logs: Rc<RefCell<LogSink>>,
     started: Instant,
     parts: PreludeParts,
+    no_function: Rc<Cell<bool>>,
 ) -> Result<Object<'js>> {
     let host = Object::new(ctx.clone())?;
+    host.set(
+        "noFunction",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, message: String| -> Result<Value<'js>> {
+                no_function.set(true);
+                let error = Exception::from_message(ctx, &message)?;
+                error.set("name", NO_FUNCTION_ERROR_NAME)?;
+                Ok(error.into_value())
+            },
+        )?,
+    )?;
     host.set(
         "part",
         Function::new(

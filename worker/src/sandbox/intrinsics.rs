@@ -77,23 +77,31 @@ impl Lazy {
     }
 }
 
-thread_local! {
-    /// Intrinsics added to the context of the job this slot thread is running.
-    static LOADED: Cell<u8> = const { Cell::new(0) };
+/// The intrinsics added to a job's context so far, kept in its runtime (one runtime
+/// per job, and a slot may hold several waiting jobs at once).
+struct Loaded(Cell<u8>);
+
+// SAFETY: `Loaded` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for Loaded {
+    type Changed<'to> = Loaded;
 }
 
-/// Forgets what the previous job's context had; called as each job starts.
-pub fn reset() {
-    LOADED.with(|loaded| loaded.set(0));
+/// Starts a job's record of added intrinsics; called once per fresh context.
+pub fn reset(ctx: &Ctx<'_>) {
+    let _ = ctx.store_userdata(Loaded(Cell::new(0)));
 }
 
-/// Adds `intrinsic` to the current job's context unless it is there already.
+/// Adds `intrinsic` to the job's context unless it is there already.
 pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
-    let fresh = LOADED.with(|loaded| {
-        let had = loaded.get();
-        loaded.set(had | intrinsic.bit());
-        had & intrinsic.bit() == 0
-    });
+    let fresh = match ctx.userdata::<Loaded>() {
+        Some(loaded) => {
+            let had = loaded.0.get();
+            loaded.0.set(had | intrinsic.bit());
+            had & intrinsic.bit() == 0
+        }
+        // Never reset: treat as fresh, as the very first job would be.
+        None => true,
+    };
     if !fresh {
         return;
     }

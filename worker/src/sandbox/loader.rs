@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
 
-use super::modules::{BUILTINS, ModuleTable, NATIVE_PREFIX, crypto::CryptoNative};
+use super::modules::{BUILTINS, LIBRARY_PREFIX, ModuleTable, NATIVE_PREFIX, crypto::CryptoNative};
 
 /// Name given to the error thrown for a denied module, so it can be recognised when
 /// it reaches the top of a job uncaught.
@@ -20,7 +20,9 @@ pub const DENIED_ERROR_NAME: &str = "ModuleDeniedError";
 /// Names a job tried to import and was refused, in order.
 pub type DeniedLog = Rc<RefCell<Vec<String>>>;
 
-/// Resolves exactly the allowed names (and, for built-ins only, their native halves).
+/// Resolves exactly the allowed names: built-ins (and, for them only, their native
+/// halves), the operator's packages listed in the table (and files inside them), and
+/// relative imports between files of one package.
 pub struct AllowlistResolver {
     table: Arc<ModuleTable>,
     denied: DeniedLog,
@@ -36,6 +38,30 @@ fn is_builtin(name: &str) -> bool {
     BUILTINS.iter().any(|m| m.names.contains(&name))
 }
 
+impl AllowlistResolver {
+    /// The engine's name for `name` imported from `base`, if the pool allows it.
+    fn resolve_allowed(&self, base: &str, name: &str) -> Option<String> {
+        if name.starts_with(NATIVE_PREFIX) {
+            return is_builtin(base).then(|| name.to_owned());
+        }
+        let library = self.table.library();
+        let in_library = |file: &str| format!("{LIBRARY_PREFIX}{file}");
+        if let Some(base_file) = base.strip_prefix(LIBRARY_PREFIX)
+            && (name.starts_with("./") || name.starts_with("../"))
+        {
+            return library.resolve_relative(base_file, name).map(in_library);
+        }
+        let package = name.split('/').next().unwrap_or(name);
+        if !self.table.allows(package) {
+            return None;
+        }
+        if is_builtin(name) {
+            return Some(name.to_owned());
+        }
+        library.file_for(name).map(in_library)
+    }
+}
+
 impl Resolver for AllowlistResolver {
     fn resolve<'js>(
         &mut self,
@@ -44,13 +70,8 @@ impl Resolver for AllowlistResolver {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> Result<String> {
-        let allowed = if name.starts_with(NATIVE_PREFIX) {
-            is_builtin(base)
-        } else {
-            self.table.allows(name)
-        };
-        if allowed {
-            return Ok(name.to_owned());
+        if let Some(resolved) = self.resolve_allowed(base, name) {
+            return Ok(resolved);
         }
         self.denied.borrow_mut().push(name.to_owned());
         let error = Exception::from_message(
@@ -62,8 +83,9 @@ impl Resolver for AllowlistResolver {
     }
 }
 
-/// Compiled bytecode of the built-in JS modules, by every name they answer to.
-pub type ModuleBytecode = Rc<HashMap<&'static str, Vec<u8>>>;
+/// Compiled bytecode of the built-in JS modules, by every name they answer to, and of
+/// the operator's library files (`lib:` + path).
+pub type ModuleBytecode = Rc<HashMap<String, Vec<u8>>>;
 
 /// Loads resolved names: built-ins from their bytecode, native halves from Rust.
 pub struct BuiltinLoader {
@@ -88,7 +110,8 @@ impl Loader for BuiltinLoader {
         }
         match self.bytecode.get(name) {
             // SAFETY: this bytecode was produced by this process's own engine from
-            // Warren's own module sources (see `compile::compile_builtins`).
+            // Warren's own module sources and the operator's library, at start-up
+            // (see `compile::compile_host`).
             Some(bytecode) => unsafe { Module::load(ctx.clone(), bytecode) },
             None => Err(Exception::throw_reference(
                 ctx,

@@ -2,8 +2,10 @@
 //! its outcome exactly as a result body needs it. It knows nothing of AMQP.
 //!
 //! - [`engine`]: N slot threads fed by a queue, awaited from tokio.
-//! - [`slot`]: one thread's loop: compile (cached), run, report, then free.
-//! - [`run`]: one job from bytecode to [`warren_wire::Outcome`].
+//! - [`slot`]: one thread's loop: compile (cached), run, park jobs that wait, report,
+//!   then free.
+//! - [`run`]: one job from bytecode to [`warren_wire::Outcome`], resumable.
+//! - [`fetch`]: the sandbox's half of `fetch` (the network half is [`crate::egress`]).
 //! - [`compile`], [`bytecode`], [`detect`]: source to cached bytecode.
 //! - [`limits`], [`allocator`]: time, memory, stack, output and log limits.
 //! - [`loader`], [`modules`]: the allowed-module table and built-in modules.
@@ -16,6 +18,7 @@ pub mod console;
 pub mod detect;
 pub mod engine;
 pub mod errors;
+pub mod fetch;
 pub mod host;
 pub mod intrinsics;
 pub mod limits;
@@ -24,7 +27,7 @@ pub mod modules;
 pub mod run;
 pub mod slot;
 
-pub use engine::{Engine, EngineConfig, EngineError, JobReport, JobRequest};
+pub use engine::{EgressConfig, Engine, EngineConfig, EngineError, JobReport, JobRequest};
 pub use limits::{EffectiveLimits, PoolLimits};
 pub use modules::ModuleTable;
 pub use run::RunReport;

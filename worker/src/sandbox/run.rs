@@ -1,6 +1,9 @@
-//! Running one job in a fresh runtime and context: load the prelude and the job's
-//! bytecode, call the exported function, drive its promise and timers to the end,
-//! and turn whatever happened into an [`Outcome`].
+//! One job in its own fresh runtime and context, as a resumable state machine:
+//! [`LiveJob::start`] loads the prelude and the job's bytecode and calls the exported
+//! function; [`LiveJob::drive`] runs microtasks and due timers until the job's promise
+//! settles or it can only wait (for a timer or a `fetch` response). A waiting job
+//! holds no thread: its slot parks it and runs other jobs meanwhile, then hands it
+//! what it waited for ([`LiveJob::fetch_settled`]) and drives it again.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,7 +13,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rquickjs::context::intrinsic;
 use rquickjs::promise::PromiseState;
 use rquickjs::{
-    CatchResultExt, CaughtError, Context, Ctx, Function, Module, Object, Promise, Runtime, Value,
+    CatchResultExt, CaughtError, Context, Ctx, Function, Module, Object, Persistent, Promise,
+    Runtime, Value,
 };
 use serde_json::value::RawValue;
 use warren_wire::{ErrorKind, JobError, LogEntry, Outcome};
@@ -21,10 +25,12 @@ use super::compile::{CompiledCode, HostBytecode, JOB_MODULE_NAME};
 use super::console::LogSink;
 use super::detect::CodeForm;
 use super::errors::{Described, describe_caught};
-use super::host::host_object;
+use super::fetch::{FetchGrant, JobFetch};
+use super::host::{NO_FUNCTION_ERROR_NAME, host_object};
 use super::limits::EffectiveLimits;
 use super::loader::{AllowlistResolver, BuiltinLoader, DENIED_ERROR_NAME, DeniedLog};
 use super::modules::ModuleTable;
+use crate::egress::{FetchError, FetchRequest, FetchResponse};
 
 /// The intrinsics every job context starts with: what the engine itself needs
 /// (RegExp for literals, Promise for async functions) and JSON. `Eval` is never
@@ -50,6 +56,16 @@ pub struct RunReport {
     pub memory_peak_bytes: u64,
 }
 
+/// What a slot gives every job it starts.
+#[derive(Clone, Copy)]
+pub struct SlotEnv<'a> {
+    /// Warren's own compiled JS and the operator's modules.
+    pub host: &'a HostBytecode,
+    pub table: &'a Arc<ModuleTable>,
+    /// The pool's `fetch`, if it grants one.
+    pub fetch: Option<&'a FetchGrant>,
+}
+
 /// What identifies a job to its own code (`ctx` in `f(input, ctx)`).
 #[derive(Debug, Clone, Copy)]
 pub struct JobIdentity<'a> {
@@ -57,27 +73,10 @@ pub struct JobIdentity<'a> {
     pub attempt: u32,
 }
 
-/// The job's runtime and context, returned so the caller can free them after the
-/// result is on its way rather than before.
-pub struct Leftovers {
-    context: Option<Context>,
-    runtime: Option<Runtime>,
-}
-
-impl Drop for Leftovers {
-    fn drop(&mut self) {
-        // A context must go before its runtime.
-        drop(self.context.take());
-        drop(self.runtime.take());
-    }
-}
-
 /// How a run failed, before it is classified into an error kind.
 enum Failure {
     /// JS threw (or a promise rejected) and nothing caught it.
     Thrown(Described),
-    /// The code compiled but exports no function.
-    NoFunction(String),
     /// The value cannot be sent as JSON.
     Output(String),
     /// Nothing left that could settle the job's promise.
@@ -92,36 +91,101 @@ impl Failure {
     }
 }
 
-/// Runs one compiled job under `limits`.
-pub fn run_job(
-    host: &HostBytecode,
-    table: &Arc<ModuleTable>,
-    code: &CompiledCode,
-    input: &RawValue,
-    identity: JobIdentity<'_>,
-    limits: &EffectiveLimits,
-) -> (RunReport, Leftovers) {
-    let started = Instant::now();
-    let deadline = started + limits.timeout;
-    let meter = MemoryMeter::new(limits.memory_bytes);
-    let interrupted = Rc::new(Cell::new(false));
-    let denied = DeniedLog::default();
-    let logs = Rc::new(RefCell::new(LogSink::new(
-        limits.max_log_entries,
-        limits.max_log_bytes,
-    )));
-    let mut leftovers = Leftovers {
-        context: None,
-        runtime: None,
-    };
+/// Where a job stands after [`LiveJob::drive`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Its outcome is known: take it with [`LiveJob::report`].
+    Finished,
+    /// It waits for a timer or a response; drive it again at `wake` at the latest
+    /// (its next timer, or its deadline) or when a response arrives.
+    Waiting { wake: Instant },
+}
 
-    let result = (|| {
-        let runtime = Runtime::new_with_alloc(MeteredAllocator::new(meter.clone()))
+/// The JS values a waiting job is resumed with.
+struct Handles {
+    hooks: Persistent<Object<'static>>,
+    promise: Persistent<Promise<'static>>,
+}
+
+/// What is shared between a job's host functions and its driver.
+struct JobState {
+    meter: Rc<MemoryMeter>,
+    interrupted: Rc<Cell<bool>>,
+    denied: DeniedLog,
+    no_function: Rc<Cell<bool>>,
+    logs: Rc<RefCell<LogSink>>,
+    fetch: Option<Rc<RefCell<JobFetch>>>,
+    started: Instant,
+    deadline: Instant,
+    limits: EffectiveLimits,
+}
+
+/// One job from start to outcome. Dropping it frees its context and runtime, so the
+/// slot drops it only once the report is on its way.
+pub struct LiveJob {
+    // Field order is drop order: JS values before their context, the context before
+    // its runtime.
+    handles: Option<Handles>,
+    context: Option<Context>,
+    runtime: Option<Runtime>,
+    state: JobState,
+    outcome: Option<Outcome>,
+}
+
+impl LiveJob {
+    /// Creates the job's runtime and context and calls its function; the job then
+    /// either has its outcome or waits to be driven. Its clock (wall time, deadline)
+    /// starts at `started`, when the slot took it.
+    pub fn start(
+        slot: SlotEnv<'_>,
+        code: &CompiledCode,
+        input: &RawValue,
+        identity: JobIdentity<'_>,
+        limits: &EffectiveLimits,
+        started: Instant,
+    ) -> LiveJob {
+        let SlotEnv { host, table, fetch } = slot;
+        let deadline = started + limits.timeout;
+        let mut job = LiveJob {
+            handles: None,
+            context: None,
+            runtime: None,
+            state: JobState {
+                meter: MemoryMeter::new(limits.memory_bytes),
+                interrupted: Rc::new(Cell::new(false)),
+                denied: DeniedLog::default(),
+                no_function: Rc::new(Cell::new(false)),
+                logs: Rc::new(RefCell::new(LogSink::new(
+                    limits.max_log_entries,
+                    limits.max_log_bytes,
+                ))),
+                fetch: fetch.map(|grant| Rc::new(RefCell::new(JobFetch::new(grant, deadline)))),
+                started,
+                deadline,
+                limits: *limits,
+            },
+            outcome: None,
+        };
+        if let Err(failure) = job.boot(host, table, code, input, identity) {
+            job.finish(Err(failure));
+        }
+        job
+    }
+
+    fn boot(
+        &mut self,
+        host: &HostBytecode,
+        table: &Arc<ModuleTable>,
+        code: &CompiledCode,
+        input: &RawValue,
+        identity: JobIdentity<'_>,
+    ) -> Result<(), Failure> {
+        let state = &self.state;
+        let runtime = Runtime::new_with_alloc(MeteredAllocator::new(state.meter.clone()))
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
-        runtime.set_max_stack_size(limits.stack_bytes);
+        runtime.set_max_stack_size(state.limits.stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD);
-        super::intrinsics::reset();
-        let flag = interrupted.clone();
+        let (flag, deadline) = (state.interrupted.clone(), state.deadline);
         runtime.set_interrupt_handler(Some(Box::new(move || {
             if Instant::now() >= deadline {
                 flag.set(true);
@@ -129,42 +193,129 @@ pub fn run_job(
             flag.get()
         })));
         runtime.set_loader(
-            AllowlistResolver::new(table.clone(), denied.clone()),
+            AllowlistResolver::new(table.clone(), state.denied.clone()),
             BuiltinLoader::new(host.modules.clone()),
         );
         let context = Context::custom::<JobIntrinsics>(&runtime)
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the context: {err}"))));
-        leftovers.runtime = Some(runtime);
-        let context = context?;
-        let result = context.with(|ctx| {
+        self.runtime = Some(runtime);
+        let context = self.context.insert(context?);
+        let handles = context.with(|ctx| {
             let env = Env {
                 ctx: &ctx,
                 host,
                 code,
                 input,
                 identity,
-                limits,
-                started,
-                deadline,
-                logs: &logs,
-                interrupted: &interrupted,
+                state,
             };
             execute(&env)
-        });
-        leftovers.context = Some(context);
-        result
-    })();
+        })?;
+        self.handles = Some(handles);
+        Ok(())
+    }
 
-    let outcome = classify(result, limits, &meter, &interrupted, &denied);
-    // Host functions in the (not yet freed) context still share the sink: take its entries.
-    let logs = std::mem::replace(&mut *logs.borrow_mut(), LogSink::new(0, 0));
-    let report = RunReport {
-        outcome,
-        logs: logs.into_entries(),
-        wall: started.elapsed(),
-        memory_peak_bytes: meter.peak() as u64,
-    };
-    (report, leftovers)
+    /// Runs the job until it finishes or can only wait.
+    pub fn drive(&mut self) -> Step {
+        if self.outcome.is_some() {
+            return Step::Finished;
+        }
+        let (Some(context), Some(handles)) = (&self.context, &self.handles) else {
+            self.finish(Err(Failure::Stalled));
+            return Step::Finished;
+        };
+        let state = &self.state;
+        let progress = context.with(|ctx| {
+            let restore = |err: rquickjs::Error| Failure::Thrown(plain(err.to_string()));
+            let hooks = handles.hooks.clone().restore(&ctx).map_err(restore)?;
+            let promise = handles.promise.clone().restore(&ctx).map_err(restore)?;
+            advance(&ctx, state, &hooks, &promise)
+        });
+        match progress {
+            Ok(Progress::Waiting(wake)) => Step::Waiting { wake },
+            Ok(Progress::Done(value)) => {
+                self.finish(Ok(value));
+                Step::Finished
+            }
+            Err(failure) => {
+                self.finish(Err(failure));
+                Step::Finished
+            }
+        }
+    }
+
+    /// Ends a waiting job whose deadline has passed.
+    pub fn expire(&mut self) {
+        if self.outcome.is_none() {
+            self.finish(Err(Failure::Deadline));
+        }
+    }
+
+    /// The deadline the job runs against.
+    pub fn deadline(&self) -> Instant {
+        self.state.deadline
+    }
+
+    /// Requests the job made since last asked, to be performed by the host.
+    pub fn take_requests(&mut self) -> Vec<(u32, FetchRequest)> {
+        match &self.state.fetch {
+            Some(fetch) if self.outcome.is_none() => fetch.borrow_mut().take_outbox(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Hands the job the outcome of its request `id`; drive it afterwards.
+    pub fn fetch_settled(&mut self, id: u32, result: Result<FetchResponse, FetchError>) {
+        if let Some(fetch) = &self.state.fetch {
+            fetch.borrow_mut().settled();
+        }
+        if self.outcome.is_some() {
+            return;
+        }
+        let (Some(context), Some(handles)) = (&self.context, &self.handles) else {
+            return;
+        };
+        let delivered = context.with(|ctx| {
+            let hooks = handles
+                .hooks
+                .clone()
+                .restore(&ctx)
+                .map_err(|err| Failure::Thrown(plain(err.to_string())))?;
+            super::fetch::deliver(&ctx, &hooks, id, result)
+                .catch(&ctx)
+                .map_err(Failure::thrown)
+        });
+        if let Err(failure) = delivered {
+            self.finish(Err(failure));
+        }
+    }
+
+    fn finish(&mut self, result: Result<Box<RawValue>, Failure>) {
+        let state = &self.state;
+        self.outcome = Some(classify(
+            result,
+            &state.limits,
+            &state.meter,
+            &state.interrupted,
+            &state.denied,
+            &state.no_function,
+        ));
+    }
+
+    /// The finished job's report (its logs are taken; call once).
+    pub fn report(&mut self) -> RunReport {
+        let outcome = self.outcome.take().unwrap_or_else(|| {
+            Outcome::error(ErrorKind::Crash, "the job was reported before it finished")
+        });
+        // Host functions in the (not yet freed) context still share the sink.
+        let logs = std::mem::replace(&mut *self.state.logs.borrow_mut(), LogSink::new(0, 0));
+        RunReport {
+            outcome,
+            logs: logs.into_entries(),
+            wall: self.state.started.elapsed(),
+            memory_peak_bytes: self.state.meter.peak() as u64,
+        }
+    }
 }
 
 fn plain(message: String) -> Described {
@@ -181,15 +332,14 @@ struct Env<'a, 'js> {
     code: &'a CompiledCode,
     input: &'a RawValue,
     identity: JobIdentity<'a>,
-    limits: &'a EffectiveLimits,
-    started: Instant,
-    deadline: Instant,
-    logs: &'a Rc<RefCell<LogSink>>,
-    interrupted: &'a Rc<Cell<bool>>,
+    state: &'a JobState,
 }
 
-fn execute(env: &Env<'_, '_>) -> Result<Box<RawValue>, Failure> {
+/// Runs the prelude, loads the job and calls its function: the promise of its value.
+fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
     let ctx = env.ctx;
+    let state = env.state;
+    super::intrinsics::reset(ctx);
     // SAFETY: the prelude's bytecode was compiled by this process (`compile_host`).
     let prelude = unsafe { bytecode::run_script(ctx, &env.host.prelude) }
         .catch(ctx)
@@ -197,12 +347,21 @@ fn execute(env: &Env<'_, '_>) -> Result<Box<RawValue>, Failure> {
     let prelude = prelude
         .into_function()
         .ok_or_else(|| Failure::Thrown(plain("the prelude is not a function".into())))?;
-    let host = host_object(ctx, env.logs.clone(), env.started, env.host.parts.clone())
-        .catch(ctx)
-        .map_err(Failure::thrown)?;
+    let host = host_object(
+        ctx,
+        state.logs.clone(),
+        state.started,
+        env.host.parts.clone(),
+        state.no_function.clone(),
+    )
+    .catch(ctx)
+    .map_err(Failure::thrown)?;
+    if let Some(fetch) = &state.fetch {
+        super::fetch::install(ctx, &host, fetch.clone())
+            .catch(ctx)
+            .map_err(Failure::thrown)?;
+    }
     let hooks: Object = prelude.call((host,)).catch(ctx).map_err(Failure::thrown)?;
-
-    let function = load_function(env, &hooks)?;
 
     let input = ctx
         .json_parse(env.input.get())
@@ -212,7 +371,7 @@ fn execute(env: &Env<'_, '_>) -> Result<Box<RawValue>, Failure> {
         .catch(ctx)
         .map_err(Failure::thrown)?;
     let deadline_ms = SystemTime::now()
-        .checked_add(env.deadline.saturating_duration_since(Instant::now()))
+        .checked_add(state.deadline.saturating_duration_since(Instant::now()))
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0.0, |d| d.as_millis() as f64);
     job_ctx
@@ -222,85 +381,85 @@ fn execute(env: &Env<'_, '_>) -> Result<Box<RawValue>, Failure> {
         .catch(ctx)
         .map_err(Failure::thrown)?;
 
-    let invoke: Function = hooks.get("invoke").catch(ctx).map_err(Failure::thrown)?;
-    let promise: Promise = invoke
-        .call((function, input, job_ctx))
-        .catch(ctx)
-        .map_err(Failure::thrown)?;
-    let value = settle(env, &hooks, &promise)?;
-    serialize(ctx, value, env.limits.max_result_bytes)
-}
-
-/// Loads the job's bytecode and finds its function.
-fn load_function<'js>(env: &Env<'_, 'js>, hooks: &Object<'js>) -> Result<Value<'js>, Failure> {
-    let ctx = env.ctx;
-    match env.code.form {
+    let promise: Promise = match env.code.form {
         CodeForm::Module => {
             // SAFETY: job bytecode is produced by this process's compiler (`compile.rs`).
             let module = unsafe { bytecode::load_module(ctx, &env.code.bytecode) }
                 .catch(ctx)
                 .map_err(Failure::thrown)?;
             let (module, evaluated) = module.eval().catch(ctx).map_err(Failure::thrown)?;
-            settle(env, hooks, &evaluated)?;
             let namespace = module.namespace().catch(ctx).map_err(Failure::thrown)?;
-            let export: Value = namespace
-                .get("default")
+            // The prelude's `run` awaits the module's evaluation (top-level await may
+            // wait for timers or responses), then checks and calls its default export.
+            let run: Function = hooks.get("run").catch(ctx).map_err(Failure::thrown)?;
+            run.call((evaluated, namespace, input, job_ctx))
                 .catch(ctx)
-                .map_err(Failure::thrown)?;
-            if export.is_function() {
-                Ok(export)
-            } else if export.is_undefined() {
-                Err(Failure::NoFunction(
-                    "the module has no default export".into(),
-                ))
-            } else {
-                Err(Failure::NoFunction(format!(
-                    "the module's default export is {}, not a function",
-                    export.type_name()
-                )))
-            }
+                .map_err(Failure::thrown)?
         }
         CodeForm::Script => {
-            // SAFETY: as above.
-            let wrapper = unsafe { bytecode::run_script(ctx, &env.code.bytecode) }
+            let function = script_function(env)?;
+            let invoke: Function = hooks.get("invoke").catch(ctx).map_err(Failure::thrown)?;
+            invoke
+                .call((function, input, job_ctx))
                 .catch(ctx)
-                .map_err(Failure::thrown)?;
-            let wrapper = wrapper.into_function().ok_or_else(|| {
-                Failure::NoFunction("the script did not compile to a function".into())
-            })?;
-            let module = Object::new(ctx.clone())
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-            let exports = Object::new(ctx.clone())
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-            module
-                .set("exports", exports.clone())
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-            let require = Function::new(ctx.clone(), require)
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-            let () = wrapper
-                .call((exports, require, module.clone(), JOB_MODULE_NAME, "/"))
-                .map(|_: Value| ())
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-            let exported: Value = module.get("exports").catch(ctx).map_err(Failure::thrown)?;
-            if exported.is_function() {
-                return Ok(exported);
-            }
-            if let Some(object) = exported.as_object() {
-                let default: Value = object.get("default").catch(ctx).map_err(Failure::thrown)?;
-                if default.is_function() {
-                    return Ok(default);
-                }
-            }
-            Err(Failure::NoFunction(
-                "module.exports (or module.exports.default) is not a function".into(),
-            ))
+                .map_err(Failure::thrown)?
+        }
+    };
+    Ok(Handles {
+        hooks: Persistent::save(ctx, hooks),
+        promise: Persistent::save(ctx, promise),
+    })
+}
+
+/// Runs a CommonJS job inside Node's wrapper and finds its function.
+fn script_function<'js>(env: &Env<'_, 'js>) -> Result<Value<'js>, Failure> {
+    let ctx = env.ctx;
+    let no_function = |message: &str| {
+        env.state.no_function.set(true);
+        Failure::Thrown(Described {
+            name: NO_FUNCTION_ERROR_NAME.into(),
+            message: message.into(),
+            stack: None,
+        })
+    };
+    // SAFETY: job bytecode is produced by this process's compiler (`compile.rs`).
+    let wrapper = unsafe { bytecode::run_script(ctx, &env.code.bytecode) }
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let wrapper = wrapper
+        .into_function()
+        .ok_or_else(|| no_function("the script did not compile to a function"))?;
+    let module = Object::new(ctx.clone())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let exports = Object::new(ctx.clone())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    module
+        .set("exports", exports.clone())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let require = Function::new(ctx.clone(), require)
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let () = wrapper
+        .call((exports, require, module.clone(), JOB_MODULE_NAME, "/"))
+        .map(|_: Value| ())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let exported: Value = module.get("exports").catch(ctx).map_err(Failure::thrown)?;
+    if exported.is_function() {
+        return Ok(exported);
+    }
+    if let Some(object) = exported.as_object() {
+        let default: Value = object.get("default").catch(ctx).map_err(Failure::thrown)?;
+        if default.is_function() {
+            return Ok(default);
         }
     }
+    Err(no_function(
+        "module.exports (or module.exports.default) is not a function",
+    ))
 }
 
 /// `require(name)` for scripts: imports the module and waits for it synchronously.
@@ -316,43 +475,57 @@ fn require<'js>(ctx: Ctx<'js>, name: String) -> rquickjs::Result<Value<'js>> {
     })
 }
 
-/// Drives microtasks and timers until `promise` settles, the deadline passes, or
-/// nothing is left that could settle it.
-fn settle<'js>(
-    env: &Env<'_, 'js>,
+/// What driving a job came to.
+enum Progress {
+    Done(Box<RawValue>),
+    Waiting(Instant),
+}
+
+/// Runs microtasks and due timers until `promise` settles, the deadline passes, or the
+/// job can only wait; fails when nothing is left that could settle it.
+fn advance<'js>(
+    ctx: &Ctx<'js>,
+    state: &JobState,
     hooks: &Object<'js>,
     promise: &Promise<'js>,
-) -> Result<Value<'js>, Failure> {
-    let ctx = env.ctx;
+) -> Result<Progress, Failure> {
     loop {
         while promise.state() == PromiseState::Pending && ctx.execute_pending_job() {
-            if env.interrupted.get() {
+            if state.interrupted.get() {
                 return Err(Failure::Deadline);
             }
         }
         if let Some(result) = promise.result::<Value>() {
-            return result.catch(ctx).map_err(Failure::thrown);
+            let value = result.catch(ctx).map_err(Failure::thrown)?;
+            return serialize(ctx, value, state.limits.max_result_bytes).map(Progress::Done);
         }
-        if env.interrupted.get() || Instant::now() >= env.deadline {
+        if state.interrupted.get() || Instant::now() >= state.deadline {
             return Err(Failure::Deadline);
         }
         let next_timer: Function = hooks.get("nextTimer").catch(ctx).map_err(Failure::thrown)?;
         let due: f64 = next_timer.call(()).catch(ctx).map_err(Failure::thrown)?;
-        if due < 0.0 {
+        let now = state.started.elapsed().as_secs_f64() * 1000.0;
+        if due >= 0.0 && due <= now {
+            let run_timer: Function = hooks.get("runTimer").catch(ctx).map_err(Failure::thrown)?;
+            let () = run_timer
+                .call((now.floor(),))
+                .catch(ctx)
+                .map_err(Failure::thrown)?;
+            continue;
+        }
+        let awaiting_io = state
+            .fetch
+            .as_ref()
+            .is_some_and(|fetch| fetch.borrow().waiting());
+        if due < 0.0 && !awaiting_io {
             return Err(Failure::Stalled);
         }
-        let now = env.started.elapsed().as_secs_f64() * 1000.0;
-        if due > now {
-            let until_due = Duration::from_secs_f64((due - now) / 1000.0);
-            let until_deadline = env.deadline.saturating_duration_since(Instant::now());
-            std::thread::sleep(until_due.min(until_deadline));
-            if Instant::now() >= env.deadline {
-                return Err(Failure::Deadline);
-            }
-        }
-        let now = env.started.elapsed().as_millis() as f64;
-        let run_timer: Function = hooks.get("runTimer").catch(ctx).map_err(Failure::thrown)?;
-        let () = run_timer.call((now,)).catch(ctx).map_err(Failure::thrown)?;
+        let wake = if due >= 0.0 {
+            (state.started + Duration::from_secs_f64(due / 1000.0)).min(state.deadline)
+        } else {
+            state.deadline
+        };
+        return Ok(Progress::Waiting(wake));
     }
 }
 
@@ -401,6 +574,7 @@ fn classify(
     meter: &MemoryMeter,
     interrupted: &Cell<bool>,
     denied: &DeniedLog,
+    no_function: &Cell<bool>,
 ) -> Outcome {
     let failure = match result {
         Ok(value) => return Outcome::Ok(value),
@@ -433,8 +607,12 @@ fn classify(
             ErrorKind::Timeout,
             "the job's promise never settles: nothing is pending that could settle it",
         ),
-        Failure::NoFunction(message) => Outcome::error(ErrorKind::Compile, message),
         Failure::Output(message) => Outcome::error(ErrorKind::Output, message),
+        Failure::Thrown(described)
+            if described.name == NO_FUNCTION_ERROR_NAME && no_function.get() =>
+        {
+            Outcome::error(ErrorKind::Compile, described.message)
+        }
         Failure::Thrown(described) => {
             let kind = if described.name == DENIED_ERROR_NAME && !denied.borrow().is_empty() {
                 ErrorKind::ModuleDenied

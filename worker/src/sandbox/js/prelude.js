@@ -81,11 +81,39 @@
     get atob() { return part('base64', 'atob'); },
     set atob(value) { define('atob', value); },
     /* LAZY INTRINSICS */
+    /* FETCH */
   });
+
+  // Requests in flight, settled by the host through the hooks below.
+  const fetchPending = (host.fetchPending = {});
+  const settleFetch = (id) => {
+    const entry = fetchPending[id];
+    delete fetchPending[id];
+    return entry;
+  };
 
   // Hooks for the host: call the job, and run its timers.
   return {
     invoke: async (fn, input, ctx) => fn(input, ctx),
+    // ES modules: wait for the module's evaluation (top-level await), then call it.
+    run: async (evaluated, namespace, input, ctx) => {
+      await evaluated;
+      const fn = namespace.default;
+      if (typeof fn !== 'function') {
+        throw host.noFunction(fn === undefined
+          ? 'the module has no default export'
+          : `the module's default export is ${fn === null ? 'null' : typeof fn}, not a function`);
+      }
+      return fn(input, ctx);
+    },
+    fetchDone(id, status, statusText, url, redirected, headers, body) {
+      const entry = settleFetch(id);
+      if (entry) entry.resolve({ status, statusText, url, redirected, headers, body });
+    },
+    fetchFailed(id, message) {
+      const entry = settleFetch(id);
+      if (entry) entry.reject(new TypeError(message));
+    },
     // Milliseconds (job clock) of the earliest timer, or -1 when none is pending.
     nextTimer() {
       let due = -1;

@@ -2,8 +2,12 @@
 //! pool's allowed-module table that decides which of them a job can see.
 
 pub mod crypto;
+pub mod library;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use library::{LIBRARY_PREFIX, Library, LibraryError};
 
 /// A module Warren ships, written in JS over native helpers.
 pub struct BuiltinModule {
@@ -39,10 +43,12 @@ pub fn builtin_source(name: &str) -> Option<&'static str> {
         .map(|m| m.source)
 }
 
-/// A pool's allowed-module table: exact names, byte for byte.
+/// A pool's allowed-module table (exact names, byte for byte) and the operator's
+/// library those names may come from besides the built-ins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleTable {
     allowed: BTreeSet<String>,
+    library: Arc<Library>,
 }
 
 impl Default for ModuleTable {
@@ -54,7 +60,7 @@ impl Default for ModuleTable {
 /// A name in the table that Warren cannot provide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown module {0:?} in the allowed-module table (known: crypto, url and their node: aliases)"
+    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir)"
 )]
 pub struct UnknownModule(pub String);
 
@@ -62,7 +68,18 @@ impl ModuleTable {
     pub fn new(names: impl IntoIterator<Item = String>) -> ModuleTable {
         ModuleTable {
             allowed: names.into_iter().collect(),
+            library: Arc::default(),
         }
+    }
+
+    /// The same table, with operator modules to draw from.
+    pub fn with_library(mut self, library: Arc<Library>) -> ModuleTable {
+        self.library = library;
+        self
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
     }
 
     /// Checks that every listed name is a module Warren can load.
@@ -70,7 +87,7 @@ impl ModuleTable {
         match self
             .allowed
             .iter()
-            .find(|name| builtin_source(name).is_none())
+            .find(|name| builtin_source(name).is_none() && self.library.file_for(name).is_none())
         {
             Some(name) => Err(UnknownModule(name.clone())),
             None => Ok(()),
