@@ -192,6 +192,12 @@ struct RunArgs {
     /// A module the function may import (repeatable). Default: crypto and url.
     #[arg(long = "allow-module")]
     allow_modules: Vec<String>,
+    /// Folder of operator modules (as `warren-worker --modules-dir`).
+    #[arg(long)]
+    modules_dir: Option<std::path::PathBuf>,
+    /// Grants `fetch` to this host (repeatable; as `warren-worker --allow-host`).
+    #[arg(long = "allow-host")]
+    allow_hosts: Vec<String>,
     /// Pretty-print the result body.
     #[arg(long)]
     pretty: bool,
@@ -289,6 +295,8 @@ fn run(args: RunArgs) -> u8 {
         timeout_ms: job_limits.timeout_ms,
         memory_mb: job_limits.memory_mb,
         allow_modules: args.allow_modules,
+        modules_dir: args.modules_dir,
+        allow_hosts: args.allow_hosts,
     };
     let request = JobRequest {
         job_id: warren_worker::broker::delivery::generated_id(),
@@ -587,6 +595,7 @@ fn replay(job: warren_client::dlq::DeadJob, pool: &LimitArgs, allow_modules: Vec
         timeout_ms: pool.timeout_ms,
         memory_mb: pool.memory_mb,
         allow_modules,
+        ..LocalPool::default()
     };
     let result = match run_locally(request, pool, "warren-replay") {
         Ok(result) => result,

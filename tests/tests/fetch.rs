@@ -313,3 +313,91 @@ async fn jobs_awaiting_responses_do_not_hold_slots() {
         "all 100 requests were in flight at once"
     );
 }
+
+/// The seed example, read from `examples/`.
+fn seed_example() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/fetch-field.js"
+    ))
+    .expect("examples/fetch-field.js")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_example_runs_through_a_worker() {
+    let stub = HttpStub::start().await;
+    let queue = warren_tests::unique_queue("fetch-seed");
+    let allowed = stub.addr.to_string();
+    let worker = warren_tests::InProcessWorker::start(&queue, &["--allow-host", &allowed]).await;
+    let mut client = warren_tests::client::TestClient::connect().await;
+    let code = seed_example();
+    client
+        .submit(
+            &queue,
+            "seed",
+            &code,
+            json!({"url": stub.url("/json"), "field": "name"}),
+        )
+        .await;
+    client
+        .submit(
+            &queue,
+            "seed-missing",
+            &code,
+            json!({"url": stub.url("/nothing"), "field": "name"}),
+        )
+        .await;
+    let (results, _) = client.collect(2, std::time::Duration::from_secs(30)).await;
+    assert_eq!(results["seed"]["status"], "ok", "{:?}", results["seed"]);
+    assert_eq!(results["seed"]["value"], "warren");
+    assert_eq!(results["seed-missing"]["error"]["kind"], "exception");
+    assert!(
+        results["seed-missing"]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("answered 404")),
+        "{:?}",
+        results["seed-missing"]
+    );
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warren_run_grants_fetch_with_allow_host() {
+    let stub = HttpStub::start().await;
+    let input = json!({"url": stub.url("/json"), "field": "items"}).to_string();
+    let run = |extra: Vec<String>| {
+        let mut args = vec![
+            "run".to_owned(),
+            "examples/fetch-field.js".into(),
+            "--input".into(),
+            input.clone(),
+        ];
+        args.extend(extra);
+        // Blocking, off the runtime that serves the stub.
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(warren_tests::process::binary("warren"))
+                .args(args)
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+                .output()
+                .expect("warren run")
+        })
+    };
+    let granted = run(vec!["--allow-host".into(), stub.addr.to_string()])
+        .await
+        .expect("warren run");
+    let body: Value = serde_json::from_slice(&granted.stdout).expect("result body");
+    assert_eq!(granted.status.code(), Some(0), "{body}");
+    assert_eq!(body["value"], json!([1, 2, 3]));
+    // Without the grant there is no fetch at all.
+    let denied = run(vec![]).await.expect("warren run");
+    let body: Value = serde_json::from_slice(&denied.stdout).expect("result body");
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("fetch is not defined")),
+        "{body}"
+    );
+    assert_eq!(stub.requests(), 1);
+}

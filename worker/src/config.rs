@@ -466,6 +466,74 @@ mod tests {
         refuse(&["--stack-kb", "8192", "--slot-stack-mb", "8"], "too close");
         refuse(&["--stack-kb", "0"], "--stack-kb");
         refuse(&["--allow-module", "fs"], "unknown module");
+        refuse(&["--allow-host", "https://api.example.com"], "not a URL");
+        refuse(&["--allow-host", "api.example.com:http"], "port");
+        refuse(
+            &["--allow-host", "api.example.com", "--allow-scheme", "ftp"],
+            "schemes http and https",
+        );
+        refuse(&["--modules-dir", "/nonexistent/warren"], "modules folder");
+    }
+
+    #[test]
+    fn allow_host_grants_fetch_and_modules_dir_adds_packages() {
+        let plain = args(&[]).resolve().expect("valid");
+        assert!(
+            plain.pools[0].engine.egress.is_none(),
+            "no fetch without hosts"
+        );
+        let dir = std::env::temp_dir().join(format!("warren-modules-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("strings")).expect("tmp");
+        std::fs::write(dir.join("dayjs.js"), "export default 1").expect("write");
+        std::fs::write(dir.join("strings/index.js"), "export const s = 1").expect("write");
+        let config = args(&[
+            "--allow-host",
+            "api.example.com,*.example.org:8443",
+            "--fetch-max-requests",
+            "3",
+            "--modules-dir",
+            dir.to_str().expect("utf8"),
+            "--allow-module",
+            "dayjs",
+            "--allow-module",
+            "strings",
+        ])
+        .resolve()
+        .expect("valid");
+        let engine = &config.pools[0].engine;
+        let egress = engine.egress.as_ref().expect("fetch granted");
+        let hosts: Vec<String> = egress
+            .policy
+            .patterns()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(hosts, ["api.example.com", "*.example.org:8443"]);
+        assert_eq!(egress.caps.max_requests, 3);
+        assert!(
+            config.pools[0].prefetch >= 64,
+            "waiting jobs hold no slot: more prefetch"
+        );
+        assert!(engine.modules.allows("dayjs") && engine.modules.allows("strings"));
+        assert_eq!(
+            engine
+                .modules
+                .library()
+                .packages()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["dayjs", "strings"]
+        );
+        let unknown = args(&[
+            "--modules-dir",
+            dir.to_str().expect("utf8"),
+            "--allow-module",
+            "lodash",
+        ])
+        .resolve()
+        .expect_err("lodash is not shipped");
+        assert!(unknown.to_string().contains("unknown module"), "{unknown}");
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]
@@ -475,7 +543,7 @@ mod tests {
         let path = dir.join("pools.toml");
         std::fs::write(
             &path,
-            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\n",
+            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\nallow_hosts = [\"api.example.com\"]\nfetch_max_response_bytes = 1000\n",
         )
         .expect("write");
         let config = args(&[
@@ -491,6 +559,13 @@ mod tests {
         assert!(!config.pools[0].engine.modules.allows("crypto"));
         assert_eq!(config.pools[1].engine.slots, 3);
         assert_eq!(config.pools[1].engine.limits.memory_mb, 32);
+        assert!(config.pools[0].engine.egress.is_none());
+        let egress = config.pools[1]
+            .engine
+            .egress
+            .as_ref()
+            .expect("pool b fetches");
+        assert_eq!(egress.caps.max_response_bytes, 1000);
         std::fs::remove_dir_all(dir).ok();
     }
 }

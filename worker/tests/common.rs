@@ -6,15 +6,26 @@ use std::sync::Arc;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use warren_wire::{ErrorKind, JobLimits, LogEntry, Outcome};
+use warren_worker::sandbox::modules::Library;
 use warren_worker::sandbox::{
     Engine, EngineConfig, JobReport, JobRequest, ModuleTable, PoolLimits,
 };
 
 pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine {
+    start(slots, limits, Library::default(), modules)
+}
+
+/// An engine whose table may also list the operator's `library`.
+pub fn engine_with_library(library: Library, modules: &[&str]) -> Engine {
+    start(1, PoolLimits::default(), library, modules)
+}
+
+fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -> Engine {
+    let table = ModuleTable::new(modules.iter().map(|m| m.to_string()));
     Engine::start(EngineConfig {
         slots,
         limits,
-        modules: Arc::new(ModuleTable::new(modules.iter().map(|m| m.to_string()))),
+        modules: Arc::new(table.with_library(Arc::new(library))),
         cache_bytes: 8 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,

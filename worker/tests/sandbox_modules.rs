@@ -6,6 +6,7 @@ use common::*;
 use serde_json::json;
 use warren_wire::ErrorKind;
 use warren_worker::sandbox::PoolLimits;
+use warren_worker::sandbox::modules::Library;
 
 #[test]
 fn denied_imports_of_every_form() {
@@ -179,5 +180,134 @@ fn text_encoding_and_base64_globals() {
             "TypeError",
             "InvalidCharacterError"
         ])
+    );
+}
+
+fn operator_library() -> Library {
+    Library::from_files([
+        (
+            "counter.js",
+            "let count = 0; export const next = () => ++count; export default { next };",
+        ),
+        (
+            "strings/index.js",
+            "export { shout } from './shout.js'; export { twice } from './lib/twice.js';",
+        ),
+        (
+            "strings/shout.js",
+            "export const shout = (s) => s.toUpperCase() + '!';",
+        ),
+        (
+            "strings/lib/twice.js",
+            "import { shout } from '../shout.js'; export const twice = (s) => shout(s) + shout(s);",
+        ),
+        (
+            "hasher.js",
+            "import { createHash } from 'crypto'; export const sha = (s) => createHash('sha256').update(s).digest('hex');",
+        ),
+        ("sneaky.js", "export { x } from '../outside.js';"),
+        (
+            "native.js",
+            "import * as n from 'warren:native/crypto'; export default n;",
+        ),
+    ])
+}
+
+#[test]
+fn operator_modules_are_importable_when_listed_and_fresh_for_every_job() {
+    let engine = engine_with_library(
+        operator_library(),
+        &["counter", "strings", "hasher", "crypto"],
+    );
+    // Module state never outlives a job: every job sees a counter at zero.
+    for _ in 0..3 {
+        assert_eq!(
+            ok(
+                &engine,
+                "import { next } from 'counter'; export default () => [next(), next()]",
+                "null"
+            ),
+            json!([1, 2])
+        );
+    }
+    assert_eq!(
+        ok(
+            &engine,
+            "import { shout, twice } from 'strings'; export default (s) => [shout(s), twice(s)]",
+            r#""hi""#
+        ),
+        json!(["HI!", "HI!HI!"])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "const c = require('counter'); module.exports = () => c.next()",
+            "null"
+        ),
+        json!(1)
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "import { sha } from 'hasher'; export default () => sha('abc')",
+            "null"
+        ),
+        json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default async () => (await import('strings/shout')).shout('a')",
+            "null"
+        ),
+        json!("A!")
+    );
+}
+
+#[test]
+fn operator_modules_stay_inside_the_table() {
+    // `hasher` needs `crypto`, which this pool does not list: that job fails, not the worker.
+    let engine = engine_with_library(
+        operator_library(),
+        &["counter", "hasher", "sneaky", "native"],
+    );
+    let denied = fails(
+        &engine,
+        "import { sha } from 'hasher'; export default () => sha('abc')",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    assert!(denied.contains("'crypto'"), "{denied}");
+    fails(
+        &engine,
+        "import s from 'strings'; export default () => s",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    fails(
+        &engine,
+        "import { x } from 'sneaky'; export default () => x",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    fails(
+        &engine,
+        "import n from 'native'; export default () => typeof n",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    fails(
+        &engine,
+        "import c from 'counter.js'; export default () => c",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "import c from 'counter'; export default () => c.next()",
+            "null"
+        ),
+        json!(1)
     );
 }

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use rquickjs::context::intrinsic;
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{CatchResultExt, CaughtError, Context, Ctx, Runtime};
 use warren_wire::{ErrorKind, JobError};
 
@@ -35,18 +36,15 @@ pub struct CompiledCode {
 /// A failure to compile: `compile`, or `module_denied` for a denied static import.
 pub type CompileError = JobError;
 
-/// Runs `f` in a throwaway context that can compile source, with the job resolver.
+/// Runs `f` in a throwaway context that can compile source, with `resolver` and
+/// `loader` for the imports compiling a module declares.
 fn with_compiler<R>(
-    table: &Arc<ModuleTable>,
-    builtins: &ModuleBytecode,
-    denied: &DeniedLog,
+    resolver: impl Resolver + 'static,
+    loader: impl Loader + 'static,
     f: impl FnOnce(&Ctx<'_>) -> R,
 ) -> Result<R, rquickjs::Error> {
     let runtime = Runtime::new()?;
-    runtime.set_loader(
-        AllowlistResolver::new(table.clone(), denied.clone()),
-        BuiltinLoader::new(builtins.clone()),
-    );
+    runtime.set_loader(resolver, loader);
     let context = Context::custom::<(intrinsic::Eval, intrinsic::RegExpCompiler)>(&runtime)?;
     Ok(context.with(|ctx| f(&ctx)))
 }
@@ -82,12 +80,12 @@ const FETCH_ACCESSORS: &str = "get fetch() { return part('fetch', 'fetch'); },
 /// Compiles the prelude, every built-in module and the operator's library (at slot
 /// start). `fetch` adds the fetch globals to the prelude.
 pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<HostBytecode> {
-    let denied = DeniedLog::default();
     let empty: ModuleBytecode = Rc::new(HashMap::new());
+    // Imports of these modules are checked when a job links them, against the table
+    // and relative to the importing file; here any name compiles.
     let compiled = with_compiler(
-        table,
-        &empty,
-        &denied,
+        AnyName,
+        BuiltinLoader::new(empty),
         |ctx| -> Result<HostBytecode, String> {
             let source = include_str!("js/prelude.js")
                 .replace(
@@ -119,12 +117,6 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
                     modules.insert(name.to_owned(), code);
                 }
             }
-            for (name, source) in table.library().modules() {
-                let code = bytecode::compile_module(ctx, source, &name)
-                    .catch(ctx)
-                    .map_err(|err| format!("operator module {name}: {err}"))?;
-                modules.insert(name, code);
-            }
             Ok(HostBytecode {
                 prelude,
                 parts: Rc::new(parts),
@@ -132,7 +124,52 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
             })
         },
     )?;
-    compiled.map_err(|err| anyhow::anyhow!("Warren's JS modules do not compile: {err}"))
+    let mut compiled =
+        compiled.map_err(|err| anyhow::anyhow!("Warren's own JS does not compile: {err}"))?;
+    let mut modules = HashMap::clone(&compiled.modules);
+    for (name, source) in table.library().modules() {
+        // Each in a runtime of its own, its imports stubbed: compiling declares the
+        // modules a module imports, and they are only really resolved (against the
+        // table, relative to this file) when a job links it.
+        let code = with_compiler(AnyName, StubLoader, |ctx| {
+            bytecode::compile_module(ctx, source, &name)
+                .catch(ctx)
+                .map_err(|err| err.to_string())
+        })?
+        .map_err(|err| anyhow::anyhow!("operator module {name} does not compile: {err}"))?;
+        modules.insert(name, code);
+    }
+    compiled.modules = Rc::new(modules);
+    Ok(compiled)
+}
+
+/// Declares every import as an empty module (compiling operator modules).
+struct StubLoader;
+
+impl Loader for StubLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<rquickjs::Module<'js, rquickjs::module::Declared>> {
+        rquickjs::Module::declare(ctx.clone(), name, "")
+    }
+}
+
+/// Resolves every name as written (compiling Warren's and the operator's modules).
+struct AnyName;
+
+impl Resolver for AnyName {
+    fn resolve<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        _base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        Ok(name.to_owned())
+    }
 }
 
 /// A slot's compiler and bytecode cache.
@@ -236,7 +273,8 @@ impl Compiler {
 
     fn compile_as(&self, code: &str, form: CodeForm) -> Result<CompiledCode, CompileError> {
         let denied = DeniedLog::default();
-        let result = with_compiler(&self.table, &self.builtins, &denied, |ctx| {
+        let resolver = AllowlistResolver::new(self.table.clone(), denied.clone());
+        let result = with_compiler(resolver, BuiltinLoader::new(self.builtins.clone()), |ctx| {
             let compiled = match form {
                 CodeForm::Module => bytecode::compile_module(ctx, code, JOB_MODULE_NAME),
                 CodeForm::Script => {
