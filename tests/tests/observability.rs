@@ -61,6 +61,7 @@ async fn metrics_count_jobs_by_outcome_exactly() {
             && metric(&text, "warren_jobs_in_flight", &[("queue", q)]) == Some(0.0)
             // A slot counts as busy until it has freed its job's runtime.
             && metric(&text, "warren_sandbox_slots", &[("state", "idle")]) == Some(2.0)
+            && metric(&text, "warren_sandbox_waiting_jobs", &[]) == Some(0.0)
     })
     .await;
     assert!(confirmed, "three confirmed results counted");

@@ -36,12 +36,21 @@ impl Health {
     }
 }
 
+/// The engines' slots right now, for the gauges.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SlotCounts {
+    pub busy: i64,
+    pub idle: i64,
+    /// Jobs parked while they wait for a response or a timer.
+    pub waiting: i64,
+}
+
 /// Serves the endpoints until `shutdown` turns true.
 pub async fn serve(
     listener: TcpListener,
     health: Arc<Health>,
     metrics: Arc<Metrics>,
-    slots: impl Fn() -> (i64, i64) + Send + Sync + 'static,
+    slots: impl Fn() -> SlotCounts + Send + Sync + 'static,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(slots);
@@ -67,7 +76,7 @@ async fn answer(
     mut stream: TcpStream,
     health: &Health,
     metrics: &Metrics,
-    slots: &(dyn Fn() -> (i64, i64) + Send + Sync),
+    slots: &(dyn Fn() -> SlotCounts + Send + Sync),
 ) -> std::io::Result<()> {
     let mut buf = vec![0u8; 4096];
     let mut read = 0;
@@ -104,9 +113,10 @@ async fn answer(
             "not ready\n".to_owned(),
         ),
         ("GET" | "HEAD", "/metrics") => {
-            let (busy, idle) = slots();
-            metrics.slots.with_label_values(&["busy"]).set(busy);
-            metrics.slots.with_label_values(&["idle"]).set(idle);
+            let counts = slots();
+            metrics.slots.with_label_values(&["busy"]).set(counts.busy);
+            metrics.slots.with_label_values(&["idle"]).set(counts.idle);
+            metrics.waiting.set(counts.waiting);
             metrics.ready.set(i64::from(health.is_ready()));
             ("200 OK", "text/plain; version=0.0.4", metrics.render())
         }

@@ -14,6 +14,7 @@ pub struct Metrics {
     pub queue_wait: HistogramVec,
     pub in_flight: IntGaugeVec,
     pub slots: IntGaugeVec,
+    pub waiting: IntGauge,
     pub memory_peak: Histogram,
     pub results_published: IntCounterVec,
     pub redelivered: IntCounterVec,
@@ -75,6 +76,11 @@ impl Metrics {
                 &["state"],
             )
             .unwrap_or_else(|e| unreachable!("{e}")),
+            waiting: IntGauge::new(
+                "warren_sandbox_waiting_jobs",
+                "Jobs parked by their slot while they wait for a fetch response or a timer.",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             memory_peak: Histogram::with_opts(
                 HistogramOpts::new("warren_sandbox_memory_peak_bytes", "Peak JS heap of each job.")
                     .buckets(exponential_buckets(65_536.0, 2.0, 15).unwrap_or_else(|e| unreachable!("{e}"))),
@@ -131,6 +137,7 @@ impl Metrics {
             Box::new(m.queue_wait.clone()),
             Box::new(m.in_flight.clone()),
             Box::new(m.slots.clone()),
+            Box::new(m.waiting.clone()),
             Box::new(m.memory_peak.clone()),
             Box::new(m.results_published.clone()),
             Box::new(m.redelivered.clone()),

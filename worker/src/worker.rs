@@ -47,11 +47,16 @@ pub async fn run(
     let slot_pools = pools.clone();
     let slots = move || {
         let total: usize = slot_pools.iter().map(|p| p.engine.slots()).sum();
-        let busy: usize = slot_pools
-            .iter()
-            .map(|p| p.engine.stats().busy.load(Ordering::Relaxed))
-            .sum();
-        (busy as i64, total.saturating_sub(busy) as i64)
+        let stat = |read: fn(&crate::sandbox::engine::EngineStats) -> usize| -> usize {
+            slot_pools.iter().map(|p| read(p.engine.stats())).sum()
+        };
+        let busy = stat(|s| s.busy.load(Ordering::Relaxed));
+        let waiting = stat(|s| s.waiting.load(Ordering::Relaxed));
+        health::SlotCounts {
+            busy: busy as i64,
+            idle: total.saturating_sub(busy) as i64,
+            waiting: waiting as i64,
+        }
     };
     let http = tokio::spawn(health::serve(
         listener,
