@@ -297,6 +297,33 @@ fn timers_and_microtasks() {
 }
 
 #[test]
+fn top_level_await_waits_for_timers_before_the_export_is_called() {
+    let engine = engine();
+    let code = "const ready = await new Promise(r => setTimeout(() => r('warm'), 20)); export default (n) => [ready, n]";
+    assert_eq!(ok(&engine, code, "7"), json!(["warm", 7]));
+    let message = fails(
+        &engine,
+        "await new Promise(r => setTimeout(r, 5)); export const late = 1",
+        "null",
+        ErrorKind::Compile,
+    );
+    assert_eq!(message, "the module has no default export");
+    let message = fails(
+        &engine,
+        "await new Promise(r => setTimeout(r, 5)); throw new Error('module failed')",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert_eq!(message, "module failed");
+    fails(
+        &engine,
+        "throw new Error('at once')",
+        "null",
+        ErrorKind::Exception,
+    );
+}
+
+#[test]
 fn the_standard_library_is_all_there() {
     let engine = engine();
     let code = "export default () => {

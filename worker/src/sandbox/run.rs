@@ -388,13 +388,49 @@ fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
                 .catch(ctx)
                 .map_err(Failure::thrown)?;
             let (module, evaluated) = module.eval().catch(ctx).map_err(Failure::thrown)?;
+            // Most modules finish evaluating at once: their export is called directly.
+            // One still waiting (top-level await on a timer or a response) goes through
+            // the prelude's `run`, which awaits it, then checks and calls the export.
+            while evaluated.state() == PromiseState::Pending && ctx.execute_pending_job() {
+                if state.interrupted.get() {
+                    return Err(Failure::Deadline);
+                }
+            }
             let namespace = module.namespace().catch(ctx).map_err(Failure::thrown)?;
-            // The prelude's `run` awaits the module's evaluation (top-level await may
-            // wait for timers or responses), then checks and calls its default export.
-            let run: Function = hooks.get("run").catch(ctx).map_err(Failure::thrown)?;
-            run.call((evaluated, namespace, input, job_ctx))
-                .catch(ctx)
-                .map_err(Failure::thrown)?
+            if evaluated.state() == PromiseState::Pending {
+                let run: Function = hooks.get("run").catch(ctx).map_err(Failure::thrown)?;
+                run.call((evaluated, namespace, input, job_ctx))
+                    .catch(ctx)
+                    .map_err(Failure::thrown)?
+            } else {
+                if let Some(Err(err)) = evaluated.result::<Value>() {
+                    return Err(Failure::thrown(CaughtError::from_error(ctx, err)));
+                }
+                let export: Value = namespace
+                    .get("default")
+                    .catch(ctx)
+                    .map_err(Failure::thrown)?;
+                if !export.is_function() {
+                    state.no_function.set(true);
+                    return Err(Failure::Thrown(Described {
+                        name: NO_FUNCTION_ERROR_NAME.into(),
+                        message: if export.is_undefined() {
+                            "the module has no default export".into()
+                        } else {
+                            format!(
+                                "the module's default export is {}, not a function",
+                                export.type_name()
+                            )
+                        },
+                        stack: None,
+                    }));
+                }
+                let invoke: Function = hooks.get("invoke").catch(ctx).map_err(Failure::thrown)?;
+                invoke
+                    .call((export, input, job_ctx))
+                    .catch(ctx)
+                    .map_err(Failure::thrown)?
+            }
         }
         CodeForm::Script => {
             let function = script_function(env)?;
