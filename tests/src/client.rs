@@ -19,6 +19,9 @@ pub struct TestClient {
     pub channel: Channel,
     pub reply_queue: String,
     consumer: Consumer,
+    /// Results are acked once read (durable reply queues), so a result the broker
+    /// pushed but the test never read goes back to the queue instead of being lost.
+    acks: bool,
 }
 
 /// One job as a test wants to send it.
@@ -83,7 +86,7 @@ impl TestClient {
                 reply_queue.as_str().into(),
                 "".into(),
                 BasicConsumeOptions {
-                    no_ack: true,
+                    no_ack: durable.is_none(),
                     ..BasicConsumeOptions::default()
                 },
                 FieldTable::default(),
@@ -95,6 +98,7 @@ impl TestClient {
             channel,
             reply_queue,
             consumer,
+            acks: durable.is_some(),
         }
     }
 
@@ -153,6 +157,12 @@ impl TestClient {
             .ok()??
             .ok()?;
         let value = serde_json::from_slice(&delivery.data).expect("result is JSON");
+        if self.acks {
+            delivery
+                .ack(lapin::options::BasicAckOptions::default())
+                .await
+                .ok()?;
+        }
         Some((value, delivery.properties))
     }
 
