@@ -17,9 +17,25 @@ pub struct BenchOptions {
     pub queue: String,
     pub job: JobSpec,
     pub jobs: usize,
+    /// Most jobs in flight at once (closed loop).
     pub concurrency: usize,
+    /// Jobs per second to submit at (open loop, still capped by `concurrency`);
+    /// `None`: as fast as results come back.
+    pub rate: Option<f64>,
+    /// Builds job `n` instead of repeating `job` (varied code, a mix of outcomes).
+    pub vary: Option<JobMaker>,
     /// Give up on the remaining results after this long without any.
     pub reply_timeout: Duration,
+}
+
+/// Makes the `n`th job of a benchmark.
+#[derive(Clone)]
+pub struct JobMaker(pub Arc<dyn Fn(usize) -> JobSpec + Send + Sync>);
+
+impl std::fmt::Debug for JobMaker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JobMaker")
+    }
 }
 
 /// What a run measured.
@@ -105,8 +121,19 @@ pub async fn run(
     let started = Instant::now();
     let mut finished = started;
     let concurrency = options.concurrency.max(1);
+    let due = |n: usize| match options.rate {
+        Some(rate) if rate > 0.0 => started + Duration::from_secs_f64(n as f64 / rate),
+        _ => started,
+    };
     while received < options.jobs {
-        while submitted < options.jobs && submitted - received < concurrency {
+        while submitted < options.jobs
+            && submitted - received < concurrency
+            && due(submitted) <= Instant::now()
+        {
+            let body = match &options.vary {
+                Some(maker) => Arc::<[u8]>::from(maker.0(submitted).body()),
+                None => body.clone(),
+            };
             let job_id = new_job_id();
             sent_at.insert(job_id.clone(), Instant::now());
             let (channel, queue, reply_queue, body) = (
@@ -120,7 +147,10 @@ pub async fn run(
             });
             submitted += 1;
         }
+        let next_due = tokio::time::Instant::from_std(due(submitted));
+        let pacing = options.rate.is_some() && submitted < options.jobs;
         tokio::select! {
+            () = tokio::time::sleep_until(next_due), if pacing => {}
             next = stream.next(options.reply_timeout) => match next? {
                 Some(result) => {
                     if let Some(sent) = sent_at.remove(&result.job_id) {

@@ -75,6 +75,10 @@ struct BenchArgs {
     /// Jobs in flight at once.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Submit at this many jobs per second (open loop) instead of as fast as results
+    /// return; --concurrency still caps the jobs in flight.
+    #[arg(long)]
+    rate: Option<f64>,
     #[command(flatten)]
     limits: LimitArgs,
     /// Seconds to wait for the next result before counting the rest as missing.
@@ -427,6 +431,8 @@ async fn bench_command(args: BenchArgs) -> u8 {
         job,
         jobs: args.jobs,
         concurrency: args.concurrency,
+        rate: args.rate,
+        vary: None,
         reply_timeout: Duration::from_secs_f64(args.reply_timeout),
     };
     let bar = if args.json || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

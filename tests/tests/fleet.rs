@@ -398,6 +398,8 @@ async fn bench(
         job: job.clone(),
         jobs,
         concurrency: 32,
+        rate: None,
+        vary: None,
         reply_timeout: Duration::from_secs(30),
     };
     warren_client::bench::run(client, &options, |_| {})
@@ -708,4 +710,42 @@ async fn fleet_hostile_mix_leaves_good_jobs_fast_and_correct() {
     );
     drop(worker);
     client.delete_pool_queues(&queue).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_benchmark_still_runs() {
+    // The end-to-end benchmark in its quick mode: every workload and the echo ceiling
+    // produce a row (its figures are not checked: no timing assertions in tests).
+    let bench = warren_tests::process::release_binary("warren-bench");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(bench)
+            .args(["run", "--quick", "--amqp-url", &warren_tests::amqp_url()])
+            .output()
+            .expect("run warren-bench")
+    })
+    .await
+    .expect("bench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    println!("{text}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for row in [
+        "| echo ceiling |",
+        "| trivial |",
+        "| async, 3 awaits |",
+        "| 50 KB body, cached |",
+        "| 50 KB body, never seen |",
+        "| 5 ms of CPU |",
+        "| mix, 10% failing |",
+        "| trivial at ",
+    ] {
+        assert!(text.contains(row), "no row {row:?}");
+    }
+    assert!(
+        text.contains("exception=") && text.contains("× echo ceiling"),
+        "{text}"
+    );
 }

@@ -1,0 +1,177 @@
+//! The processes under test (workers, or the echo consumer), and what the kernel says
+//! about them: time from exec to ready, resident memory, CPU time.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A binary next to this one (`target/release/...`).
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
+    let path = std::env::current_exe()?
+        .parent()
+        .map(|dir| dir.join(name))
+        .ok_or_else(|| anyhow::anyhow!("no folder for {name}"))?;
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: build it with cargo build --release --bins",
+        path.display()
+    );
+    Ok(path)
+}
+
+/// A process under test; killed on drop.
+pub struct Subject {
+    child: Child,
+    /// From spawning it to its readiness.
+    pub ready_after: Duration,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+async fn ready(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
+        return false;
+    };
+    if stream
+        .write_all(b"GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).await.is_ok() && head.ends_with(b"200")
+}
+
+impl Subject {
+    /// Starts a worker on `queue` with `slots` slots and waits for `/readyz`.
+    pub async fn worker(amqp_url: &str, queue: &str, slots: usize) -> anyhow::Result<Subject> {
+        let port = free_port()?;
+        let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+        let started = Instant::now();
+        let child = Command::new(sibling("warren-worker")?)
+            .args([
+                "--amqp-url",
+                amqp_url,
+                "--queue",
+                queue,
+                "--concurrency",
+                &slots.to_string(),
+                "--prefetch",
+                &(slots * 8).to_string(),
+                "--metrics-addr",
+                &addr.to_string(),
+            ])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()?;
+        let mut subject = Subject {
+            child,
+            ready_after: Duration::ZERO,
+        };
+        let deadline = started + Duration::from_secs(30);
+        while !ready(addr).await {
+            anyhow::ensure!(Instant::now() < deadline, "the worker did not become ready");
+            if let Ok(Some(status)) = subject.child.try_wait() {
+                anyhow::bail!("the worker exited: {status}");
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        subject.ready_after = started.elapsed();
+        Ok(subject)
+    }
+
+    /// Starts the echo consumer (this binary, `echo`) and waits until it consumes.
+    pub async fn echo(amqp_url: &str, queue: &str, prefetch: u16) -> anyhow::Result<Subject> {
+        use std::io::BufRead;
+        let started = Instant::now();
+        let mut child = Command::new(std::env::current_exe()?)
+            .args(["echo", "--amqp-url", amqp_url, "--queue", queue])
+            .args(["--prefetch", &prefetch.to_string()])
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .map(|_| line)
+        })
+        .await??;
+        anyhow::ensure!(line.trim() == "ready", "the echo consumer failed to start");
+        Ok(Subject {
+            child,
+            ready_after: started.elapsed(),
+        })
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Resident memory, in bytes.
+    pub fn rss(&self) -> u64 {
+        rss_of(self.pid())
+    }
+
+    /// User plus system CPU time so far.
+    pub fn cpu(&self) -> Duration {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // Fields after the command name (which may hold spaces) start after ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
+        // SAFETY: sysconf has no preconditions.
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
+        Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / per_second)
+    }
+
+    /// Stops it with SIGTERM and waits.
+    pub fn stop(mut self) {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(self.pid() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Subject {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Resident memory of process `pid`, in bytes (0 once it is gone).
+pub fn rss_of(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}

@@ -1,0 +1,116 @@
+//! The fixed workloads, and cleaning up after them.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use warren_client::bench::JobMaker;
+use warren_client::client::JobSpec;
+
+/// One workload: a job (or a job per index) and how many to run at full scale.
+pub struct Workload {
+    pub name: &'static str,
+    pub job: JobSpec,
+    pub vary: Option<JobMaker>,
+    pub jobs: usize,
+}
+
+/// A function of about 50 KB: many small helpers, one of them called.
+fn body_50kb() -> String {
+    let mut code = String::from("const helpers = {\n");
+    let mut n = 0;
+    while code.len() < 50_000 {
+        code.push_str(&format!(
+            "  h{n}(x) {{ const y = x * {n} + 1; return y % 7 === 0 ? 'seven' : String(y).padStart(8, '0'); }},\n"
+        ));
+        n += 1;
+    }
+    code.push_str("};\nexport default (x) => helpers.h3(x);\n");
+    code
+}
+
+impl Workload {
+    pub fn trivial() -> Workload {
+        Workload {
+            name: "trivial",
+            job: JobSpec::new("export default (n) => n + 1", json!(1)),
+            vary: None,
+            jobs: 20_000,
+        }
+    }
+
+    pub fn all() -> Vec<Workload> {
+        let body = body_50kb();
+        let uncached = body.clone();
+        vec![
+            Workload::trivial(),
+            Workload {
+                name: "async, 3 awaits",
+                job: JobSpec::new(
+                    "export default async (n) => { let x = n; for (let i = 0; i < 3; i++) x = await Promise.resolve(x + 1); return x }",
+                    json!(1),
+                ),
+                vary: None,
+                jobs: 10_000,
+            },
+            Workload {
+                name: "50 KB body, cached",
+                job: JobSpec::new(&body, json!(5)),
+                vary: None,
+                jobs: 5_000,
+            },
+            Workload {
+                name: "50 KB body, never seen",
+                job: JobSpec::new(&body, json!(5)),
+                // A different comment per job: a different hash, a cache miss.
+                vary: Some(JobMaker(Arc::new(move |n| {
+                    JobSpec::new(format!("// job {n}\n{uncached}"), json!(5))
+                }))),
+                jobs: 2_000,
+            },
+            Workload {
+                name: "5 ms of CPU",
+                job: JobSpec::new(
+                    "export default () => { const end = Date.now() + 5; let n = 0; while (Date.now() < end) n++; return n > 0 }",
+                    json!(null),
+                ),
+                vary: None,
+                jobs: 2_000,
+            },
+            Workload {
+                name: "mix, 10% failing",
+                job: JobSpec::new("export default (n) => n + 1", json!(1)),
+                vary: Some(JobMaker(Arc::new(|n| {
+                    if n % 10 == 9 {
+                        JobSpec::new(
+                            "export default (n) => { throw new Error('failed ' + n) }",
+                            json!(n),
+                        )
+                    } else {
+                        JobSpec::new("export default (n) => n + 1", json!(n))
+                    }
+                }))),
+                jobs: 10_000,
+            },
+        ]
+    }
+}
+
+/// Deletes a workload's queues (jobs and dead letters).
+pub async fn delete_queues(amqp_url: &str, queue: &str) {
+    let Ok(connection) =
+        lapin::Connection::connect(amqp_url, lapin::ConnectionProperties::default()).await
+    else {
+        return;
+    };
+    if let Ok(channel) = connection.create_channel().await {
+        for name in [queue.to_owned(), warren_wire::dead_letter_queue(queue)] {
+            let _ = channel
+                .queue_delete(
+                    name.as_str().into(),
+                    lapin::options::QueueDeleteOptions::default(),
+                )
+                .await;
+        }
+    }
+    let _ = connection.close(200, "OK".into()).await;
+}
