@@ -11,7 +11,12 @@ use crate::ErrorKind;
 pub struct JobResult {
     pub job_id: String,
     pub status: Status,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Present (possibly `null`) exactly when `status` is `ok`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_value"
+    )]
     pub value: Option<Box<RawValue>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<JobError>,
@@ -19,6 +24,13 @@ pub struct JobResult {
     pub logs: Vec<LogEntry>,
     pub stats: Stats,
     pub worker: String,
+}
+
+/// A `value` that is there, even when it is `null` (serde would read `null` as absent).
+fn present_value<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Box<RawValue>>, D::Error> {
+    Box::<RawValue>::deserialize(deserializer).map(Some)
 }
 
 /// `ok` or `error`.
@@ -167,6 +179,16 @@ mod tests {
         );
         let back: JobResult = serde_json::from_slice(&result.to_json()).expect("parse");
         assert!(matches!(back.outcome(), Some(Outcome::Ok(v)) if v.get() == r#"{"sum":3}"#));
+    }
+
+    #[test]
+    fn a_null_value_is_a_value() {
+        let body = r#"{"job_id":"j","status":"ok","value":null,"logs":[],"stats":{"wall_ms":0,"attempt":1},"worker":"w"}"#;
+        let result: JobResult = serde_json::from_str(body).expect("parse");
+        assert!(matches!(result.outcome(), Some(Outcome::Ok(v)) if v.get() == "null"));
+        let missing = r#"{"job_id":"j","status":"ok","stats":{"wall_ms":0,"attempt":1},"worker":"w"}"#;
+        let result: JobResult = serde_json::from_str(missing).expect("parse");
+        assert!(result.outcome().is_none(), "an ok result without value is malformed");
     }
 
     #[test]
