@@ -237,6 +237,27 @@ async fn per_job_caps_are_exceptions_the_job_can_catch() {
         matches!(&body, Err((ErrorKind::Exception, m)) if m.contains("request body")),
         "{body:?}"
     );
+    // URL and headers are bounded too (they live outside the job's heap once sent).
+    for (code, needle) in [
+        (
+            "export default (u) => fetch(u + '?' + 'x'.repeat(20000)).then(r => r.status)",
+            "longer than 16384 bytes",
+        ),
+        (
+            "export default (u) => fetch(u, { headers: Object.fromEntries(Array.from({ length: 30000 }, (_, i) => ['x-h' + i, '1'])) }).then(r => r.status)",
+            "more than 100 headers",
+        ),
+        (
+            "export default (u) => fetch(u, { headers: { 'x-big': 'y'.repeat(100000) } }).then(r => r.status)",
+            "headers are over 65536 bytes",
+        ),
+    ] {
+        let refused = run(&engine, code, json!(stub.url("/json"))).await;
+        assert!(
+            matches!(&refused, Err((ErrorKind::Exception, m)) if m.contains(needle)),
+            "{refused:?}"
+        );
+    }
     // The same engine still serves a job within the caps.
     assert_eq!(
         run(

@@ -186,9 +186,13 @@ mod tests {
         let body = r#"{"job_id":"j","status":"ok","value":null,"logs":[],"stats":{"wall_ms":0,"attempt":1},"worker":"w"}"#;
         let result: JobResult = serde_json::from_str(body).expect("parse");
         assert!(matches!(result.outcome(), Some(Outcome::Ok(v)) if v.get() == "null"));
-        let missing = r#"{"job_id":"j","status":"ok","stats":{"wall_ms":0,"attempt":1},"worker":"w"}"#;
+        let missing =
+            r#"{"job_id":"j","status":"ok","stats":{"wall_ms":0,"attempt":1},"worker":"w"}"#;
         let result: JobResult = serde_json::from_str(missing).expect("parse");
-        assert!(result.outcome().is_none(), "an ok result without value is malformed");
+        assert!(
+            result.outcome().is_none(),
+            "an ok result without value is malformed"
+        );
     }
 
     #[test]

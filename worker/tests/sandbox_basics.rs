@@ -297,6 +297,17 @@ fn timers_and_microtasks() {
 }
 
 #[test]
+fn absurd_timer_delays_behave_as_in_node() {
+    // Delays that are not finite or do not fit 32 bits become 1 ms, as in Node.
+    let engine = engine();
+    for delay in ["Infinity", "1e300", "2 ** 53", "-5", "NaN", "'x'"] {
+        let code =
+            format!("export default () => new Promise(r => setTimeout(() => r('fired'), {delay}))");
+        assert_eq!(ok(&engine, &code, "null"), json!("fired"), "delay {delay}");
+    }
+}
+
+#[test]
 fn top_level_await_waits_for_timers_before_the_export_is_called() {
     let engine = engine();
     let code = "const ready = await new Promise(r => setTimeout(() => r('warm'), 20)); export default (n) => [ready, n]";

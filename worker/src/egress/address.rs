@@ -33,14 +33,21 @@ fn forbidden_v6(ip: Ipv6Addr) -> bool {
         return forbidden_v4(v4);
     }
     let segments = ip.segments();
+    let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
     // NAT64 (64:ff9b::/96) embeds an IPv4 address: judge that one.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        let [.., hi, lo] = segments;
-        return forbidden_v4(Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo)));
+        return forbidden_v4(embedded(segments[6], segments[7]));
+    }
+    // 6to4 (2002::/16) embeds one in its second and third groups.
+    if segments[0] == 0x2002 {
+        return forbidden_v4(embedded(segments[1], segments[2]));
     }
     ip.is_unspecified()
         || ip.is_loopback()
         || ip.is_multicast()
+        || (segments[0] == 0x64 && segments[1] == 0xff9b && segments[2] == 1) // local NAT64 64:ff9b:1::/48
+        || (segments[0] == 0x2001 && segments[1] == 0) // Teredo 2001::/32
+        || segments[..6] == [0, 0, 0, 0, 0xffff, 0] // IPv4-translated ::ffff:0:a.b.c.d
         || (segments[0] & 0xfe00) == 0xfc00 // unique local fc00::/7 (fd00::/8 included)
         || (segments[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
         || (segments[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
@@ -80,6 +87,10 @@ mod tests {
             "::ffff:169.254.169.254",
             "64:ff9b::a00:1",
             "::127.0.0.1",
+            "64:ff9b:1::808:808",
+            "2002:a00:1::1",
+            "2001:0:4136:e378::1",
+            "::ffff:0:808:808",
         ] {
             assert!(forbidden(ip), "{ip} must be forbidden");
         }
@@ -96,6 +107,7 @@ mod tests {
             "2606:4700:4700::1111",
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
+            "2002:808:808::1",
         ] {
             assert!(!forbidden(ip), "{ip} must be allowed");
         }

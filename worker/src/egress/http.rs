@@ -275,11 +275,9 @@ impl Resolve for GuardedResolver {
                 .filter(|addr| !is_forbidden(addr.ip()))
                 .collect();
             if usable.is_empty() {
-                let shown = found
-                    .first()
-                    .map_or_else(|| "nothing".into(), |a| a.ip().to_string());
+                // The addresses themselves are not shown: they would map internal DNS.
                 return Err(format!(
-                    "{host} resolves to {shown}, a private or reserved address (only an allowlist entry naming an address may reach one)"
+                    "{host} resolves only to private or reserved addresses (only an allowlist entry naming an address may reach one)"
                 )
                 .into());
             }

@@ -14,6 +14,12 @@ use super::host::copy_bytes;
 use crate::egress::http::job_header;
 use crate::egress::{FetchError, FetchRequest, FetchResponse, Fetcher, RedirectMode};
 
+/// Longest URL a job may request.
+const MAX_URL_BYTES: usize = 16 << 10;
+/// Most headers, and most header bytes (names and values), one request may carry.
+const MAX_HEADERS: usize = 100;
+const MAX_HEADER_BYTES: usize = 64 << 10;
+
 /// A pool's permission to fetch: the client, with its allowlist and caps.
 pub type FetchGrant = Fetcher;
 
@@ -68,8 +74,21 @@ impl JobFetch {
                 caps.max_requests
             ));
         }
-        let url =
-            url::Url::parse(url).map_err(|err| format!("fetch: invalid URL {url:?}: {err}"))?;
+        // Bounded before anything is copied again (requests live outside the job's heap).
+        if url.len() > MAX_URL_BYTES {
+            return Err(format!(
+                "fetch: the URL is longer than {MAX_URL_BYTES} bytes"
+            ));
+        }
+        if headers.len() / 2 > MAX_HEADERS {
+            return Err(format!("fetch: more than {MAX_HEADERS} headers"));
+        }
+        if headers.iter().map(String::len).sum::<usize>() > MAX_HEADER_BYTES {
+            return Err(format!(
+                "fetch: the headers are over {MAX_HEADER_BYTES} bytes"
+            ));
+        }
+        let url = url::Url::parse(url).map_err(|_| "fetch: invalid URL".to_owned())?;
         self.grant.policy().check(&url).map_err(|denied| denied.0)?;
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| format!("fetch: invalid method {method:?}"))?;
@@ -88,7 +107,9 @@ impl JobFetch {
             if let [name, value] = pair
                 && let Some((name, value)) = job_header(name, value)?
             {
-                header_map.append(name, value);
+                header_map
+                    .try_append(name, value)
+                    .map_err(|_| "fetch: too many headers".to_owned())?;
             }
         }
         let redirect = match redirect {

@@ -543,10 +543,7 @@ fn advance<'js>(
         let now = state.started.elapsed().as_secs_f64() * 1000.0;
         if due >= 0.0 && due <= now {
             let run_timer: Function = hooks.get("runTimer").catch(ctx).map_err(Failure::thrown)?;
-            let () = run_timer
-                .call((now.floor(),))
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
+            let () = run_timer.call((now,)).catch(ctx).map_err(Failure::thrown)?;
             continue;
         }
         let awaiting_io = state
@@ -556,11 +553,10 @@ fn advance<'js>(
         if due < 0.0 && !awaiting_io {
             return Err(Failure::Stalled);
         }
-        let wake = if due >= 0.0 {
-            (state.started + Duration::from_secs_f64(due / 1000.0)).min(state.deadline)
-        } else {
-            state.deadline
-        };
+        let wake = Duration::try_from_secs_f64(due / 1000.0)
+            .ok()
+            .and_then(|after| state.started.checked_add(after))
+            .map_or(state.deadline, |at| at.min(state.deadline));
         return Ok(Progress::Waiting(wake));
     }
 }

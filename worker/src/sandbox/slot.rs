@@ -240,6 +240,10 @@ impl Slot {
             return;
         };
         self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
+        // A response that arrives after the deadline (the slot was busy) is too late.
+        if parked.job.deadline() <= Instant::now() {
+            parked.job.expire();
+        }
         let delivered = catch_unwind(AssertUnwindSafe(|| {
             parked.job.fetch_settled(fetched.request, fetched.result)
         }));

@@ -51,7 +51,9 @@
   const addTimer = (fn, delay, args, repeat) => {
     if (typeof fn !== 'function') throw new TypeError('timer callback must be a function');
     const id = nextTimerId++;
-    const ms = Math.max(0, Number(delay) || 0);
+    // As in Node: delays that are not finite or do not fit 32 bits become 1 ms.
+    let ms = Math.max(0, Number(delay) || 0);
+    if (!(ms <= 2147483647)) ms = 1;
     timers[id] = { due: host.clock() + ms, fn, args, repeat: repeat ? Math.max(1, ms) : 0 };
     return id;
   };

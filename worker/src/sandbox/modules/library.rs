@@ -28,7 +28,7 @@ pub enum LibraryError {
         path: String,
         source: std::io::Error,
     },
-    #[error("module file {0} is not valid UTF-8")]
+    #[error("module file {0}: its name or its contents are not valid UTF-8")]
     NotText(String),
     #[error("module file {0} is larger than 16 MiB")]
     TooLarge(String),
@@ -76,15 +76,15 @@ impl Library {
             if !is_js || !kind.is_file() {
                 continue;
             }
-            let relative = path
+            let parts: Option<Vec<&str>> = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
                 .components()
-                .filter_map(|c| match c {
-                    Component::Normal(part) => part.to_str(),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
+                .filter(|c| matches!(c, Component::Normal(_)))
+                .map(|c| c.as_os_str().to_str())
+                .collect();
+            let relative = parts
+                .ok_or_else(|| LibraryError::NotText(path.display().to_string()))?
                 .join("/");
             let size = entry.metadata().map_err(read)?.len();
             if size > MAX_FILE_BYTES {
