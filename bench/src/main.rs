@@ -28,6 +28,14 @@ use workloads::Workload;
     about = "Warren end to end, against the echo ceiling"
 )]
 struct Cli {
+    /// The broker (also WARREN_AMQP_URL).
+    #[arg(
+        long,
+        global = true,
+        env = "WARREN_AMQP_URL",
+        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+    )]
+    amqp_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -42,12 +50,6 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct RunArgs {
-    #[arg(
-        long,
-        env = "WARREN_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
-    )]
-    amqp_url: String,
     /// A few hundred jobs per workload: checks the benchmark works, measures nothing.
     #[arg(long)]
     quick: bool,
@@ -64,12 +66,6 @@ struct RunArgs {
 
 #[derive(Debug, clap::Args)]
 struct EchoArgs {
-    #[arg(
-        long,
-        env = "WARREN_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
-    )]
-    amqp_url: String,
     #[arg(long)]
     queue: String,
     #[arg(long, default_value_t = 16)]
@@ -89,9 +85,9 @@ fn main() -> std::process::ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Run(args) => runtime.block_on(run(args)),
+        Command::Run(args) => runtime.block_on(run(&cli.amqp_url, args)),
         Command::Echo(args) => {
-            runtime.block_on(echo::serve(&args.amqp_url, &args.queue, args.prefetch))
+            runtime.block_on(echo::serve(&cli.amqp_url, &args.queue, args.prefetch))
         }
     };
     match outcome {
@@ -120,43 +116,35 @@ enum Fleet {
     Echo,
 }
 
-async fn run(args: RunArgs) -> anyhow::Result<()> {
-    let client = Client::new(&args.amqp_url)?;
+async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
+    let bench = Bench {
+        amqp_url,
+        client: Client::new(amqp_url)?,
+        concurrency: args.concurrency,
+        scale: if args.quick { 0.05 } else { 1.0 },
+    };
     let slots = args
         .slots
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let scale = if args.quick { 0.05 } else { 1.0 };
     let warren = Fleet::Warren { workers: 1, slots };
     let mut rows = Vec::new();
-    let echo = measure(
-        &args,
-        &client,
-        Fleet::Echo,
-        &Workload::trivial(),
-        scale,
-        None,
-    )
-    .await?;
+    let echo = bench
+        .measure(Fleet::Echo, &Workload::trivial(), None)
+        .await?;
     let echo_rate = echo.report.jobs_per_second();
     rows.push(echo);
     let mut trivial_rate = 0.0;
     for workload in Workload::all() {
-        let row = measure(&args, &client, warren, &workload, scale, None).await?;
+        let row = bench.measure(warren, &workload, None).await?;
         if workload.name == "trivial" {
             trivial_rate = row.report.jobs_per_second();
         }
         rows.push(row);
     }
     // Latency at half the maximum rate: an open-loop load, not a saturated one.
-    let half = measure(
-        &args,
-        &client,
-        warren,
-        &Workload::trivial(),
-        scale,
-        Some(trivial_rate / 2.0),
-    )
-    .await?;
+    let half = bench
+        .measure(warren, &Workload::trivial(), Some(trivial_rate / 2.0))
+        .await?;
     let half_p99 = p(&half.report, 0.99);
     rows.push(half);
 
@@ -196,7 +184,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         println!("| workers | slots each | jobs/s |\n|---|---|---|");
         for (workers, slots) in [(1, 1), (1, 2), (1, 4), (2, 2), (3, 2)] {
             let fleet = Fleet::Warren { workers, slots };
-            let row = measure(&args, &client, fleet, &Workload::trivial(), scale, None).await?;
+            let row = bench.measure(fleet, &Workload::trivial(), None).await?;
             println!(
                 "| {workers} | {slots} | {:.0} |",
                 row.report.jobs_per_second()
@@ -211,95 +199,106 @@ fn p(report: &BenchReport, quantile: f64) -> f64 {
     report.latency_us.value_at_quantile(quantile) as f64 / 1000.0
 }
 
-/// Runs one workload on a fresh fleet, sampling the fleet's memory meanwhile.
-async fn measure(
-    args: &RunArgs,
-    client: &Client,
-    fleet: Fleet,
-    workload: &Workload,
+/// What every measurement shares.
+struct Bench<'a> {
+    amqp_url: &'a str,
+    client: Client,
+    /// Jobs in flight in closed-loop runs.
+    concurrency: usize,
+    /// Share of each workload's full job count to run.
     scale: f64,
-    rate: Option<f64>,
-) -> anyhow::Result<Row> {
-    let queue = format!("warren.bench.{}.{}", workload.name, std::process::id());
-    let subjects = match fleet {
-        Fleet::Echo => vec![Subject::echo(&args.amqp_url, &queue, 16).await?],
-        Fleet::Warren { workers, slots } => {
-            let mut subjects = Vec::new();
-            for _ in 0..workers {
-                subjects.push(Subject::worker(&args.amqp_url, &queue, slots).await?);
+}
+
+impl Bench<'_> {
+    /// Runs one workload on a fresh fleet, sampling the fleet's memory meanwhile.
+    async fn measure(
+        &self,
+        fleet: Fleet,
+        workload: &Workload,
+        rate: Option<f64>,
+    ) -> anyhow::Result<Row> {
+        let (amqp_url, client, scale) = (self.amqp_url, &self.client, self.scale);
+        let queue = format!("warren.bench.{}.{}", workload.name, std::process::id());
+        let subjects = match fleet {
+            Fleet::Echo => vec![Subject::echo(amqp_url, &queue, 16).await?],
+            Fleet::Warren { workers, slots } => {
+                let mut subjects = Vec::new();
+                for _ in 0..workers {
+                    subjects.push(Subject::worker(amqp_url, &queue, slots).await?);
+                }
+                subjects
             }
-            subjects
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let rss_idle = subjects.iter().map(Subject::rss).max().unwrap_or(0);
+        let cpu_before: Duration = subjects.iter().map(Subject::cpu).sum();
+        let jobs = ((workload.jobs as f64 * scale) as usize).max(50);
+        let options = BenchOptions {
+            queue: queue.clone(),
+            job: workload.job.clone(),
+            jobs,
+            concurrency: if rate.is_some() {
+                1_000
+            } else {
+                self.concurrency
+            },
+            rate,
+            vary: workload.vary.clone(),
+            reply_timeout: Duration::from_secs(30),
+        };
+        let pids: Vec<u32> = subjects.iter().map(Subject::pid).collect();
+        let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let sampler = {
+            let sampling = sampling.clone();
+            tokio::spawn(async move {
+                let mut most = 0u64;
+                while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                    let rss = pids
+                        .iter()
+                        .map(|pid| process::rss_of(*pid))
+                        .max()
+                        .unwrap_or(0);
+                    most = most.max(rss);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                most
+            })
+        };
+        let report = warren_client::bench::run(client, &options, |_| {}).await;
+        sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+        let report = report?;
+        let cpu_after: Duration = subjects.iter().map(Subject::cpu).sum();
+        let ready = subjects
+            .iter()
+            .map(|s| s.ready_after)
+            .max()
+            .unwrap_or_default();
+        for subject in subjects {
+            subject.stop();
         }
-    };
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss_idle = subjects.iter().map(Subject::rss).max().unwrap_or(0);
-    let cpu_before: Duration = subjects.iter().map(Subject::cpu).sum();
-    let jobs = ((workload.jobs as f64 * scale) as usize).max(50);
-    let options = BenchOptions {
-        queue: queue.clone(),
-        job: workload.job.clone(),
-        jobs,
-        concurrency: if rate.is_some() {
-            1_000
-        } else {
-            args.concurrency
-        },
-        rate,
-        vary: workload.vary.clone(),
-        reply_timeout: Duration::from_secs(30),
-    };
-    let pids: Vec<u32> = subjects.iter().map(Subject::pid).collect();
-    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let sampler = {
-        let sampling = sampling.clone();
-        tokio::spawn(async move {
-            let mut most = 0u64;
-            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                let rss = pids
-                    .iter()
-                    .map(|pid| process::rss_of(*pid))
-                    .max()
-                    .unwrap_or(0);
-                most = most.max(rss);
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            most
+        let rss_load = sampler.await.unwrap_or(0);
+        workloads::delete_queues(amqp_url, &queue).await;
+        anyhow::ensure!(
+            report.missing() == 0,
+            "{}: {} of {jobs} jobs got no result",
+            workload.name,
+            report.missing()
+        );
+        let name = match (fleet, rate) {
+            (Fleet::Echo, _) => "echo ceiling".to_owned(),
+            (_, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
+            _ => workload.name.to_owned(),
+        };
+        Ok(Row {
+            name,
+            cpu_per_job: (cpu_after.saturating_sub(cpu_before))
+                / u32::try_from(report.received.max(1)).unwrap_or(u32::MAX),
+            report,
+            rss_idle,
+            rss_load,
+            ready,
         })
-    };
-    let report = warren_client::bench::run(client, &options, |_| {}).await;
-    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
-    let report = report?;
-    let cpu_after: Duration = subjects.iter().map(Subject::cpu).sum();
-    let ready = subjects
-        .iter()
-        .map(|s| s.ready_after)
-        .max()
-        .unwrap_or_default();
-    for subject in subjects {
-        subject.stop();
     }
-    let rss_load = sampler.await.unwrap_or(0);
-    workloads::delete_queues(&args.amqp_url, &queue).await;
-    anyhow::ensure!(
-        report.missing() == 0,
-        "{}: {} of {jobs} jobs got no result",
-        workload.name,
-        report.missing()
-    );
-    let name = match (fleet, rate) {
-        (Fleet::Echo, _) => "echo ceiling".to_owned(),
-        (_, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
-        _ => workload.name.to_owned(),
-    };
-    Ok(Row {
-        name,
-        cpu_per_job: (cpu_after.saturating_sub(cpu_before))
-            / u32::try_from(report.received.max(1)).unwrap_or(u32::MAX),
-        report,
-        rss_idle,
-        rss_load,
-        ready,
-    })
 }
 
 fn table(rows: &[Row]) -> String {
