@@ -147,6 +147,12 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
         .await?;
     let half_p99 = p(&half.report, 0.99);
     rows.push(half);
+    // The same open-loop load on the echo consumer: the broker's own share of latency.
+    let echo_half = bench
+        .measure(Fleet::Echo, &Workload::trivial(), Some(trivial_rate / 2.0))
+        .await?;
+    let echo_half_p99 = p(&echo_half.report, 0.99);
+    rows.push(echo_half);
 
     println!("{}", table(&rows));
     let worker_rows: Vec<&Row> = rows
@@ -167,7 +173,7 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
         echo_rate
     );
     println!(
-        "- p99 at half the maximum rate ({:.0} jobs/s): {half_p99:.2} ms (target ≤ 5 ms)",
+        "- p99 at half the maximum rate ({:.0} jobs/s): {half_p99:.2} ms (target ≤ 5 ms; the echo consumer at that rate: {echo_half_p99:.2} ms)",
         trivial_rate / 2.0
     );
     println!(
@@ -285,8 +291,9 @@ impl Bench<'_> {
             report.missing()
         );
         let name = match (fleet, rate) {
-            (Fleet::Echo, _) => "echo ceiling".to_owned(),
-            (_, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
+            (Fleet::Echo, None) => "echo ceiling".to_owned(),
+            (Fleet::Echo, Some(rate)) => format!("echo at {rate:.0}/s"),
+            (Fleet::Warren { .. }, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
             _ => workload.name.to_owned(),
         };
         Ok(Row {
