@@ -4,8 +4,8 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use warren_wire::{ErrorKind, JobLimits};
-use warren_worker::sandbox::PoolLimits;
+use warren_wire::{ErrorKind, JobLimits, Outcome};
+use warren_worker::sandbox::{JobRequest, PoolLimits};
 
 fn small_pool() -> warren_worker::sandbox::Engine {
     engine_with(
@@ -233,4 +233,29 @@ fn log_limits_by_bytes() {
     assert_eq!(entries[0].1, "0123456789");
     assert_eq!(entries[1].1, "0123456789");
     assert!(entries[2].1.contains("logs truncated"));
+}
+
+#[test]
+fn a_builtin_call_that_outlasts_the_deadline_is_a_timeout_even_if_it_returns() {
+    // One BigInt toString runs far past 50 ms with no interrupt check inside it; the
+    // job returns a value, but after its deadline: that is a timeout, not ok.
+    let engine = engine_with(1, PoolLimits::default(), &[]);
+    let code = "export default () => (3n ** 300000n).toString().length";
+    let report = engine.run_blocking(JobRequest {
+        limits: JobLimits {
+            timeout_ms: Some(50),
+            ..JobLimits::default()
+        },
+        ..request(code, "null")
+    });
+    match report.run.outcome {
+        Outcome::Error(err) => assert_eq!(err.kind, ErrorKind::Timeout, "{err:?}"),
+        Outcome::Ok(value) => panic!(
+            "expected timeout, got ok {value} after {:?}",
+            report.run.wall
+        ),
+    }
+    assert!(report.run.wall.as_millis() >= 50);
+    // The slot serves the next job normally.
+    assert_eq!(ok(&engine, "export default () => 1", "null"), json!(1));
 }
