@@ -259,3 +259,43 @@ fn a_builtin_call_that_outlasts_the_deadline_is_a_timeout_even_if_it_returns() {
     // The slot serves the next job normally.
     assert_eq!(ok(&engine, "export default () => 1", "null"), json!(1));
 }
+
+#[test]
+fn the_watchdog_answers_for_a_job_stuck_in_one_call_and_replaces_its_slot() {
+    use std::sync::atomic::Ordering;
+    let engine = engine_with(1, PoolLimits::default(), &[]);
+    // One toString of a ~950,000-bit BigInt: seconds inside a single builtin call.
+    let stuck = "export default () => (3n ** 600000n).toString().length";
+    let report = engine.run_blocking(JobRequest {
+        limits: JobLimits {
+            timeout_ms: Some(100),
+            ..JobLimits::default()
+        },
+        ..request(stuck, "null")
+    });
+    match report.run.outcome {
+        Outcome::Error(err) => {
+            assert_eq!(err.kind, ErrorKind::Timeout);
+            assert!(err.message.contains("watchdog"), "{}", err.message);
+        }
+        Outcome::Ok(value) => panic!("expected timeout, got {value}"),
+    }
+    let watchdog = engine.watchdog();
+    assert_eq!(watchdog.overruns.load(Ordering::Relaxed), 1);
+    // The stuck thread is still inside its call; a replacement slot serves meanwhile.
+    assert_eq!(watchdog.retired_alive.load(Ordering::Relaxed), 1);
+    assert_eq!(ok(&engine, "export default () => 2", "null"), json!(2));
+    assert_eq!(
+        watchdog.retired_alive.load(Ordering::Relaxed),
+        1,
+        "the replacement answered while the stuck slot was still busy"
+    );
+    // Once its call returns, the retired thread drops the job and exits.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while watchdog.retired_alive.load(Ordering::Relaxed) > 0 && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(watchdog.retired_alive.load(Ordering::Relaxed), 0);
+    assert_eq!(ok(&engine, "export default () => 3", "null"), json!(3));
+}

@@ -18,6 +18,7 @@ use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::run::RunReport;
 use super::slot::{self, SlotContext, Task};
+use super::watchdog::{self, SlotWatch, WatchdogStats};
 use crate::egress::{EgressPolicy, FetchCaps, Fetcher};
 
 /// How an engine is set up.
@@ -105,6 +106,9 @@ pub struct Engine {
     queue: Option<Sender<Task>>,
     threads: Vec<JoinHandle<()>>,
     stats: Arc<EngineStats>,
+    watchdog: Arc<WatchdogStats>,
+    /// The watchdog runs while this lives.
+    _alive: Arc<()>,
     slots: usize,
 }
 
@@ -128,27 +132,53 @@ impl Engine {
         let config = Arc::new(config);
         let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
         let stats = Arc::new(EngineStats::default());
+        let watchdog = Arc::new(WatchdogStats::default());
         let (started_tx, started_rx) = mpsc::channel();
-        let mut threads = Vec::with_capacity(config.slots);
-        for index in 0..config.slots {
+        let template = SlotContext {
+            config: config.clone(),
+            tasks: receiver,
+            stats: stats.clone(),
+            io,
+            watch: Arc::default(),
+            watchdog: watchdog.clone(),
+        };
+        let spawn_slot = move |started: mpsc::Sender<Result<(), String>>| {
             let context = SlotContext {
-                config: config.clone(),
-                tasks: receiver.clone(),
-                stats: stats.clone(),
-                io: io.clone(),
+                watch: Arc::new(SlotWatch::default()),
+                ..template.clone()
             };
-            let started = started_tx.clone();
-            let thread = std::thread::Builder::new()
-                .name(format!("warren-slot-{index}"))
-                .stack_size(config.thread_stack_bytes)
-                .spawn(move || slot::serve(context, started))?;
+            let watch = context.watch.clone();
+            std::thread::Builder::new()
+                .name("warren-slot".into())
+                .stack_size(context.config.thread_stack_bytes)
+                .spawn(move || slot::serve(context, started))
+                .map(|thread| (thread, watch))
+        };
+        let mut threads = Vec::with_capacity(config.slots);
+        let mut watches = Vec::with_capacity(config.slots);
+        for _ in 0..config.slots {
+            let (thread, watch) = spawn_slot(started_tx.clone())?;
             threads.push(thread);
+            watches.push(watch);
         }
+        let alive = Arc::new(());
+        let (weak, watchdog_stats, max_retired) =
+            (Arc::downgrade(&alive), watchdog.clone(), config.slots);
+        let replace: watchdog::SpawnSlot = Box::new(move || {
+            // A replacement's start-up result has no one waiting for it.
+            let (started, _) = mpsc::channel();
+            spawn_slot(started).ok().map(|(_, watch)| watch)
+        });
+        std::thread::Builder::new()
+            .name("warren-watchdog".into())
+            .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))?;
         drop(started_tx);
         let engine = Engine {
             queue: Some(sender),
             threads,
             stats,
+            watchdog,
+            _alive: alive,
             slots: config.slots,
         };
         for _ in 0..config.slots {
@@ -172,6 +202,10 @@ impl Engine {
 
     pub fn stats(&self) -> &EngineStats {
         &self.stats
+    }
+
+    pub fn watchdog(&self) -> &WatchdogStats {
+        &self.watchdog
     }
 
     /// Runs a job and waits for its report without blocking the async runtime.

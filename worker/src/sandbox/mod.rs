@@ -5,6 +5,8 @@
 //! - [`slot`]: one thread's loop: compile (cached), run, park jobs that wait, report,
 //!   then free.
 //! - [`run`]: one job from bytecode to [`warren_wire::Outcome`], resumable.
+//! - [`watchdog`]: answers for a job its slot overran past the deadline and replaces
+//!   the slot.
 //! - [`fetch`]: the sandbox's half of `fetch` (the network half is [`crate::egress`]).
 //! - [`compile`], [`bytecode`], [`detect`]: source to cached bytecode.
 //! - [`limits`], [`allocator`]: time, memory, stack, output and log limits.
@@ -26,6 +28,7 @@ pub mod loader;
 pub mod modules;
 pub mod run;
 pub mod slot;
+pub mod watchdog;
 
 pub use engine::{EgressConfig, Engine, EngineConfig, EngineError, JobReport, JobRequest};
 pub use limits::{EffectiveLimits, PoolLimits};

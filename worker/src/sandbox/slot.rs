@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use tokio::sync::oneshot;
@@ -18,6 +18,7 @@ use warren_wire::{ErrorKind, Outcome};
 use super::compile::{CacheUse, Compiler, HostBytecode, compile_host};
 use super::engine::{EngineConfig, EngineStats, JobReport, JobRequest};
 use super::run::{JobIdentity, LiveJob, RunReport, SlotEnv, Step};
+use super::watchdog::{SharedReply, SlotWatch, WatchdogStats};
 use crate::egress::{FetchError, FetchResponse, Fetcher};
 
 /// A job handed to a slot, with where to send its report.
@@ -27,6 +28,7 @@ pub struct Task {
 }
 
 /// What a slot thread starts with.
+#[derive(Clone)]
 pub struct SlotContext {
     pub config: Arc<EngineConfig>,
     /// The queue all slots take tasks from.
@@ -34,6 +36,9 @@ pub struct SlotContext {
     pub stats: Arc<EngineStats>,
     /// The HTTP client and the runtime it runs on, in pools granted `fetch`.
     pub io: Option<(Fetcher, tokio::runtime::Handle)>,
+    /// What the watchdog sees of this slot.
+    pub watch: Arc<SlotWatch>,
+    pub watchdog: Arc<WatchdogStats>,
 }
 
 /// A response for a parked job, sent back by the request's task.
@@ -46,7 +51,8 @@ struct Fetched {
 /// A job waiting for something.
 struct Parked {
     job: LiveJob,
-    reply: oneshot::Sender<JobReport>,
+    reply: SharedReply,
+    timeout: Duration,
     cache: CacheUse,
     wake: Instant,
     requests: Vec<AbortHandle>,
@@ -96,7 +102,18 @@ impl Slot {
         let responses = self.responses.1.clone();
         let mut open = true;
         loop {
+            if self.context.watch.retired() {
+                // The watchdog answered for a job this slot overran and started a
+                // replacement: finish what is parked here, take nothing new.
+                open = false;
+            }
             if !open && self.parked.is_empty() {
+                if self.context.watch.retired() {
+                    self.context
+                        .watchdog
+                        .retired_alive
+                        .fetch_sub(1, Ordering::Relaxed);
+                }
                 return;
             }
             let wake = self.parked.values().map(|p| p.wake).min();
@@ -132,13 +149,17 @@ impl Slot {
         let config = self.context.config.clone();
         let request = &task.request;
         let received = Instant::now();
+        let reply = SharedReply::new(task.reply);
+        let limits = config.limits.for_job(&request.limits);
+        self.context
+            .watch
+            .enter(received + limits.timeout, limits.timeout, &reply);
         let started = catch_unwind(AssertUnwindSafe(|| {
             let (compiled, cache) = self.compiler.compile(&request.code);
             let compiled = match compiled {
                 Ok(compiled) => compiled,
                 Err(error) => return Err((Outcome::Error(error), cache)),
             };
-            let limits = config.limits.for_job(&request.limits);
             let identity = JobIdentity {
                 job_id: &request.job_id,
                 attempt: request.attempt,
@@ -158,7 +179,8 @@ impl Slot {
                 self.next_key += 1;
                 let parked = Parked {
                     job,
-                    reply: task.reply,
+                    reply,
+                    timeout: limits.timeout,
                     cache,
                     wake: Instant::now(),
                     requests: Vec::new(),
@@ -167,7 +189,7 @@ impl Slot {
             }
             Ok(Err((outcome, cache))) => {
                 count_cache(&stats, cache);
-                let report = JobReport {
+                reply.send(JobReport {
                     run: RunReport {
                         outcome,
                         logs: Vec::new(),
@@ -175,14 +197,14 @@ impl Slot {
                         memory_peak_bytes: 0,
                     },
                     cache: Some(cache),
-                };
-                let _ = task.reply.send(report);
+                });
             }
             Err(_) => {
                 self.recover();
-                let _ = task.reply.send(crash_report());
+                reply.send(crash_report());
             }
         }
+        self.context.watch.leave();
         stats.busy.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -240,6 +262,9 @@ impl Slot {
             return;
         };
         self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
+        self.context
+            .watch
+            .enter(parked.job.deadline(), parked.timeout, &parked.reply);
         // A response that arrives after the deadline (the slot was busy) is too late.
         if parked.job.deadline() <= Instant::now() {
             parked.job.expire();
@@ -254,6 +279,7 @@ impl Slot {
                 abandon(parked, crash_report());
             }
         }
+        self.context.watch.leave();
         self.context.stats.busy.fetch_sub(1, Ordering::Relaxed);
     }
 
@@ -271,10 +297,14 @@ impl Slot {
                 continue;
             };
             self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
+            self.context
+                .watch
+                .enter(parked.job.deadline(), parked.timeout, &parked.reply);
             if parked.job.deadline() <= now {
                 parked.job.expire();
             }
             self.advance(key, parked);
+            self.context.watch.leave();
             self.context.stats.busy.fetch_sub(1, Ordering::Relaxed);
         }
     }
@@ -306,7 +336,7 @@ fn abandon(parked: Parked, report: JobReport) {
     for request in &parked.requests {
         request.abort();
     }
-    let _ = parked.reply.send(report);
+    parked.reply.send(report);
     // A job whose engine state may be corrupt (after a panic) is still freed here;
     // QuickJS frees by walking its own lists, which a Rust panic does not touch.
     drop(parked.job);
