@@ -62,6 +62,7 @@ async fn metrics_count_jobs_by_outcome_exactly() {
             // A slot counts as busy until it has freed its job's runtime.
             && metric(&text, "warren_sandbox_slots", &[("state", "idle")]) == Some(2.0)
             && metric(&text, "warren_sandbox_waiting_jobs", &[]) == Some(0.0)
+            && metric(&text, "warren_sandbox_watchdog_overruns_total", &[]) == Some(0.0)
     })
     .await;
     assert!(confirmed, "three confirmed results counted");
@@ -302,4 +303,46 @@ async fn job_console_reaches_worker_logs_only_when_asked() {
         std::fs::remove_file(&log).ok();
         client.delete_pool_queues(&queue).await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_the_watchdog_answers_for_is_a_timeout_and_is_counted() {
+    let queue = unique_queue("watchdog");
+    let worker =
+        InProcessWorker::start(&queue, &["--timeout-ms", "100", "--concurrency", "1"]).await;
+    let mut client = TestClient::connect().await;
+    // Seconds inside one BigInt toString: the interrupt handler cannot stop it.
+    client
+        .submit(
+            &queue,
+            "stuck",
+            "export default () => (3n ** 600000n).toString().length",
+            json!(null),
+        )
+        .await;
+    client
+        .submit(&queue, "next", "export default () => 'served'", json!(null))
+        .await;
+    let (results, _) = client.collect(2, WAIT).await;
+    assert_eq!(
+        results["stuck"]["error"]["kind"], "timeout",
+        "{:?}",
+        results["stuck"]
+    );
+    assert_eq!(
+        results["next"]["value"], "served",
+        "the replacement slot served the next job"
+    );
+    let addr = worker.config.metrics_addr;
+    let counted = eventually(WAIT, || async move {
+        let text = http_get(addr, "/metrics")
+            .await
+            .map(|r| r.1)
+            .unwrap_or_default();
+        metric(&text, "warren_sandbox_watchdog_overruns_total", &[]) == Some(1.0)
+    })
+    .await;
+    assert!(counted, "the overrun is counted");
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
 }

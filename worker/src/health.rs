@@ -43,6 +43,8 @@ pub struct SlotCounts {
     pub idle: i64,
     /// Jobs parked while they wait for a response or a timer.
     pub waiting: i64,
+    /// Jobs the watchdog answered for, since start.
+    pub overruns: u64,
 }
 
 /// Serves the endpoints until `shutdown` turns true.
@@ -117,6 +119,10 @@ async fn answer(
             metrics.slots.with_label_values(&["busy"]).set(counts.busy);
             metrics.slots.with_label_values(&["idle"]).set(counts.idle);
             metrics.waiting.set(counts.waiting);
+            let counted = metrics.watchdog_overruns.get();
+            metrics
+                .watchdog_overruns
+                .inc_by(counts.overruns.saturating_sub(counted));
             metrics.ready.set(i64::from(health.is_ready()));
             ("200 OK", "text/plain; version=0.0.4", metrics.render())
         }

@@ -15,6 +15,7 @@ pub struct Metrics {
     pub in_flight: IntGaugeVec,
     pub slots: IntGaugeVec,
     pub waiting: IntGauge,
+    pub watchdog_overruns: IntCounter,
     pub memory_peak: Histogram,
     pub results_published: IntCounterVec,
     pub redelivered: IntCounterVec,
@@ -81,6 +82,11 @@ impl Metrics {
                 "Jobs parked by their slot while they wait for a fetch response or a timer.",
             )
             .unwrap_or_else(|e| unreachable!("{e}")),
+            watchdog_overruns: IntCounter::new(
+                "warren_sandbox_watchdog_overruns_total",
+                "Jobs stuck in one uninterruptible call that the watchdog answered for (timeout), retiring their slot.",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             memory_peak: Histogram::with_opts(
                 HistogramOpts::new("warren_sandbox_memory_peak_bytes", "Peak JS heap of each job.")
                     .buckets(exponential_buckets(65_536.0, 2.0, 15).unwrap_or_else(|e| unreachable!("{e}"))),
@@ -138,6 +144,7 @@ impl Metrics {
             Box::new(m.in_flight.clone()),
             Box::new(m.slots.clone()),
             Box::new(m.waiting.clone()),
+            Box::new(m.watchdog_overruns.clone()),
             Box::new(m.memory_peak.clone()),
             Box::new(m.results_published.clone()),
             Box::new(m.redelivered.clone()),

@@ -52,10 +52,15 @@ pub async fn run(
         };
         let busy = stat(|s| s.busy.load(Ordering::Relaxed));
         let waiting = stat(|s| s.waiting.load(Ordering::Relaxed));
+        let overruns: usize = slot_pools
+            .iter()
+            .map(|p| p.engine.watchdog().overruns.load(Ordering::Relaxed))
+            .sum();
         health::SlotCounts {
             busy: busy as i64,
             idle: total.saturating_sub(busy) as i64,
             waiting: waiting as i64,
+            overruns: overruns as u64,
         }
     };
     let http = tokio::spawn(health::serve(
