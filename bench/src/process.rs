@@ -6,8 +6,6 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
 /// A binary next to this one (`target/release/...`).
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let path = std::env::current_exe()?
@@ -31,21 +29,6 @@ pub struct Subject {
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-async fn ready(addr: SocketAddr) -> bool {
-    let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
-        return false;
-    };
-    if stream
-        .write_all(b"GET /readyz HTTP/1.1\r\nhost: x\r\n\r\n")
-        .await
-        .is_err()
-    {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head).await.is_ok() && head.ends_with(b"200")
 }
 
 impl Subject {
@@ -75,7 +58,7 @@ impl Subject {
             ready_after: Duration::ZERO,
         };
         let deadline = started + Duration::from_secs(30);
-        while !ready(addr).await {
+        while !warren_worker::health::probe(addr, "/readyz").await {
             anyhow::ensure!(Instant::now() < deadline, "the worker did not become ready");
             if let Ok(Some(status)) = subject.child.try_wait() {
                 anyhow::bail!("the worker exited: {status}");

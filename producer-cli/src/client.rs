@@ -25,14 +25,13 @@ use std::time::Duration;
 
 use deadpool_lapin::{Config, Pool, Runtime};
 use futures_lite::StreamExt;
-use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, ConfirmSelectOptions, QueueDeclareOptions,
-};
+use lapin::options::{BasicConsumeOptions, ConfirmSelectOptions, QueueDeclareOptions};
 use lapin::types::{FieldTable, ShortString};
-use lapin::{BasicProperties, Channel, Confirmation, Consumer};
+use lapin::{BasicProperties, Channel, Consumer};
 use serde_json::Value;
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
 use warren_wire::{JobLimits, JobResult};
+use warren_worker::broker::publish::{Published, publish_mandatory};
 
 /// Why a client call failed, and whether trying again may help.
 #[derive(Debug, thiserror::Error)]
@@ -138,23 +137,10 @@ pub async fn publish_job(
     if let Some(reply_to) = reply_to {
         properties = properties.with_reply_to(short(reply_to)?);
     }
-    let confirm = channel
-        .basic_publish(
-            "".into(),
-            short(queue)?,
-            BasicPublishOptions {
-                mandatory: true,
-                ..BasicPublishOptions::default()
-            },
-            body,
-            properties,
-        )
-        .await?
-        .await?;
-    match confirm {
-        Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
-        Confirmation::Ack(Some(_)) => Err(ClientError::NoRoute(queue.to_owned())),
-        Confirmation::Nack(_) => Err(ClientError::Refused),
+    match publish_mandatory(channel, short(queue)?, body, properties).await? {
+        Published::Confirmed => Ok(()),
+        Published::Returned(_) => Err(ClientError::NoRoute(queue.to_owned())),
+        Published::Nacked => Err(ClientError::Refused),
     }
 }
 

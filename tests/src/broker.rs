@@ -53,8 +53,10 @@ impl StoppedBroker {
         StoppedBroker(())
     }
 
-    /// Starts the app again now (drop does the same if this is never called).
-    pub fn start(self) {}
+    /// Starts the app again now (dropping it does the same).
+    pub fn start(self) {
+        drop(self);
+    }
 }
 
 impl Drop for StoppedBroker {

@@ -34,6 +34,17 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Asserts the exit code, showing what the command printed on stderr if it differs.
+#[track_caller]
+fn assert_exit(output: &Output, code: Option<i32>) {
+    assert_eq!(
+        output.status.code(),
+        code,
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn run_exit_codes() {
     let ok = warren(&["run", "examples/hello.js", "--input", r#"{"name":"Ada"}"#]);
@@ -76,12 +87,7 @@ async fn submit_waits_prints_and_exits_by_outcome() {
         "--json",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, Some(0));
     let result: Value = serde_json::from_str(&stdout(&out)).expect("raw result");
     assert_eq!(result["value"]["greeting"], "Hello, Ada!");
 
@@ -148,12 +154,7 @@ async fn submit_without_a_worker_times_out_or_reports_a_missing_queue() {
         "1",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no result within"));
     let out = warren_async(args(&[
         "submit",
@@ -192,12 +193,7 @@ async fn bench_and_status_report_counts() {
         "--json",
     ]))
     .await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, Some(0));
     let report: Value = serde_json::from_str(&stdout(&out)).expect("bench JSON");
     assert_eq!(report["received"], 200);
     assert_eq!(report["missing"], 0);
@@ -234,12 +230,7 @@ async fn dead_lettered_job_can_be_listed_replayed_and_requeued() {
     client.force_dead_letter(&queue).await;
 
     let out = warren_async(args(&["dlq", "list", "--queue", &queue, "--json"])).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, Some(0));
     let jobs: Value = serde_json::from_str(&stdout(&out)).expect("list JSON");
     assert_eq!(jobs.as_array().map(Vec::len), Some(1), "{jobs}");
     assert_eq!(jobs[0]["job_id"], "poisoned-job");
@@ -258,12 +249,7 @@ async fn dead_lettered_job_can_be_listed_replayed_and_requeued() {
     // Listing and replaying left it in place; requeueing brings it back to a worker.
     let worker = InProcessWorker::start(&queue, &[]).await;
     let out = warren_async(args(&["dlq", "requeue", "poisoned-job", "--queue", &queue])).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&out, Some(0));
     let (result, _) = client
         .next_result(Duration::from_secs(20))
         .await

@@ -407,6 +407,21 @@ async fn bench(
         .expect("bench")
 }
 
+/// Whether, within `within`, every worker at `addrs` answers `/readyz` with 200
+/// (`ready`) or every one does not (`!ready`).
+async fn all_ready_within(addrs: &[std::net::SocketAddr], ready: bool, within: Duration) -> bool {
+    warren_tests::eventually(within, || async move {
+        for addr in addrs {
+            let answered = matches!(warren_tests::http_get(*addr, "/readyz").await, Ok((200, _)));
+            if answered != ready {
+                return false;
+            }
+        }
+        true
+    })
+    .await
+}
+
 /// Watches `/readyz` of each address every 5 ms until told to stop; reports whether any
 /// of them answered "not ready" meanwhile.
 fn watch_readiness(
@@ -468,18 +483,7 @@ async fn fleet_connection_cut_under_load_loses_nothing() {
     )
     .await;
     let cut = cutter.await.expect("cutter");
-    let recovered = warren_tests::eventually(Duration::from_secs(30), || {
-        let addrs = addrs.clone();
-        async move {
-            for addr in addrs {
-                if !matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _))) {
-                    return false;
-                }
-            }
-            true
-        }
-    })
-    .await;
+    let recovered = all_ready_within(&addrs, true, Duration::from_secs(30)).await;
     watching.store(false, std::sync::atomic::Ordering::Relaxed);
     let dropped = watcher.await.expect("watcher");
     tally.report("connection cut");
@@ -545,18 +549,7 @@ async fn fleet_broker_restart_completes_every_queued_job() {
         .await
         .expect("stop_app");
     let addrs: Vec<_> = workers.iter().map(|w| w.metrics_addr).collect();
-    let went_unready = warren_tests::eventually(Duration::from_secs(10), || {
-        let addrs = addrs.clone();
-        async move {
-            for addr in addrs {
-                if matches!(warren_tests::http_get(addr, "/readyz").await, Ok((200, _))) {
-                    return false;
-                }
-            }
-            true
-        }
-    })
-    .await;
+    let went_unready = all_ready_within(&addrs, false, Duration::from_secs(10)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     tokio::task::spawn_blocking(move || stopped.start())
         .await

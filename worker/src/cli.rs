@@ -15,7 +15,9 @@ pub fn main() -> ExitCode {
         let healthy = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .is_ok_and(|runtime| runtime.block_on(crate::health::probe(args.metrics_addr)));
+            .is_ok_and(|runtime| {
+                runtime.block_on(crate::health::probe(args.metrics_addr, "/healthz"))
+            });
         return if healthy {
             ExitCode::SUCCESS
         } else {

@@ -146,16 +146,18 @@ async fn answer(
     stream.shutdown().await
 }
 
-/// `GET /healthz` on the worker at `addr` (an unspecified address means this host):
-/// whether it answered 200 within two seconds.
-pub async fn probe(addr: std::net::SocketAddr) -> bool {
+/// `GET path` (`/healthz`, `/readyz`) on the worker at `addr` (an unspecified address
+/// means this host): whether it answered 200 within two seconds.
+pub async fn probe(addr: std::net::SocketAddr, path: &str) -> bool {
     let mut addr = addr;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
     let request = async {
         let mut stream = TcpStream::connect(addr).await?;
-        stream.write_all(b"GET /healthz HTTP/1.0\r\n\r\n").await?;
+        stream
+            .write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes())
+            .await?;
         let mut response = Vec::new();
         stream.read_to_end(&mut response).await?;
         Ok::<_, std::io::Error>(response.starts_with(b"HTTP/1.1 200"))

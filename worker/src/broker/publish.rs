@@ -50,6 +50,17 @@ pub async fn publish_result(
             "reply_to {reply_to:?} is not a valid queue name"
         )));
     };
+    publish_mandatory(channel, routing_key, body, properties).await
+}
+
+/// Publishes `body` through the default exchange to the queue `routing_key`,
+/// mandatory, and waits for the broker's answer (the channel must be in confirm mode).
+pub async fn publish_mandatory(
+    channel: &Channel,
+    routing_key: lapin::types::ShortString,
+    body: &[u8],
+    properties: BasicProperties,
+) -> lapin::Result<Published> {
     let confirm = channel
         .basic_publish(
             "".into(),

@@ -58,7 +58,7 @@ pub struct HostBytecode {
 }
 
 /// Parts of the prelude compiled separately and loaded on first use.
-pub type PreludeParts = Rc<HashMap<&'static str, Vec<u8>>>;
+pub type PreludeParts = Arc<HashMap<&'static str, Vec<u8>>>;
 
 /// The lazily loaded prelude parts: name and source.
 const PRELUDE_PARTS: &[(&str, &str)] = &[
@@ -77,10 +77,11 @@ const FETCH_ACCESSORS: &str = "get fetch() { return part('fetch', 'fetch'); },
     get Response() { return part('fetch', 'Response'); },
     set Response(value) { define('Response', value); },";
 
-/// Compiles the prelude, every built-in module and the operator's library (at slot
-/// start). `fetch` adds the fetch globals to the prelude.
+/// Compiles the prelude, every built-in module and the operator's library, once per
+/// engine: bytecode is plain bytes, shared by every slot (and every replacement slot).
+/// `fetch` adds the fetch globals to the prelude.
 pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<HostBytecode> {
-    let empty: ModuleBytecode = Rc::new(HashMap::new());
+    let empty: ModuleBytecode = Arc::default();
     // Imports of these modules are checked when a job links them, against the table
     // and relative to the importing file; here any name compiles.
     let compiled = with_compiler(
@@ -119,8 +120,8 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
             }
             Ok(HostBytecode {
                 prelude,
-                parts: Rc::new(parts),
-                modules: Rc::new(modules),
+                parts: Arc::new(parts),
+                modules: Arc::new(modules),
             })
         },
     )?;
@@ -139,7 +140,7 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
         .map_err(|err| anyhow::anyhow!("operator module {name} does not compile: {err}"))?;
         modules.insert(name, code);
     }
-    compiled.modules = Rc::new(modules);
+    compiled.modules = Arc::new(modules);
     Ok(compiled)
 }
 

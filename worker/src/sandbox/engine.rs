@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
-use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Sender;
@@ -13,7 +12,7 @@ use serde_json::value::RawValue;
 use tokio::sync::oneshot;
 use warren_wire::{ErrorKind, JobLimits, Outcome};
 
-use super::compile::CacheUse;
+use super::compile::{CacheUse, compile_host};
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::run::RunReport;
@@ -91,7 +90,7 @@ pub struct EngineStats {
 pub enum EngineError {
     #[error("cannot start sandbox thread: {0}")]
     Spawn(#[from] std::io::Error),
-    #[error("sandbox slot failed to start: {0}")]
+    #[error("the sandbox cannot start: {0}")]
     Slot(String),
     #[error("the engine needs at least one slot")]
     NoSlots,
@@ -113,7 +112,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Starts the slots and waits until each has compiled Warren's own JS.
+    /// Compiles Warren's and the operator's JS, then starts the slots.
     pub fn start(config: EngineConfig) -> Result<Engine, EngineError> {
         if config.slots == 0 {
             return Err(EngineError::NoSlots);
@@ -133,16 +132,19 @@ impl Engine {
         let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
         let stats = Arc::new(EngineStats::default());
         let watchdog = Arc::new(WatchdogStats::default());
-        let (started_tx, started_rx) = mpsc::channel();
+        let host = compile_host(&config.modules, io.is_some())
+            .map(Arc::new)
+            .map_err(|err| EngineError::Slot(format!("{err:#}")))?;
         let template = SlotContext {
             config: config.clone(),
             tasks: receiver,
             stats: stats.clone(),
+            host,
             io,
             watch: Arc::default(),
             watchdog: watchdog.clone(),
         };
-        let spawn_slot = move |started: mpsc::Sender<Result<(), String>>| {
+        let spawn_slot = move || {
             let context = SlotContext {
                 watch: Arc::new(SlotWatch::default()),
                 ..template.clone()
@@ -151,48 +153,32 @@ impl Engine {
             std::thread::Builder::new()
                 .name("warren-slot".into())
                 .stack_size(context.config.thread_stack_bytes)
-                .spawn(move || slot::serve(context, started))
+                .spawn(move || slot::serve(context))
                 .map(|thread| (thread, watch))
         };
         let mut threads = Vec::with_capacity(config.slots);
         let mut watches = Vec::with_capacity(config.slots);
         for _ in 0..config.slots {
-            let (thread, watch) = spawn_slot(started_tx.clone())?;
+            let (thread, watch) = spawn_slot()?;
             threads.push(thread);
             watches.push(watch);
         }
         let alive = Arc::new(());
         let (weak, watchdog_stats, max_retired) =
             (Arc::downgrade(&alive), watchdog.clone(), config.slots);
-        let replace: watchdog::SpawnSlot = Box::new(move || {
-            // A replacement's start-up result has no one waiting for it.
-            let (started, _) = mpsc::channel();
-            spawn_slot(started).ok().map(|(_, watch)| watch)
-        });
+        let replace: watchdog::SpawnSlot =
+            Box::new(move || spawn_slot().ok().map(|(_, watch)| watch));
         std::thread::Builder::new()
             .name("warren-watchdog".into())
             .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))?;
-        drop(started_tx);
-        let engine = Engine {
+        Ok(Engine {
             queue: Some(sender),
             threads,
             stats,
             watchdog,
             _alive: alive,
             slots: config.slots,
-        };
-        for _ in 0..config.slots {
-            match started_rx.recv() {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => return Err(EngineError::Slot(err)),
-                Err(_) => {
-                    return Err(EngineError::Slot(
-                        "a slot thread exited while starting".into(),
-                    ));
-                }
-            }
-        }
-        Ok(engine)
+        })
     }
 
     /// Number of jobs the engine runs at once.

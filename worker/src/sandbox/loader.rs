@@ -85,7 +85,7 @@ impl Resolver for AllowlistResolver {
 
 /// Compiled bytecode of the built-in JS modules, by every name they answer to, and of
 /// the operator's library files (`lib:` + path).
-pub type ModuleBytecode = Rc<HashMap<String, Vec<u8>>>;
+pub type ModuleBytecode = Arc<HashMap<String, Vec<u8>>>;
 
 /// Loads resolved names: built-ins from their bytecode, native halves from Rust.
 pub struct BuiltinLoader {

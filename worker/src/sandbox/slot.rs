@@ -15,7 +15,7 @@ use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 use warren_wire::{ErrorKind, Outcome};
 
-use super::compile::{CacheUse, Compiler, HostBytecode, compile_host};
+use super::compile::{CacheUse, Compiler, HostBytecode};
 use super::engine::{EngineConfig, EngineStats, JobReport, JobRequest};
 use super::run::{JobIdentity, LiveJob, RunReport, SlotEnv, Step};
 use super::watchdog::{SharedReply, SlotWatch, WatchdogStats};
@@ -34,6 +34,8 @@ pub struct SlotContext {
     /// The queue all slots take tasks from.
     pub tasks: Receiver<Task>,
     pub stats: Arc<EngineStats>,
+    /// Warren's and the operator's JS, compiled once for the whole engine.
+    pub host: Arc<HostBytecode>,
     /// The HTTP client and the runtime it runs on, in pools granted `fetch`.
     pub io: Option<(Fetcher, tokio::runtime::Handle)>,
     /// What the watchdog sees of this slot.
@@ -60,26 +62,18 @@ struct Parked {
 
 struct Slot {
     context: SlotContext,
-    host: HostBytecode,
+    host: Arc<HostBytecode>,
     compiler: Compiler,
     parked: HashMap<u64, Parked>,
     next_key: u64,
     responses: (Sender<Fetched>, Receiver<Fetched>),
 }
 
-/// The body of a slot thread: compile Warren's JS, then serve tasks until the queue
-/// closes and no job is left. `started` reports whether the slot could start.
-pub fn serve(context: SlotContext, started: std::sync::mpsc::Sender<Result<(), String>>) {
+/// The body of a slot thread: serve tasks until the queue closes (or the watchdog
+/// retires the slot) and no job is left.
+pub fn serve(context: SlotContext) {
     let config = context.config.clone();
-    let host = match compile_host(&config.modules, context.io.is_some()) {
-        Ok(host) => host,
-        Err(err) => {
-            let _ = started.send(Err(err.to_string()));
-            return;
-        }
-    };
-    let _ = started.send(Ok(()));
-    drop(started);
+    let host = context.host.clone();
     let compiler = Compiler::new(
         config.modules.clone(),
         host.modules.clone(),
@@ -142,18 +136,28 @@ impl Slot {
         }
     }
 
+    /// The slot starts running a job's JavaScript: it counts as busy, and the watchdog
+    /// watches it against the job's deadline.
+    fn enter(&self, deadline: Instant, timeout: Duration, reply: &SharedReply) {
+        self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
+        self.context.watch.enter(deadline, timeout, reply);
+    }
+
+    /// The slot is back in its own loop.
+    fn leave(&self) {
+        self.context.watch.leave();
+        self.context.stats.busy.fetch_sub(1, Ordering::Relaxed);
+    }
+
     /// Compiles (or finds cached) and starts a new job, then drives it.
     fn start(&mut self, task: Task) {
         let stats = self.context.stats.clone();
-        stats.busy.fetch_add(1, Ordering::Relaxed);
         let config = self.context.config.clone();
         let request = &task.request;
         let received = Instant::now();
         let reply = SharedReply::new(task.reply);
         let limits = config.limits.for_job(&request.limits);
-        self.context
-            .watch
-            .enter(received + limits.timeout, limits.timeout, &reply);
+        self.enter(received + limits.timeout, limits.timeout, &reply);
         let started = catch_unwind(AssertUnwindSafe(|| {
             let (compiled, cache) = self.compiler.compile(&request.code);
             let compiled = match compiled {
@@ -204,8 +208,7 @@ impl Slot {
                 reply.send(crash_report());
             }
         }
-        self.context.watch.leave();
-        stats.busy.fetch_sub(1, Ordering::Relaxed);
+        self.leave();
     }
 
     /// Drives a job: it either finishes (report sent, then freed) or is parked.
@@ -261,10 +264,7 @@ impl Slot {
         let Some(mut parked) = self.unpark(fetched.job) else {
             return;
         };
-        self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
-        self.context
-            .watch
-            .enter(parked.job.deadline(), parked.timeout, &parked.reply);
+        self.enter(parked.job.deadline(), parked.timeout, &parked.reply);
         // A response that arrives after the deadline (the slot was busy) is too late.
         if parked.job.deadline() <= Instant::now() {
             parked.job.expire();
@@ -279,8 +279,7 @@ impl Slot {
                 abandon(parked, crash_report());
             }
         }
-        self.context.watch.leave();
-        self.context.stats.busy.fetch_sub(1, Ordering::Relaxed);
+        self.leave();
     }
 
     /// Resumes every parked job whose timer is due, and ends those past their deadline.
@@ -296,16 +295,12 @@ impl Slot {
             let Some(mut parked) = self.unpark(key) else {
                 continue;
             };
-            self.context.stats.busy.fetch_add(1, Ordering::Relaxed);
-            self.context
-                .watch
-                .enter(parked.job.deadline(), parked.timeout, &parked.reply);
+            self.enter(parked.job.deadline(), parked.timeout, &parked.reply);
             if parked.job.deadline() <= now {
                 parked.job.expire();
             }
             self.advance(key, parked);
-            self.context.watch.leave();
-            self.context.stats.busy.fetch_sub(1, Ordering::Relaxed);
+            self.leave();
         }
     }
 
