@@ -6,13 +6,15 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray};
 
+use super::engine::EgressConfig;
 use super::host::copy_bytes;
 use crate::egress::http::job_header;
-use crate::egress::{FetchError, FetchRequest, FetchResponse, Fetcher, RedirectMode};
+use crate::egress::{FetchError, FetchRequest, FetchResponse, RedirectMode};
 
 /// Longest URL a job may request.
 const MAX_URL_BYTES: usize = 16 << 10;
@@ -20,8 +22,9 @@ const MAX_URL_BYTES: usize = 16 << 10;
 const MAX_HEADERS: usize = 100;
 const MAX_HEADER_BYTES: usize = 64 << 10;
 
-/// A pool's permission to fetch: the client, with its allowlist and caps.
-pub type FetchGrant = Fetcher;
+/// A pool's permission to fetch: its allowlist and caps (the network half, the
+/// client, lives with the worker, never in the sandbox).
+pub type FetchGrant = Arc<EgressConfig>;
 
 /// One job's use of `fetch`.
 pub struct JobFetch {
@@ -67,7 +70,7 @@ impl JobFetch {
         body: Vec<u8>,
         redirect: &str,
     ) -> std::result::Result<u32, String> {
-        let caps = self.grant.caps();
+        let caps = self.grant.caps;
         if self.made >= caps.max_requests {
             return Err(format!(
                 "fetch: this job may make at most {} requests",
@@ -89,7 +92,7 @@ impl JobFetch {
             ));
         }
         let url = url::Url::parse(url).map_err(|_| "fetch: invalid URL".to_owned())?;
-        self.grant.policy().check(&url).map_err(|denied| denied.0)?;
+        self.grant.policy.check(&url).map_err(|denied| denied.0)?;
         let method = reqwest::Method::from_bytes(method.as_bytes())
             .map_err(|_| format!("fetch: invalid method {method:?}"))?;
         if matches!(method.as_str(), "CONNECT" | "TRACE" | "TRACK") {
