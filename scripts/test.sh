@@ -22,12 +22,19 @@ cargo build --locked -p warren-worker --features test-hooks --bin warren-worker-
 # one scenario at a time, after everything else.
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet)'
+  # The sandbox suites run in sandbox processes (the default) above; once more in
+  # thread slots (--isolation thread).
+  WARREN_TEST_ISOLATION=thread cargo nextest run -p warren-worker --locked --no-fail-fast \
+    -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules)'
   cargo test --workspace --locked --doc
   cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
 else
   cargo test --workspace --locked --no-fail-fast -- --skip fleet_
+  WARREN_TEST_ISOLATION=thread cargo test -p warren-worker --locked --no-fail-fast \
+    --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules
   cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
 fi
 # The benchmark still builds and runs (each workload once, debug build; figures are
 # measured with `cargo bench`, never checked here).
 cargo test -p warren-worker --bench sandbox --locked
+cargo test -p warren-worker --bench boundary --locked

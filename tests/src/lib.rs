@@ -95,7 +95,13 @@ impl InProcessWorker {
     pub fn spawn(queue: &str, extra: &[&str]) -> InProcessWorker {
         use clap::Parser;
         init_test_logging();
-        let args = Args::try_parse_from(worker_args(queue, extra)).expect("worker flags");
+        // Sandbox processes run the real worker binary, not this test binary.
+        let mut args = worker_args(queue, extra);
+        if !extra.contains(&"--isolation") {
+            args.push("--sandbox-program".into());
+            args.push(process::binary("warren-worker").display().to_string());
+        }
+        let args = Args::try_parse_from(args).expect("worker flags");
         let config = args.resolve().expect("worker config");
         let (stop, stopped) = oneshot::channel();
         let task = tokio::spawn(warren_worker::worker::run(config.clone(), async move {

@@ -43,6 +43,47 @@ pub fn release_binary(name: &str) -> PathBuf {
     path
 }
 
+/// The worker binary with test-only hooks (`--features test-hooks`), built on demand;
+/// never part of a normal build.
+pub fn hooks_binary() -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = cargo()
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "warren-worker",
+                "--features",
+                "test-hooks",
+                "--bin",
+                "warren-worker-test-hooks",
+            ])
+            .status()
+            .expect("cargo");
+        assert!(status.success(), "building warren-worker-test-hooks");
+    });
+    target_dir().join("debug").join("warren-worker-test-hooks")
+}
+
+/// The ids of `parent`'s child processes, from `/proc`.
+pub fn child_pids(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // The command may hold spaces and parentheses: fields follow the last ')'.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
+
 /// `cargo` at the workspace root with a clean environment. A test process carries the
 /// variables cargo set for it (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...); build scripts
 /// that watch such variables would see a change and rebuild everything, twice over.
@@ -80,6 +121,16 @@ impl WorkerProcess {
     /// Like [`WorkerProcess::spawn`], running the release build.
     pub fn spawn_release(queue: &str, extra: &[&str]) -> WorkerProcess {
         WorkerProcess::start(release_binary("warren-worker"), queue, extra, None)
+    }
+
+    /// Like [`WorkerProcess::spawn`], running `program` (such as [`hooks_binary`]).
+    pub fn spawn_program(program: PathBuf, queue: &str, extra: &[&str]) -> WorkerProcess {
+        WorkerProcess::start(program, queue, extra, None)
+    }
+
+    /// The worker's sandbox processes.
+    pub fn sandbox_pids(&self) -> Vec<u32> {
+        child_pids(self.child.id())
     }
 
     /// Like [`WorkerProcess::spawn`], with the worker's (JSON) log lines written to `log`.

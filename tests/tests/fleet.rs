@@ -6,14 +6,13 @@
 //! they run one at a time and after every other test: `scripts/test.sh` does that.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use warren_tests::client::{Publish, TestClient};
-use warren_tests::process::{WorkerProcess, cargo};
+use warren_tests::process::WorkerProcess;
 use warren_tests::unique_queue;
 
 /// Counts of one scenario: what came back, against what was sent.
@@ -227,31 +226,9 @@ async fn fleet_kill_9_mid_flight_loses_nothing() {
     client.delete_pool_queues(&queue).await;
 }
 
-/// The worker binary with test hooks, built on demand.
-fn hooks_binary() -> PathBuf {
-    let status = cargo()
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "warren-worker",
-            "--features",
-            "test-hooks",
-            "--bin",
-            "warren-worker-test-hooks",
-        ])
-        .status()
-        .expect("cargo");
-    assert!(status.success(), "building warren-worker-test-hooks");
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../target/debug/warren-worker-test-hooks"
-    ))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_poison_job_is_dead_lettered_while_others_flow() {
-    let binary = tokio::task::spawn_blocking(hooks_binary)
+    let binary = tokio::task::spawn_blocking(warren_tests::process::hooks_binary)
         .await
         .expect("build");
     let queue = unique_queue("fleet-poison");
@@ -351,13 +328,21 @@ async fn fleet_soak_has_no_leak_and_balances() {
         WorkerProcess::spawn_release(&queue, &["--concurrency", "2", "--prefetch", "8"]);
     let pid = worker.pid();
     assert!(worker.wait_ready(Duration::from_secs(30)).await);
+    // The worker's and its sandbox processes' resident memory: a leak in either counts.
     let rss = || {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
-            .expect("VmRSS")
+        let pid = pid as u32;
+        std::iter::once(pid)
+            .chain(warren_tests::process::child_pids(pid))
+            .map(|pid| {
+                let status =
+                    std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+                    .expect("VmRSS")
+            })
+            .sum::<u64>()
     };
     let client = warren_client::client::Client::new(&warren_tests::amqp_url()).expect("client");
     let job = warren_client::client::JobSpec::new(

@@ -10,6 +10,12 @@ use crate::{shutdown, telemetry, worker};
 
 /// Runs the worker command line to its end.
 pub fn main() -> ExitCode {
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|arg| arg == crate::sandbox::process::SANDBOX_ARG)
+    {
+        return crate::sandbox::process::child::main();
+    }
     let args = Args::parse();
     if args.check_health {
         let healthy = tokio::runtime::Builder::new_current_thread()

@@ -12,7 +12,9 @@ use serde::Deserialize;
 
 use crate::egress::{EgressPolicy, FetchCaps, HostPattern};
 use crate::sandbox::modules::Library;
-use crate::sandbox::{EgressConfig, EngineConfig, ModuleTable, PoolLimits};
+use crate::sandbox::{
+    EgressConfig, EngineConfig, Isolation, ModuleTable, PoolLimits, ProcessIsolation,
+};
 
 /// RabbitMQ's default `consumer_timeout`: a delivery unacked for longer is fatal to
 /// the channel, so no job may be allowed to run that long.
@@ -65,6 +67,22 @@ pub struct Args {
     /// Native stack of each sandbox thread, in MiB; must be at least twice the JS stack limit.
     #[arg(long, env = "WARREN_SLOT_STACK_MB", default_value_t = 8)]
     pub slot_stack_mb: u64,
+
+    /// Where jobs run: `process` (confined sandbox processes, killed and replaced when
+    /// they misbehave) or `thread` (threads of the worker: for trusted code only).
+    #[arg(long, env = "WARREN_ISOLATION", value_enum, default_value_t = IsolationMode::Process)]
+    pub isolation: IsolationMode,
+
+    /// Virtual memory each sandbox process may map, in MiB (its RLIMIT_AS): a backstop
+    /// behind the per-job memory limit.
+    #[arg(long, env = "WARREN_SANDBOX_ADDRESS_SPACE_MB", default_value_t = 4096)]
+    pub sandbox_address_space_mb: u64,
+
+    /// The executable started as a sandbox process (default: this worker's own, even
+    /// if its file is replaced while it runs). For embedding the worker in another
+    /// program, such as a test harness.
+    #[arg(long, env = "WARREN_SANDBOX_PROGRAM", hide = true)]
+    pub sandbox_program: Option<PathBuf>,
 
     /// Largest job body accepted, in bytes; larger ones are `bad_request`.
     #[arg(long, env = "WARREN_MAX_JOB_BYTES", default_value_t = 1 << 20)]
@@ -155,6 +173,13 @@ pub struct Args {
     /// Log format: `json` (the default when stdout is not a terminal) or `pretty`.
     #[arg(long, env = "WARREN_LOG_FORMAT")]
     pub log_format: Option<LogFormat>,
+}
+
+/// Where a worker runs its jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IsolationMode {
+    Process,
+    Thread,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -302,12 +327,26 @@ impl Args {
                     max_log_entries: file.max_log_entries.unwrap_or(self.max_log_entries),
                     max_log_bytes: file.max_log_bytes.unwrap_or(self.max_log_bytes),
                 },
+                isolation: self.isolation_for_pools(),
                 modules: Arc::new(modules),
                 cache_bytes: 32 << 20,
                 thread_stack_bytes: usize::try_from(self.slot_stack_mb << 20).unwrap_or(usize::MAX),
                 egress,
             },
         })
+    }
+
+    fn isolation_for_pools(&self) -> Isolation {
+        match self.isolation {
+            IsolationMode::Thread => Isolation::Thread,
+            IsolationMode::Process => Isolation::Process(ProcessIsolation {
+                program: match &self.sandbox_program {
+                    Some(program) => program.clone(),
+                    None => ProcessIsolation::this_executable().program,
+                },
+                address_space_bytes: self.sandbox_address_space_mb.saturating_mul(1 << 20),
+            }),
+        }
     }
 
     /// The pool's `fetch` grant: `None` without allowed hosts.
@@ -371,6 +410,17 @@ fn check_pool(
     }
     if limits.timeout_ms == 0 || limits.memory_mb == 0 {
         anyhow::bail!("pool {name:?}: timeout and memory limits must be positive");
+    }
+    if let Isolation::Process(process) = &pool.engine.isolation {
+        // Room for two jobs at their limit, the engine and the stack.
+        let needed_mb = 2 * limits.memory_mb + slot_stack_mb + 256;
+        if process.address_space_bytes < needed_mb << 20 {
+            anyhow::bail!(
+                "pool {name:?}: --sandbox-address-space-mb {} leaves a sandbox process no room for jobs of --memory-mb {}; give it at least {needed_mb}",
+                process.address_space_bytes >> 20,
+                limits.memory_mb
+            );
+        }
     }
     if Duration::from_millis(limits.timeout_ms) > grace {
         anyhow::bail!(

@@ -50,17 +50,22 @@ pub async fn run(
         let stat = |read: fn(&crate::sandbox::engine::EngineStats) -> usize| -> usize {
             slot_pools.iter().map(|p| read(p.engine.stats())).sum()
         };
-        let busy = stat(|s| s.busy.load(Ordering::Relaxed));
+        let busy: usize = slot_pools.iter().map(|p| p.engine.busy()).sum();
         let waiting = stat(|s| s.waiting.load(Ordering::Relaxed));
         let overruns: usize = slot_pools
             .iter()
             .map(|p| p.engine.watchdog().overruns.load(Ordering::Relaxed))
+            .sum();
+        let process_deaths: u64 = slot_pools
+            .iter()
+            .map(|p| p.engine.stats().process_deaths.load(Ordering::Relaxed))
             .sum();
         health::SlotCounts {
             busy: busy as i64,
             idle: total.saturating_sub(busy) as i64,
             waiting: waiting as i64,
             overruns: overruns as u64,
+            process_deaths,
         }
     };
     let http = tokio::spawn(health::serve(

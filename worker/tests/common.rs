@@ -8,8 +8,23 @@ use serde_json::value::RawValue;
 use warren_wire::{ErrorKind, JobLimits, LogEntry, Outcome};
 use warren_worker::sandbox::modules::Library;
 use warren_worker::sandbox::{
-    Engine, EngineConfig, JobReport, JobRequest, ModuleTable, PoolLimits,
+    Engine, EngineConfig, Isolation, JobReport, JobRequest, ModuleTable, PoolLimits,
+    ProcessIsolation,
 };
+
+/// Sandbox processes running this package's `warren-worker`, as a worker runs them.
+pub fn process_isolation() -> Isolation {
+    Isolation::Process(ProcessIsolation::new(env!("CARGO_BIN_EXE_warren-worker")))
+}
+
+/// The isolation the shared suites run under: processes, as in production, unless
+/// `WARREN_TEST_ISOLATION=thread` asks for thread slots.
+pub fn isolation() -> Isolation {
+    match std::env::var("WARREN_TEST_ISOLATION").as_deref() {
+        Ok("thread") => Isolation::Thread,
+        _ => process_isolation(),
+    }
+}
 
 pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine {
     start(slots, limits, Library::default(), modules)
@@ -24,11 +39,23 @@ fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -
     let table = ModuleTable::new(modules.iter().map(|m| m.to_string()));
     Engine::start(EngineConfig {
         slots,
+        isolation: isolation(),
         limits,
         modules: Arc::new(table.with_library(Arc::new(library))),
         cache_bytes: 8 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,
+    })
+    .expect("engine starts")
+}
+
+/// An engine with the default table and the given isolation.
+pub fn engine_isolated(slots: usize, limits: PoolLimits, isolation: Isolation) -> Engine {
+    Engine::start(EngineConfig {
+        slots,
+        isolation,
+        limits,
+        ..EngineConfig::default()
     })
     .expect("engine starts")
 }

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use warren_wire::{ErrorKind, JobLimits, Outcome};
-use warren_worker::sandbox::{JobRequest, PoolLimits};
+use warren_worker::sandbox::{Isolation, JobRequest, PoolLimits};
 
 fn small_pool() -> warren_worker::sandbox::Engine {
     engine_with(
@@ -256,9 +256,11 @@ fn a_builtin_call_that_outlasts_the_deadline_is_a_timeout_even_if_it_returns() {
 }
 
 #[test]
-fn the_watchdog_answers_for_a_job_stuck_in_one_call_and_replaces_its_slot() {
+fn the_watchdog_answers_for_a_job_stuck_in_one_call_and_replaces_its_thread_slot() {
     use std::sync::atomic::Ordering;
-    let engine = engine_with(1, PoolLimits::default(), &[]);
+    // A thread cannot be killed: the watchdog answers for it and replaces it. (A
+    // sandbox process is killed instead: see sandbox_process.rs.)
+    let engine = engine_isolated(1, PoolLimits::default(), Isolation::Thread);
     // One toString of a ~950,000-bit BigInt: seconds inside a single builtin call.
     let stuck = "export default () => (3n ** 600000n).toString().length";
     let report = engine.run_blocking(with_timeout(stuck, 100));

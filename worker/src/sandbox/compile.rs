@@ -69,6 +69,14 @@ const PRELUDE_PARTS: &[(&str, &str)] = &[
     ("fetch", include_str!("js/fetch.js")),
 ];
 
+/// The `'static` name of a prelude part, for a name read back from elsewhere.
+pub fn part_name(name: &str) -> Option<&'static str> {
+    PRELUDE_PARTS
+        .iter()
+        .map(|(part, _)| *part)
+        .find(|part| *part == name)
+}
+
 /// The prelude's accessors for `fetch`, `Headers` and `Response`, in pools granted egress.
 const FETCH_ACCESSORS: &str = "get fetch() { return part('fetch', 'fetch'); },
     set fetch(value) { define('fetch', value); },

@@ -1,6 +1,8 @@
-//! The engine: N slots running jobs in parallel on dedicated threads, awaited from
-//! tokio so the worker's network I/O never waits on JavaScript. A job waiting for a
-//! `fetch` response or a timer holds no slot: its slot parks it and runs others.
+//! The engine: N slots running jobs in parallel, awaited from tokio so the worker's
+//! network I/O never waits on JavaScript. A slot is a sandbox process (the default)
+//! or a thread of the worker ([`Isolation`]); either way it is fed from one queue and
+//! answers through one channel per job. A job waiting for a `fetch` response or a
+//! timer holds no slot: its slot parks it and runs others.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize};
@@ -10,27 +12,31 @@ use crossbeam_channel::Sender;
 
 use serde_json::value::RawValue;
 use tokio::sync::oneshot;
-use warren_wire::{ErrorKind, JobLimits, Outcome};
+use warren_wire::{ErrorKind, JobLimits};
 
 use super::compile::{CacheUse, compile_host};
+use super::jobs::{SlotSetup, failed};
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
+use super::process::{ProcessIsolation, ProcessPool};
 use super::run::RunReport;
-use super::slot::{self, SlotContext, Task};
+use super::slot::{self, SlotContext};
 use super::watchdog::{self, SlotWatch, WatchdogStats};
 use crate::egress::{EgressPolicy, FetchCaps, Fetcher};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
-    /// Jobs run at once (one thread each).
+    /// Jobs run at once (one thread or process each).
     pub slots: usize,
+    /// Where slots run.
+    pub isolation: Isolation,
     pub limits: PoolLimits,
     pub modules: Arc<ModuleTable>,
     /// Most bytes of source plus bytecode each slot keeps cached.
     pub cache_bytes: usize,
-    /// Native stack of a slot thread. It must leave room above the JS stack limit so
-    /// QuickJS's own check always fires before the thread's guard page.
+    /// Native stack of a slot thread (or sandbox process). It must leave room above the
+    /// JS stack limit so QuickJS's own check always fires before the guard page.
     pub thread_stack_bytes: usize,
     /// Where jobs may `fetch`; `None`: no `fetch` at all.
     pub egress: Option<EgressConfig>,
@@ -43,10 +49,22 @@ pub struct EgressConfig {
     pub caps: FetchCaps,
 }
 
+/// Where an engine's slots run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Isolation {
+    /// Threads of the worker: for trusted code and tools. A job that crashes the
+    /// engine takes the worker down, and a stuck thread cannot be killed.
+    #[default]
+    Thread,
+    /// Confined sandbox processes, killed and replaced when they misbehave.
+    Process(ProcessIsolation),
+}
+
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
             slots: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            isolation: Isolation::Thread,
             limits: PoolLimits::default(),
             modules: Arc::new(ModuleTable::default()),
             cache_bytes: 32 << 20,
@@ -66,6 +84,14 @@ pub struct JobRequest {
     pub limits: JobLimits,
 }
 
+/// A job handed to a slot, with where to send its report.
+pub struct Task {
+    pub request: JobRequest,
+    pub reply: oneshot::Sender<JobReport>,
+    /// Sandbox processes that died while holding this job (it is started again).
+    pub deaths: u32,
+}
+
 /// What the engine reports for a job.
 #[derive(Debug)]
 pub struct JobReport {
@@ -83,6 +109,8 @@ pub struct EngineStats {
     pub waiting: AtomicUsize,
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
+    /// Sandbox processes that died and were replaced.
+    pub process_deaths: AtomicU64,
 }
 
 /// Why the engine could not start.
@@ -98,12 +126,15 @@ pub enum EngineError {
     NoRuntime,
     #[error("cannot set up the HTTP client for fetch: {0}")]
     Http(String),
+    #[error("{0}")]
+    Process(String),
 }
 
-/// Runs jobs on a fixed set of slot threads.
+/// Runs jobs on a fixed set of slots.
 pub struct Engine {
     queue: Option<Sender<Task>>,
     threads: Vec<JoinHandle<()>>,
+    processes: Option<ProcessPool>,
     stats: Arc<EngineStats>,
     watchdog: Arc<WatchdogStats>,
     /// The watchdog runs while this lives.
@@ -128,57 +159,56 @@ impl Engine {
             }
             None => None,
         };
-        let config = Arc::new(config);
         let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
         let stats = Arc::new(EngineStats::default());
         let watchdog = Arc::new(WatchdogStats::default());
         let host = compile_host(&config.modules, io.is_some())
             .map(Arc::new)
             .map_err(|err| EngineError::Slot(format!("{err:#}")))?;
-        let template = SlotContext {
-            config: config.clone(),
-            tasks: receiver,
-            stats: stats.clone(),
+        let setup = SlotSetup {
+            limits: config.limits.clone(),
+            modules: config.modules.clone(),
+            cache_bytes: config.cache_bytes,
             host,
-            io,
-            watch: Arc::default(),
-            watchdog: watchdog.clone(),
+            fetch: config.egress.clone().map(Arc::new),
         };
-        let spawn_slot = move || {
-            let context = SlotContext {
-                watch: Arc::new(SlotWatch::default()),
-                ..template.clone()
-            };
-            let watch = context.watch.clone();
-            std::thread::Builder::new()
-                .name("warren-slot".into())
-                .stack_size(context.config.thread_stack_bytes)
-                .spawn(move || slot::serve(context))
-                .map(|thread| (thread, watch))
-        };
-        let mut threads = Vec::with_capacity(config.slots);
-        let mut watches = Vec::with_capacity(config.slots);
-        for _ in 0..config.slots {
-            let (thread, watch) = spawn_slot()?;
-            threads.push(thread);
-            watches.push(watch);
-        }
         let alive = Arc::new(());
-        let (weak, watchdog_stats, max_retired) =
-            (Arc::downgrade(&alive), watchdog.clone(), config.slots);
-        let replace: watchdog::SpawnSlot =
-            Box::new(move || spawn_slot().ok().map(|(_, watch)| watch));
-        std::thread::Builder::new()
-            .name("warren-watchdog".into())
-            .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))?;
-        Ok(Engine {
+        let mut engine = Engine {
             queue: Some(sender),
-            threads,
-            stats,
-            watchdog,
-            _alive: alive,
+            threads: Vec::new(),
+            processes: None,
+            stats: stats.clone(),
+            watchdog: watchdog.clone(),
+            _alive: alive.clone(),
             slots: config.slots,
-        })
+        };
+        match &config.isolation {
+            Isolation::Thread => {
+                let context = SlotContext {
+                    setup,
+                    tasks: receiver,
+                    stats,
+                    io,
+                    watch: Arc::default(),
+                    watchdog,
+                };
+                engine.threads = start_threads(context, &config, &alive)?;
+            }
+            Isolation::Process(isolation) => {
+                let pool = ProcessPool::start(
+                    isolation.clone(),
+                    &config,
+                    &setup,
+                    stats,
+                    watchdog,
+                    io,
+                    Arc::downgrade(&alive),
+                )
+                .map_err(EngineError::Process)?;
+                engine.processes = Some(pool);
+            }
+        }
+        Ok(engine)
     }
 
     /// Number of jobs the engine runs at once.
@@ -188,6 +218,21 @@ impl Engine {
 
     pub fn stats(&self) -> &EngineStats {
         &self.stats
+    }
+
+    /// Slots running JavaScript right now.
+    pub fn busy(&self) -> usize {
+        match &self.processes {
+            Some(pool) => pool.busy(),
+            None => self.stats.busy.load(std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Process ids of the engine's sandbox processes (none with thread isolation).
+    pub fn sandbox_pids(&self) -> Vec<u32> {
+        self.processes
+            .as_ref()
+            .map_or_else(Vec::new, ProcessPool::pids)
     }
 
     pub fn watchdog(&self) -> &WatchdogStats {
@@ -212,9 +257,21 @@ impl Engine {
 
     fn submit(&self, request: JobRequest) -> Result<oneshot::Receiver<JobReport>, JobReport> {
         let (reply, receiver) = oneshot::channel();
+        if let Some(pool) = &self.processes {
+            pool.submit(Task {
+                request,
+                reply,
+                deaths: 0,
+            });
+            return Ok(receiver);
+        }
         let queue = self.queue.as_ref().ok_or_else(slot_died)?;
         queue
-            .send(Task { request, reply })
+            .send(Task {
+                request,
+                reply,
+                deaths: 0,
+            })
             .map_err(|_| slot_died())?;
         Ok(receiver)
     }
@@ -222,22 +279,50 @@ impl Engine {
 
 impl Drop for Engine {
     fn drop(&mut self) {
-        // Closing the queue lets every slot finish its job and exit. The threads are
-        // not joined: a job stuck where the interrupt cannot reach must not hold up
-        // the process's exit.
+        // Closing the queue lets every slot finish its jobs and exit (a sandbox process
+        // is told to close). The threads are not joined: a job stuck where the
+        // interrupt cannot reach must not hold up the process's exit.
         drop(self.queue.take());
         self.threads.clear();
+        drop(self.processes.take());
     }
 }
 
 fn slot_died() -> JobReport {
-    JobReport {
-        run: RunReport {
-            outcome: Outcome::error(ErrorKind::Crash, "the sandbox slot running the job died"),
-            logs: Vec::new(),
-            wall: std::time::Duration::ZERO,
-            memory_peak_bytes: 0,
-        },
-        cache: None,
+    failed(ErrorKind::Crash, "the sandbox slot running the job died")
+}
+
+/// Starts the slot threads and their watchdog.
+fn start_threads(
+    template: SlotContext,
+    config: &EngineConfig,
+    alive: &Arc<()>,
+) -> Result<Vec<JoinHandle<()>>, EngineError> {
+    let stack = config.thread_stack_bytes;
+    let watchdog_stats = template.watchdog.clone();
+    let spawn_slot = move || {
+        let context = SlotContext {
+            watch: Arc::new(SlotWatch::default()),
+            ..template.clone()
+        };
+        let watch = context.watch.clone();
+        std::thread::Builder::new()
+            .name("warren-slot".into())
+            .stack_size(stack)
+            .spawn(move || slot::serve(context))
+            .map(|thread| (thread, watch))
+    };
+    let mut threads = Vec::with_capacity(config.slots);
+    let mut watches = Vec::with_capacity(config.slots);
+    for _ in 0..config.slots {
+        let (thread, watch) = spawn_slot()?;
+        threads.push(thread);
+        watches.push(watch);
     }
+    let (weak, max_retired) = (Arc::downgrade(alive), config.slots);
+    let replace: watchdog::SpawnSlot = Box::new(move || spawn_slot().ok().map(|(_, watch)| watch));
+    std::thread::Builder::new()
+        .name("warren-watchdog".into())
+        .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))?;
+    Ok(threads)
 }

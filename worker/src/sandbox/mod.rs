@@ -1,9 +1,9 @@
 //! The sandbox: runs one job's code in a fresh, limited QuickJS runtime and reports
 //! its outcome exactly as a result body needs it. It knows nothing of AMQP.
 //!
-//! - [`engine`]: N slot threads fed by a queue, awaited from tokio.
-//! - [`slot`]: one thread's loop: compile (cached), run, park jobs that wait, report,
-//!   then free.
+//! - [`engine`]: N slots fed by a queue, awaited from tokio.
+//! - [`jobs`]: one slot's jobs: compile (cached), run, park jobs that wait, report,
+//!   then free. [`slot`] runs it on a thread, [`process`] in a confined process.
 //! - [`run`]: one job from bytecode to [`warren_wire::Outcome`], resumable.
 //! - [`watchdog`]: answers for a job its slot overran past the deadline and replaces
 //!   the slot.
@@ -23,14 +23,19 @@ pub mod errors;
 pub mod fetch;
 pub mod host;
 pub mod intrinsics;
+pub mod jobs;
 pub mod limits;
 pub mod loader;
 pub mod modules;
+pub mod process;
 pub mod run;
 pub mod slot;
 pub mod watchdog;
 
-pub use engine::{EgressConfig, Engine, EngineConfig, EngineError, JobReport, JobRequest};
+pub use engine::{
+    EgressConfig, Engine, EngineConfig, EngineError, Isolation, JobReport, JobRequest,
+};
 pub use limits::{EffectiveLimits, PoolLimits};
 pub use modules::ModuleTable;
+pub use process::ProcessIsolation;
 pub use run::RunReport;

@@ -20,7 +20,7 @@ use super::run::RunReport;
 pub const MARGIN: Duration = Duration::from_millis(100);
 
 /// How often the watchdog looks.
-const TICK: Duration = Duration::from_millis(20);
+pub const TICK: Duration = Duration::from_millis(20);
 
 /// A job's reply, sent once by whoever gets there first: the slot or the watchdog.
 #[derive(Clone)]

@@ -102,6 +102,11 @@ impl Library {
         self.files.is_empty()
     }
 
+    /// Every file: (path relative to the modules folder, source).
+    pub fn files(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.files.iter().map(|(p, s)| (p.as_str(), s.as_str()))
+    }
+
     /// Every file: (engine module name, source).
     pub fn modules(&self) -> impl Iterator<Item = (String, &str)> {
         self.files
