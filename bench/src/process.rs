@@ -100,30 +100,22 @@ impl Subject {
         self.child.id()
     }
 
-    /// Resident memory, in bytes.
+    /// Memory in use, in bytes: see [`rss_of`].
     pub fn rss(&self) -> u64 {
         rss_of(self.pid())
     }
 
-    /// User plus system CPU time so far.
+    /// User plus system CPU time so far, of the worker and its sandbox processes (live
+    /// ones, and those it has reaped).
     pub fn cpu(&self) -> Duration {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // Fields after the command name (which may hold spaces) start after ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        let ticks = |i: usize| {
-            fields
-                .get(i)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        // utime and stime are fields 14 and 15 of the whole line: 11 and 12 here.
+        let own = cpu_ticks(self.pid(), true);
+        let children: u64 = child_pids(self.pid())
+            .into_iter()
+            .map(|pid| cpu_ticks(pid, false))
+            .sum();
         // SAFETY: sysconf has no preconditions.
         let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as f64;
-        Duration::from_secs_f64((ticks(11) + ticks(12)) as f64 / per_second)
+        Duration::from_secs_f64((own + children) as f64 / per_second)
     }
 
     /// Stops it with SIGTERM and waits.
@@ -149,12 +141,55 @@ impl Drop for Subject {
     }
 }
 
-/// Resident memory of process `pid`, in bytes (0 once it is gone).
+/// Memory a worker uses, in bytes: the proportional set size (PSS) of the worker and
+/// of each of its sandbox processes, summed. PSS splits pages shared between them (the
+/// binary's code) instead of counting them once per process, as RSS would.
 pub fn rss_of(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
+    std::iter::once(pid)
+        .chain(child_pids(pid))
+        .map(pss_of)
+        .sum()
+}
+
+fn pss_of(pid: u32) -> u64 {
+    let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
+    rollup
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix("Pss:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// utime + stime of `pid` in clock ticks; with `reaped`, plus its reaped children's.
+fn cpu_ticks(pid: u32, reaped: bool) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after ')':
+    // utime, stime, cutime, cstime are fields 14 to 17 of the line, 11 to 14 here.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .map(|v| v.parse::<u64>().unwrap_or(0))
+                .collect()
+        })
+        .unwrap_or_default();
+    let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+    field(11) + field(12) + if reaped { field(13) + field(14) } else { 0 }
+}
+
+/// The ids of `parent`'s child processes (its sandbox processes), from `/proc`.
+fn child_pids(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
 }

@@ -63,6 +63,7 @@ async fn metrics_count_jobs_by_outcome_exactly() {
             && metric(&text, "warren_sandbox_slots", &[("state", "idle")]) == Some(2.0)
             && metric(&text, "warren_sandbox_waiting_jobs", &[]) == Some(0.0)
             && metric(&text, "warren_sandbox_watchdog_overruns_total", &[]) == Some(0.0)
+            && metric(&text, "warren_sandbox_process_deaths_total", &[]) == Some(0.0)
     })
     .await;
     assert!(confirmed, "three confirmed results counted");
@@ -339,10 +340,12 @@ async fn a_job_the_watchdog_answers_for_is_a_timeout_and_is_counted() {
             .await
             .map(|r| r.1)
             .unwrap_or_default();
+        // The stuck job's sandbox process was killed and replaced.
         metric(&text, "warren_sandbox_watchdog_overruns_total", &[]) == Some(1.0)
+            && metric(&text, "warren_sandbox_process_deaths_total", &[]) == Some(1.0)
     })
     .await;
-    assert!(counted, "the overrun is counted");
+    assert!(counted, "the overrun and the killed process are counted");
     worker.stop().await;
     client.delete_pool_queues(&queue).await;
 }

@@ -1,13 +1,17 @@
 //! `cargo bench -p warren-worker --bench sandbox`: the cost of one job through the
-//! engine (dispatch to a slot thread, fresh runtime and context, run, serialise,
-//! report), for the workloads `docs/BENCHMARKS.md` lists.
+//! engine (dispatch to a slot, fresh runtime and context, run, serialise, report),
+//! for the workloads `docs/BENCHMARKS.md` lists, with thread slots (`sandbox/…`) and
+//! with sandbox processes (`sandbox_process/…`, the worker's default), so the cost of
+//! the process boundary is the difference between the two.
 
 use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::value::RawValue;
 use warren_wire::{JobLimits, Outcome};
-use warren_worker::sandbox::{Engine, EngineConfig, JobRequest, ModuleTable, PoolLimits};
+use warren_worker::sandbox::{
+    Engine, EngineConfig, Isolation, JobRequest, ModuleTable, PoolLimits, ProcessIsolation,
+};
 
 fn request(code: String) -> JobRequest {
     JobRequest {
@@ -42,48 +46,58 @@ fn big_body() -> String {
     code
 }
 
-fn sandbox(c: &mut Criterion) {
-    let engine = Engine::start(EngineConfig {
+fn engine(isolation: Isolation) -> Engine {
+    Engine::start(EngineConfig {
         slots: 1,
+        isolation,
         limits: PoolLimits::default(),
         modules: Arc::new(ModuleTable::default()),
         cache_bytes: 64 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,
     })
-    .expect("engine");
-    let mut group = c.benchmark_group("sandbox");
+    .expect("engine")
+}
+
+fn sandbox(c: &mut Criterion) {
+    workloads(c, "sandbox", &engine(Isolation::Thread));
+    let processes = Isolation::Process(ProcessIsolation::new(env!("CARGO_BIN_EXE_warren-worker")));
+    workloads(c, "sandbox_process", &engine(processes));
+}
+
+fn workloads(c: &mut Criterion, name: &str, engine: &Engine) {
+    let mut group = c.benchmark_group(name);
 
     let trivial = "export default (input) => ({ sum: input.a + input.b })".to_owned();
     group.bench_function("trivial_sync_cached", |b| {
-        b.iter(|| run_ok(&engine, trivial.clone()))
+        b.iter(|| run_ok(engine, trivial.clone()))
     });
 
     let script = "module.exports = (input) => ({ sum: input.a + input.b })".to_owned();
     group.bench_function("trivial_commonjs_cached", |b| {
-        b.iter(|| run_ok(&engine, script.clone()))
+        b.iter(|| run_ok(engine, script.clone()))
     });
 
     let asynchronous = "export default async (input) => { const a = await Promise.resolve(input.a); const b = await new Promise((r) => r(input.b)); await null; return { sum: a + b } }".to_owned();
     group.bench_function("async_cached", |b| {
-        b.iter(|| run_ok(&engine, asynchronous.clone()))
+        b.iter(|| run_ok(engine, asynchronous.clone()))
     });
 
     let crypto = "import { createHash } from 'crypto'; export default (input) => createHash('sha256').update(JSON.stringify(input)).digest('hex')".to_owned();
     group.bench_function("crypto_import_cached", |b| {
-        b.iter(|| run_ok(&engine, crypto.clone()))
+        b.iter(|| run_ok(engine, crypto.clone()))
     });
 
     let body = big_body();
     group.bench_function("body_10kb_cached", |b| {
-        b.iter(|| run_ok(&engine, body.clone()))
+        b.iter(|| run_ok(engine, body.clone()))
     });
 
     let mut n = 0u64;
     group.bench_function("body_10kb_first_seen", |b| {
         b.iter(|| {
             n += 1;
-            run_ok(&engine, format!("{body}// variant {n}\n"));
+            run_ok(engine, format!("{body}// variant {n}\n"));
         })
     });
     group.finish();

@@ -45,6 +45,8 @@ pub struct SlotCounts {
     pub waiting: i64,
     /// Jobs the watchdog answered for, since start.
     pub overruns: u64,
+    /// Sandbox processes that died (or were killed) and were replaced, since start.
+    pub process_deaths: u64,
 }
 
 /// Serves the endpoints until `shutdown` turns true.
@@ -123,6 +125,10 @@ async fn answer(
             metrics
                 .watchdog_overruns
                 .inc_by(counts.overruns.saturating_sub(counted));
+            let counted = metrics.process_deaths.get();
+            metrics
+                .process_deaths
+                .inc_by(counts.process_deaths.saturating_sub(counted));
             metrics.ready.set(i64::from(health.is_ready()));
             ("200 OK", "text/plain; version=0.0.4", metrics.render())
         }

@@ -16,6 +16,7 @@ pub struct Metrics {
     pub slots: IntGaugeVec,
     pub waiting: IntGauge,
     pub watchdog_overruns: IntCounter,
+    pub process_deaths: IntCounter,
     pub memory_peak: Histogram,
     pub results_published: IntCounterVec,
     pub redelivered: IntCounterVec,
@@ -87,6 +88,11 @@ impl Metrics {
                 "Jobs stuck in one uninterruptible call that the watchdog answered for (timeout), retiring their slot.",
             )
             .unwrap_or_else(|e| unreachable!("{e}")),
+            process_deaths: IntCounter::new(
+                "warren_sandbox_process_deaths_total",
+                "Sandbox processes that died under a job (crash) or were killed by the watchdog, each replaced at once.",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             memory_peak: Histogram::with_opts(
                 HistogramOpts::new("warren_sandbox_memory_peak_bytes", "Peak JS heap of each job.")
                     .buckets(exponential_buckets(65_536.0, 2.0, 15).unwrap_or_else(|e| unreachable!("{e}"))),
@@ -145,6 +151,7 @@ impl Metrics {
             Box::new(m.slots.clone()),
             Box::new(m.waiting.clone()),
             Box::new(m.watchdog_overruns.clone()),
+            Box::new(m.process_deaths.clone()),
             Box::new(m.memory_peak.clone()),
             Box::new(m.results_published.clone()),
             Box::new(m.redelivered.clone()),
