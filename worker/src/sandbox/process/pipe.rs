@@ -15,6 +15,9 @@ pub struct FrameReader {
     start: usize,
     end: usize,
     max_frame: usize,
+    /// The last read took less than it could: the socket was empty then. Only
+    /// meaningful within one readiness cycle (see [`FrameReader::ready_again`]).
+    drained: bool,
 }
 
 /// Why no frame came.
@@ -37,6 +40,7 @@ impl FrameReader {
             start: 0,
             end: 0,
             max_frame,
+            drained: false,
         }
     }
 
@@ -59,14 +63,26 @@ impl FrameReader {
         }
     }
 
-    /// For a non-blocking descriptor: the next frame if one is buffered or can be read
-    /// now; `None` when the socket has nothing more for now.
+    /// Starts a readiness cycle of a non-blocking descriptor: what earlier reads saw
+    /// says nothing about what has arrived since.
+    pub fn ready_again(&mut self) {
+        self.drained = false;
+    }
+
+    /// For a non-blocking descriptor, within a readiness cycle: the next frame if one is
+    /// buffered or can be read now; `None` when the socket has nothing more for now.
     pub fn try_next(&mut self) -> Result<Option<&[u8]>, ReadError> {
         loop {
             if let Some(length) = self.complete()? {
                 let body = self.start + LENGTH_BYTES;
                 self.start = body + length;
                 return Ok(Some(&self.buf[body..body + length]));
+            }
+            // A read in this cycle found the socket empty after it: anything newer
+            // comes with a newer readiness event, so the read that would only say
+            // EAGAIN is skipped.
+            if std::mem::take(&mut self.drained) {
+                return Ok(None);
             }
             match self.fill() {
                 Ok(()) => {}
@@ -122,6 +138,7 @@ impl FrameReader {
             match read {
                 0 => return Err(ReadError::Closed),
                 n if n > 0 => {
+                    self.drained = (n as usize) < free.len();
                     self.end += n as usize;
                     return Ok(());
                 }
@@ -240,6 +257,25 @@ mod tests {
         assert!(waited.is_none());
         drop(writer.join().expect("writer"));
         assert!(matches!(reader.next(None), Err(ReadError::Closed)));
+    }
+
+    #[test]
+    fn a_new_readiness_cycle_reads_what_came_since_the_socket_was_last_empty() {
+        let (a, b) = UnixStream::pair().expect("pair");
+        let (a, b) = (OwnedFd::from(a), OwnedFd::from(b));
+        let frame = |tag| Encoder::frame(tag).finish();
+        let mut reader = FrameReader::new(&b, 1 << 20);
+        write_all(&a, &frame(1)).expect("write");
+        assert_eq!(reader.next(None).expect("read").expect("frame"), &[1]);
+        // The last read emptied the socket; a frame written since needs a new cycle.
+        set_nonblocking(&b).expect("non-blocking");
+        write_all(&a, &frame(2)).expect("write");
+        assert!(reader.try_next().expect("no error").is_none());
+        reader.ready_again();
+        assert_eq!(reader.try_next().expect("read").expect("frame"), &[2]);
+        // Nothing more: the socket says so without blocking.
+        reader.ready_again();
+        assert!(reader.try_next().expect("no error").is_none());
     }
 
     #[test]

@@ -662,6 +662,9 @@ async fn read_frames(
             Ok(ready) => ready,
             Err(err) => return format!("watching the channel: {err}"),
         };
+        // Data may have come before this event (or before the channel was watched at
+        // all): read until the socket says it is empty.
+        reader.ready_again();
         loop {
             match reader.try_next() {
                 Ok(Some(frame)) => {
