@@ -97,6 +97,27 @@ fn every_sandbox_process_is_confined_before_it_runs_a_job() {
 }
 
 #[test]
+fn closing_an_engine_ends_its_processes_cleanly() {
+    use std::sync::atomic::Ordering;
+    let engine = engine_isolated(2, PoolLimits::default(), process_isolation());
+    let stats = engine.stats_handle();
+    let pids = engine.sandbox_pids();
+    assert_eq!(ok(&engine, "export default () => 1", "null"), json!(1));
+    drop(engine);
+    // Each process exits when told to close, on its own and with status 0 (a call its
+    // filter forbids on the way out would show as a death).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| !stat.contains(") Z"))
+    }) {
+        assert!(Instant::now() < deadline, "sandbox processes still alive");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(stats.process_deaths.load(Ordering::Relaxed), 0);
+}
+
+#[test]
 fn the_watchdog_kills_a_process_stuck_in_one_call_and_the_pool_keeps_serving() {
     use std::sync::atomic::Ordering;
     let engine = engine_isolated(2, PoolLimits::default(), process_isolation());

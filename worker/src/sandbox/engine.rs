@@ -195,16 +195,9 @@ impl Engine {
                 engine.threads = start_threads(context, &config, &alive)?;
             }
             Isolation::Process(isolation) => {
-                let pool = ProcessPool::start(
-                    isolation.clone(),
-                    &config,
-                    &setup,
-                    stats,
-                    watchdog,
-                    io,
-                    Arc::downgrade(&alive),
-                )
-                .map_err(EngineError::Process)?;
+                let pool =
+                    ProcessPool::start(isolation.clone(), &config, &setup, stats, watchdog, io)
+                        .map_err(EngineError::Process)?;
                 engine.processes = Some(pool);
             }
         }
@@ -218,6 +211,11 @@ impl Engine {
 
     pub fn stats(&self) -> &EngineStats {
         &self.stats
+    }
+
+    /// The counters, to read after the engine is gone.
+    pub fn stats_handle(&self) -> Arc<EngineStats> {
+        self.stats.clone()
     }
 
     /// Slots running JavaScript right now.

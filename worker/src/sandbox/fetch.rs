@@ -19,7 +19,7 @@ use crate::egress::{FetchError, FetchRequest, FetchResponse, RedirectMode};
 /// Longest URL a job may request.
 const MAX_URL_BYTES: usize = 16 << 10;
 /// Most headers, and most header bytes (names and values), one request may carry.
-const MAX_HEADERS: usize = 100;
+pub const MAX_HEADERS: usize = 100;
 const MAX_HEADER_BYTES: usize = 64 << 10;
 
 /// A pool's permission to fetch: its allowlist and caps (the network half, the

@@ -293,7 +293,9 @@ pub fn put_report(e: &mut Encoder, report: &JobReport) {
         });
 }
 
-pub fn get_report(d: &mut Decoder<'_>) -> Result<JobReport> {
+/// Decodes a report; more than `max_logs` log entries is refused (a process keeps at
+/// most the pool's cap plus the truncation notice).
+pub fn get_report(d: &mut Decoder<'_>, max_logs: usize) -> Result<JobReport> {
     let outcome = match d.u8()? {
         0 => Outcome::Ok(json(d.str()?)?),
         1 => Outcome::Error(JobError {
@@ -304,6 +306,9 @@ pub fn get_report(d: &mut Decoder<'_>) -> Result<JobReport> {
         _ => return Err(CodecError::Invalid("outcome")),
     };
     let count = d.count()?;
+    if count > max_logs {
+        return Err(CodecError::Invalid("log count"));
+    }
     let logs = (0..count)
         .map(|_| {
             Ok(LogEntry {
@@ -385,19 +390,28 @@ pub fn put_fetch_request(e: &mut Encoder, request: &FetchRequest) {
         .u64(remaining(request.deadline));
 }
 
+/// Most headers a request may carry across the channel (the sandbox's own cap).
+pub const MAX_REQUEST_HEADERS: usize = crate::sandbox::fetch::MAX_HEADERS;
+
 pub fn get_fetch_request(d: &mut Decoder<'_>) -> Result<FetchRequest> {
     use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
     let url = url::Url::parse(d.str()?).map_err(|_| CodecError::Invalid("URL"))?;
     let method =
         reqwest::Method::from_bytes(d.bytes()?).map_err(|_| CodecError::Invalid("method"))?;
     let count = d.count()?;
-    let mut headers = HeaderMap::with_capacity(count);
+    // A sandbox process checks its jobs' requests against the same cap.
+    if count > MAX_REQUEST_HEADERS {
+        return Err(CodecError::Invalid("header count"));
+    }
+    let mut headers = HeaderMap::new();
     for _ in 0..count {
         let name =
             HeaderName::from_bytes(d.bytes()?).map_err(|_| CodecError::Invalid("header name"))?;
         let value =
             HeaderValue::from_bytes(d.bytes()?).map_err(|_| CodecError::Invalid("header value"))?;
-        headers.append(name, value);
+        headers
+            .try_append(name, value)
+            .map_err(|_| CodecError::Invalid("headers"))?;
     }
     Ok(FetchRequest {
         url,
@@ -534,7 +548,7 @@ mod tests {
             },
             cache: Some(CacheUse::Miss),
         };
-        let back = round_trip(|e| put_report(e, &report), get_report);
+        let back = round_trip(|e| put_report(e, &report), |d| get_report(d, 10));
         match (&back.run.outcome, &report.run.outcome) {
             (Outcome::Error(a), Outcome::Error(b)) => assert_eq!(a, b),
             other => panic!("outcome changed: {other:?}"),
@@ -584,18 +598,37 @@ mod tests {
         e.u8(0).str("{}").u32(u32::MAX);
         let frame = e.finish();
         let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
-        assert!(get_report(&mut d).is_err());
+        assert!(get_report(&mut d, 1000).is_err());
+        // Nor can more log entries than the pool keeps, however small.
+        let mut e = Encoder::frame(1);
+        e.u8(0).str("{}").u32(3);
+        for _ in 0..3 {
+            e.u8(0).str("");
+        }
+        e.u64(0).u64(0).u8(0);
+        let frame = e.finish();
+        let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
+        assert!(get_report(&mut d, 2).is_err());
+        // Nor tens of thousands of headers on a request (HeaderMap would panic).
+        let mut e = Encoder::frame(1);
+        e.str("https://a.example/").str("GET").u32(40_000);
+        for _ in 0..40_000 {
+            e.str("a").bytes(b"");
+        }
+        let frame = e.finish();
+        let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
+        assert!(get_fetch_request(&mut d).is_err());
         // A result value that is not JSON is refused.
         let mut e = Encoder::frame(1);
         e.u8(0).str("{not json");
         let frame = e.finish();
         let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
-        assert!(get_report(&mut d).is_err());
+        assert!(get_report(&mut d, 1000).is_err());
         // An error kind past the known ones is refused.
         let mut e = Encoder::frame(1);
         e.u8(1).u8(200);
         let frame = e.finish();
         let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
-        assert!(get_report(&mut d).is_err());
+        assert!(get_report(&mut d, 1000).is_err());
     }
 }

@@ -187,6 +187,8 @@ fn filter() -> Result<BpfProgram, String> {
         libc::SYS_gettid,
         libc::SYS_exit,
         libc::SYS_exit_group,
+        // Dropping a descriptor can only take a capability away.
+        libc::SYS_close,
         libc::SYS_restart_syscall,
         #[cfg(target_arch = "x86_64")]
         libc::SYS_poll,
@@ -207,10 +209,24 @@ fn filter() -> Result<BpfProgram, String> {
             SeccompRule::new(vec![arg_is(0, 2).map_err(fail)?]).map_err(fail)?,
         ],
     );
-    // abort() signals its own thread; a crash then shows as SIGABRT, not SIGSYS.
+    // glibc reports heap corruption with writev to stderr before it aborts.
+    rules.insert(
+        libc::SYS_writev,
+        vec![SeccompRule::new(vec![arg_is(0, 2).map_err(fail)?]).map_err(fail)?],
+    );
+    // abort() signals its own thread; a crash then shows as SIGABRT, not SIGSYS. Only
+    // this process, only SIGABRT.
+    // SAFETY: getpid has no preconditions.
+    let pid = unsafe { libc::getpid() } as u64;
     rules.insert(
         libc::SYS_tgkill,
-        vec![SeccompRule::new(vec![arg_is(2, libc::SIGABRT as u64).map_err(fail)?]).map_err(fail)?],
+        vec![
+            SeccompRule::new(vec![
+                arg_is(0, pid).map_err(fail)?,
+                arg_is(2, libc::SIGABRT as u64).map_err(fail)?,
+            ])
+            .map_err(fail)?,
+        ],
     );
     let filter = SeccompFilter::new(
         rules,

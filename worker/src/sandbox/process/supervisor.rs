@@ -15,6 +15,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
+use futures_lite::FutureExt;
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 use tokio::runtime::RuntimeFlavor;
@@ -72,6 +74,9 @@ struct InFlight {
     task: Task,
     parked: bool,
     requests: Vec<AbortHandle>,
+    /// When the job must be over, by the worker's clock: what the process says is
+    /// not trusted for that.
+    deadline: Instant,
 }
 
 /// The jobs one process holds; `dead` once its supervisor has settled them.
@@ -160,7 +165,6 @@ impl ProcessPool {
         stats: Arc<EngineStats>,
         watchdog: Arc<WatchdogStats>,
         io: Option<(Fetcher, tokio::runtime::Handle)>,
-        alive: Weak<()>,
     ) -> Result<ProcessPool, String> {
         let (slots, thread_stack_bytes) = (config.slots, config.thread_stack_bytes);
         let limits = &setup.limits;
@@ -204,17 +208,20 @@ impl ProcessPool {
                 .spawn(move || supervise(&shared, index, started))
                 .map_err(|err| format!("cannot start a supervisor thread: {err}"))?;
         }
+        let pool = ProcessPool { shared };
         for _ in 0..slots {
+            // On failure, dropping the pool closes the processes that did start.
             results.recv().map_err(|_| {
                 "a sandbox supervisor ended before its process started".to_string()
             })??;
         }
-        let watched = Arc::downgrade(&shared);
+        // The watchdog runs while any process may still hold a job, engine or not.
+        let watched = Arc::downgrade(&pool.shared);
         std::thread::Builder::new()
             .name("warren-watchdog".into())
-            .spawn(move || kill_overruns(&watched, &watchdog, &alive))
+            .spawn(move || kill_overruns(&watched, &watchdog))
             .map_err(|err| format!("cannot start the watchdog thread: {err}"))?;
-        Ok(ProcessPool { shared })
+        Ok(pool)
     }
 
     /// Hands `task` to a free process, or queues it until one is free.
@@ -306,8 +313,10 @@ fn dispatch(shared: &Shared, slot: &ProcessSlot, task: Task) {
     let Some(link) = link else {
         // No process (it is being replaced): back to the queue for another slot.
         let _ = shared.queue.0.send(task);
+        pump_all(shared);
         return;
     };
+    let deadline = Instant::now() + shared.limits.for_job(&task.request.limits).timeout;
     let key = link.next_key.fetch_add(1, Ordering::Relaxed) + 1;
     let mut frame = Encoder::frame(protocol::TASK);
     frame.u64(key);
@@ -317,6 +326,7 @@ fn dispatch(shared: &Shared, slot: &ProcessSlot, task: Task) {
         if held.dead {
             drop(held);
             let _ = shared.queue.0.send(task);
+            pump_all(shared);
             return;
         }
         held.jobs.insert(
@@ -325,6 +335,7 @@ fn dispatch(shared: &Shared, slot: &ProcessSlot, task: Task) {
                 task,
                 parked: false,
                 requests: Vec::new(),
+                deadline,
             },
         );
     }
@@ -333,34 +344,51 @@ fn dispatch(shared: &Shared, slot: &ProcessSlot, task: Task) {
 }
 
 /// The watchdog: kills a process still inside a job [`MARGIN`] past its deadline.
-/// Its supervisor then reports the job as `timeout` and starts a replacement.
-fn kill_overruns(shared: &Weak<Shared>, stats: &WatchdogStats, alive: &Weak<()>) {
+/// Its supervisor then reports the job as `timeout` and starts a replacement. It also
+/// kills a process that holds any job far past that job's deadline by the worker's
+/// own clock (a process that lies in its watch words, or never reports): a working
+/// process reports every job by its deadline plus, at worst, the time another job it
+/// was running took.
+fn kill_overruns(shared: &Weak<Shared>, stats: &WatchdogStats) {
     let margin = MARGIN.as_nanos() as u64;
-    while alive.upgrade().is_some() {
-        std::thread::sleep(TICK);
-        let Some(shared) = shared.upgrade() else {
-            return;
-        };
+    while let Some(shared) = shared.upgrade() {
         let now = monotonic_ns();
+        let late = Instant::now()
+            .checked_sub(Duration::from_millis(shared.limits.timeout_ms) + 10 * MARGIN);
         for slot in &shared.slots {
             let link = slot.link();
             let Some(link) = link.as_ref() else {
                 continue;
             };
-            let Some((key, deadline)) = link.watch.running() else {
+            if slot.killed_for.load(Ordering::Acquire) != 0 {
                 continue;
-            };
-            if now > deadline.saturating_add(margin) && slot.killed_for.load(Ordering::Acquire) == 0
-            {
-                slot.killed_for.store(key, Ordering::Release);
-                stats.overruns.fetch_add(1, Ordering::Relaxed);
+            }
+            let overrun = link
+                .watch
+                .running()
+                .filter(|(_, deadline)| now > deadline.saturating_add(margin))
+                .map(|(key, _)| key);
+            let withheld =
+                late.is_some_and(|late| link.held().jobs.values().any(|job| job.deadline < late));
+            if overrun.is_some() || withheld {
+                if overrun.is_some() {
+                    stats.overruns.fetch_add(1, Ordering::Relaxed);
+                }
+                slot.killed_for
+                    .store(overrun.unwrap_or(WITHHELD), Ordering::Release);
                 // SAFETY: the process is reaped only after its link is taken under
                 // this lock, so the pid is still this slot's process.
                 unsafe { libc::kill(link.pid, libc::SIGKILL) };
             }
         }
+        drop(shared);
+        std::thread::sleep(TICK);
     }
 }
+
+/// `killed_for` of a process killed for holding a job far too long, not for one job
+/// it was running.
+const WITHHELD: u64 = u64::MAX;
 
 /// A supervisor thread: keeps a live process in its slot until the engine closes.
 fn supervise(shared: &Arc<Shared>, index: usize, started: Sender<Result<(), String>>) {
@@ -369,9 +397,17 @@ fn supervise(shared: &Arc<Shared>, index: usize, started: Sender<Result<(), Stri
     loop {
         match Process::start(shared) {
             Ok(process) => {
-                failures = 0;
-                if !process.serve(shared, index, &mut started) {
+                let (again, served) = process.serve(shared, index, &mut started);
+                if !again {
                     return;
+                }
+                // A process that dies before it took a single job points at the
+                // set-up, not at a job: do not spin on it.
+                if served {
+                    failures = 0;
+                } else {
+                    failures += 1;
+                    std::thread::sleep(Duration::from_millis(10 << failures.min(7)));
                 }
             }
             Err(err) => {
@@ -465,13 +501,13 @@ impl Process {
 
     /// Serves tasks through the process until it dies or closes, then settles what it
     /// held (`started` hears once the process is in its slot, at engine start). Returns
-    /// whether the slot needs a new process.
+    /// whether the slot needs a new process, and whether this one took any task.
     fn serve(
         mut self,
         shared: &Arc<Shared>,
         index: usize,
         started: &mut Option<Sender<Result<(), String>>>,
-    ) -> bool {
+    ) -> (bool, bool) {
         let slot = &shared.slots[index];
         let writer = match ChannelWriter::start(self.channel.clone()) {
             Ok(writer) => writer,
@@ -479,7 +515,7 @@ impl Process {
                 tracing::error!(cause = %err, "Cannot start a sandbox writer thread.");
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                return true;
+                return (true, false);
             }
         };
         let link = Arc::new(Link {
@@ -498,10 +534,14 @@ impl Process {
         pump(shared, slot);
         let ended = match (self.reader.take(), &shared.reactor) {
             (Some(reader), Some(runtime)) => self.read_async(reader, runtime, shared, index, &link),
-            (Some(reader), None) => read_blocking(reader, shared, slot, &link),
+            (Some(reader), None) => catch_unwind(AssertUnwindSafe(|| {
+                read_blocking(reader, shared, slot, &link)
+            }))
+            .unwrap_or_else(|_| "reading its frames panicked".to_string()),
             (None, _) => "no reader".to_string(),
         };
-        self.settle(shared, slot, &link, ended)
+        let served = link.next_key.load(Ordering::Relaxed) > 0;
+        (self.settle(shared, slot, &link, ended), served)
     }
 
     /// Reads on the worker's runtime until the process stops sending; returns why.
@@ -518,14 +558,20 @@ impl Process {
         }
         let (done, ended) = crossbeam_channel::bounded(1);
         let channel = WatchedChannel(self.channel.clone());
-        let (shared, link) = (shared.clone(), link.clone());
+        let (reading, link) = (shared.clone(), link.clone());
         runtime.spawn(async move {
-            let why = read_frames(reader, channel, &shared, index, &link).await;
+            let reading = AssertUnwindSafe(read_frames(reader, channel, &reading, index, &link));
+            let why = reading
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| "reading its frames panicked".to_string());
             let _ = done.send(why);
         });
-        ended
-            .recv()
-            .unwrap_or_else(|_| "the worker's runtime shut down".to_string())
+        ended.recv().unwrap_or_else(|_| {
+            // Reports can no longer be read: the engine cannot serve any more.
+            shared.closed.store(true, Ordering::SeqCst);
+            "the runtime it reported on shut down".to_string()
+        })
     }
 
     /// The process stopped talking: make sure it is dead, reap it, and settle every
@@ -550,8 +596,16 @@ impl Process {
             held.dead = true;
             held.jobs.drain().collect()
         };
-        let quiet_exit = closed && jobs.is_empty() && status.as_ref().is_ok_and(|s| s.success());
-        if quiet_exit {
+        // The engine is gone and the process held nothing: it exited when told to
+        // close, or was stopped here because the runtime it reported on shut down.
+        if closed && jobs.is_empty() {
+            if let Ok(status) = status
+                && !status.success()
+                && status.signal() != Some(libc::SIGKILL)
+            {
+                shared.stats.process_deaths.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(pid = link.pid, cause = %describe(status), "Sandbox process failed while closing.");
+            }
             return false;
         }
         shared.stats.process_deaths.fetch_add(1, Ordering::Relaxed);
@@ -559,11 +613,12 @@ impl Process {
             Ok(status) => describe(*status),
             Err(err) => format!("could not be reaped: {err}"),
         };
-        let current = link.current.load(Ordering::SeqCst);
-        let blamed = if killed_for != 0 {
-            Some(killed_for)
-        } else {
-            running.or((current != 0).then_some(current))
+        // Only the job it was running is to blame; one just handed to it, or one it
+        // held, is started again (a job that keeps killing processes still ends,
+        // after MAX_DEATHS).
+        let blamed = match killed_for {
+            0 | WITHHELD => running,
+            key => Some(key),
         };
         tracing::warn!(
             pid = link.pid,
@@ -581,7 +636,7 @@ impl Process {
             if job.parked {
                 shared.stats.waiting.fetch_sub(1, Ordering::Relaxed);
             }
-            let report = if killed_for != 0 && key == killed_for {
+            let report = if killed_for == key {
                 let timeout = shared.limits.for_job(&job.task.request.limits).timeout;
                 Some(failed(
                     ErrorKind::Timeout,
@@ -671,6 +726,8 @@ async fn read_frames(
                     if let Err(err) = handle(frame, shared, slot, link) {
                         return format!("it sent a malformed frame ({err})");
                     }
+                    // A process that never stops sending must not hold the thread.
+                    tokio::task::consume_budget().await;
                 }
                 Ok(None) => {
                     ready.clear_ready();
@@ -752,7 +809,7 @@ fn handle(
         }
         REPORT => {
             let key = d.u64()?;
-            let report = codec::get_report(&mut d)?;
+            let report = codec::get_report(&mut d, shared.limits.max_log_entries + 1)?;
             d.end()?;
             let job = link.held().jobs.remove(&key);
             // The process is free before the report goes out: the next job starts
@@ -765,7 +822,7 @@ fn handle(
         REQUEST => {
             let key = d.u64()?;
             let id = d.u32()?;
-            let request = codec::get_fetch_request(&mut d)?;
+            let mut request = codec::get_fetch_request(&mut d)?;
             d.end()?;
             let Some((fetcher, runtime)) = &shared.io else {
                 return Err(codec::CodecError::Invalid(
@@ -776,6 +833,13 @@ fn handle(
             let Some(job) = held.jobs.get_mut(&key) else {
                 return Ok(());
             };
+            // The pool's caps and the job's deadline hold whatever the process says.
+            if job.requests.len() >= fetcher.caps().max_requests as usize {
+                return Err(codec::CodecError::Invalid(
+                    "more requests than the pool allows",
+                ));
+            }
+            request.deadline = request.deadline.min(job.deadline + MARGIN);
             let (fetcher, writer) = (fetcher.clone(), link.writer.clone());
             let task = runtime.spawn(async move {
                 let result = fetcher.fetch(request).await;

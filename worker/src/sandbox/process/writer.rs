@@ -59,8 +59,10 @@ impl ChannelWriter {
                 Ok(written) if written == frame.len() => return,
                 Ok(written) => backlog.frames.push_back(frame[written..].to_vec()),
                 Err(_) => {
-                    // The process is gone; its supervisor settles what it held.
+                    // The process is gone, or the channel broke: either way the
+                    // supervisor must see the end and settle what the process held.
                     backlog.closed = true;
+                    self.hang_up();
                     return;
                 }
             }
@@ -77,6 +79,13 @@ impl ChannelWriter {
         backlog.closed = true;
         backlog.frames.clear();
         self.wake.notify_one();
+    }
+
+    /// Shuts the channel down both ways, so the process and the worker's reader see
+    /// its end.
+    fn hang_up(&self) {
+        // SAFETY: shutdown on an open socket.
+        unsafe { libc::shutdown(self.channel.as_raw_fd(), libc::SHUT_RDWR) };
     }
 
     /// The writer thread: writes queued frames, blocking as long as the process
@@ -100,6 +109,7 @@ impl ChannelWriter {
             backlog.frames.pop_front();
             if written.is_err() {
                 backlog.closed = true;
+                self.hang_up();
             }
         }
     }
