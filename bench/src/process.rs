@@ -109,7 +109,7 @@ impl Subject {
     /// ones, and those it has reaped).
     pub fn cpu(&self) -> Duration {
         let own = cpu_ticks(self.pid(), true);
-        let children: u64 = child_pids(self.pid())
+        let children: u64 = warren_worker::sandbox::process::children_of(self.pid())
             .into_iter()
             .map(|pid| cpu_ticks(pid, false))
             .sum();
@@ -146,7 +146,7 @@ impl Drop for Subject {
 /// binary's code) instead of counting them once per process, as RSS would.
 pub fn rss_of(pid: u32) -> u64 {
     std::iter::once(pid)
-        .chain(child_pids(pid))
+        .chain(warren_worker::sandbox::process::children_of(pid))
         .map(pss_of)
         .sum()
 }
@@ -175,21 +175,4 @@ fn cpu_ticks(pid: u32, reaped: bool) -> u64 {
         .unwrap_or_default();
     let field = |i: usize| fields.get(i).copied().unwrap_or(0);
     field(11) + field(12) + if reaped { field(13) + field(14) } else { 0 }
-}
-
-/// The ids of `parent`'s child processes (its sandbox processes), from `/proc`.
-fn child_pids(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                    == Some(parent)
-            })
-        })
-        .collect()
 }

@@ -68,20 +68,7 @@ pub fn hooks_binary() -> PathBuf {
 
 /// The ids of `parent`'s child processes, from `/proc`.
 pub fn child_pids(parent: u32) -> Vec<u32> {
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
-                // The command may hold spaces and parentheses: fields follow the last ')'.
-                stat.rsplit_once(')')
-                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
-                    == Some(parent)
-            })
-        })
-        .collect()
+    warren_worker::sandbox::process::children_of(parent)
 }
 
 /// `cargo` at the workspace root with a clean environment. A test process carries the

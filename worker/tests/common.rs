@@ -74,6 +74,17 @@ pub fn request(code: &str, input: &str) -> JobRequest {
     }
 }
 
+/// `code` as a job that asks for a `timeout_ms` limit.
+pub fn with_timeout(code: &str, timeout_ms: u64) -> JobRequest {
+    JobRequest {
+        limits: JobLimits {
+            timeout_ms: Some(timeout_ms),
+            ..JobLimits::default()
+        },
+        ..request(code, "null")
+    }
+}
+
 pub fn run(engine: &Engine, code: &str, input: &str) -> JobReport {
     engine.run_blocking(request(code, input))
 }

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use serde_json::json;
 use warren_wire::{ErrorKind, JobLimits, Outcome};
-use warren_worker::sandbox::{Isolation, JobRequest, PoolLimits};
+use warren_worker::sandbox::{Isolation, PoolLimits};
 
 fn small_pool() -> warren_worker::sandbox::Engine {
     engine_with(
@@ -289,15 +289,4 @@ fn the_watchdog_answers_for_a_job_stuck_in_one_call_and_replaces_its_thread_slot
     }
     assert_eq!(watchdog.retired_alive.load(Ordering::Relaxed), 0);
     assert_eq!(ok(&engine, "export default () => 3", "null"), json!(3));
-}
-
-/// `code` as a job that asks for a `timeout_ms` limit.
-fn with_timeout(code: &str, timeout_ms: u64) -> JobRequest {
-    JobRequest {
-        limits: JobLimits {
-            timeout_ms: Some(timeout_ms),
-            ..JobLimits::default()
-        },
-        ..request(code, "null")
-    }
 }

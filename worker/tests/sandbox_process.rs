@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
-use warren_wire::{ErrorKind, JobLimits, Outcome};
-use warren_worker::sandbox::{Engine, JobReport, JobRequest, PoolLimits};
+use warren_wire::{ErrorKind, Outcome};
+use warren_worker::sandbox::{Engine, JobReport, PoolLimits};
 
 /// A line of `/proc/PID/FILE` starting with `key`.
 fn proc_line(pid: u32, file: &str, key: &str) -> String {
@@ -53,16 +53,6 @@ fn assert_confined(engine: &Engine, slots: usize) {
                 .all(|v| v.is_empty() || v.starts_with(b"TZ=")),
             "{pid} has an environment"
         );
-    }
-}
-
-fn with_timeout(code: &str, timeout_ms: u64) -> JobRequest {
-    JobRequest {
-        limits: JobLimits {
-            timeout_ms: Some(timeout_ms),
-            ..JobLimits::default()
-        },
-        ..request(code, "null")
     }
 }
 

@@ -150,6 +150,7 @@ fn serve() -> Result<(), (u8, String)> {
     ready.u32(confined.landlock_abi);
     host.send(ready);
 
+    let timeout = Duration::from_millis(init.setup.limits.timeout_ms);
     let mut jobs = JobSet::new(init.setup, host);
     let mut open = true;
     let protocol_error = |err: codec::CodecError| (PROTOCOL_ERROR, format!("bad frame: {err}"));
@@ -170,6 +171,9 @@ fn serve() -> Result<(), (u8, String)> {
         match tag {
             TASK => {
                 let key = d.u64().map_err(protocol_error)?;
+                // The task is this process's business from here: if reading or
+                // starting it kills the process, the worker blames this task.
+                jobs.host.watch.enter(key, Instant::now() + timeout);
                 let request = codec::get_request(&mut d).map_err(protocol_error)?;
                 #[cfg(feature = "test-hooks")]
                 test_hooks::before_job(&request.job_id);

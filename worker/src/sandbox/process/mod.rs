@@ -21,3 +21,22 @@ pub mod writer;
 
 pub use child::SANDBOX_ARG;
 pub use supervisor::{ProcessIsolation, ProcessPool};
+
+/// The ids of `parent`'s child processes, from `/proc`: a worker's sandbox processes,
+/// for tools and tests that watch a worker from outside.
+pub fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                // The command may hold spaces and parentheses: fields follow the last ')'.
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .collect()
+}
