@@ -4,6 +4,11 @@
 //! thread-slot engine and a process-slot engine alternately, pair after pair, and
 //! reports both medians and the median of the paired differences. Jobs are awaited
 //! from a task on a tokio runtime, as the worker awaits them.
+//!
+//! Alternating job by job, each job starts with the other engine's data in the caches,
+//! which a worker (one kind of slot only) never sees; so the same is also measured in
+//! blocks: 50 jobs on one engine, then 50 on the other, each block's median after its
+//! first 5 jobs, and the median of the differences between neighbouring blocks.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +24,9 @@ use warren_worker::sandbox::{
 const PAIRS: usize = 20_000;
 const WARM_UP: usize = 2_000;
 const SMOKE_PAIRS: usize = 50;
+/// Jobs per block, of which the first few warm the caches and are not counted.
+const BLOCK: usize = 50;
+const BLOCK_WARM_UP: usize = 5;
 
 fn engine(isolation: Isolation) -> Engine {
     Engine::start(EngineConfig {
@@ -92,9 +100,28 @@ fn main() {
             threads.push(t.as_secs_f64());
             processes.push(p.as_secs_f64());
         }
-        (threads, processes)
+        let mut blocks = Vec::new();
+        for i in 0..(pairs / BLOCK).max(1) {
+            let thread_first = i % 2 == 0;
+            let mut block = [Vec::new(), Vec::new()];
+            for turn in 0..2 {
+                let use_thread = (turn == 0) == thread_first;
+                let engine = if use_thread { &thread } else { &process };
+                let samples = &mut block[usize::from(!use_thread)];
+                for j in 0..BLOCK {
+                    let took = timed(engine).await.as_secs_f64();
+                    if j >= BLOCK_WARM_UP {
+                        samples.push(took);
+                    }
+                }
+                samples.sort_by(f64::total_cmp);
+            }
+            blocks.push(percentile(&block[1], 0.5) - percentile(&block[0], 0.5));
+        }
+        (threads, processes, blocks)
     }));
-    let (mut threads, mut processes) = measured.expect("benchmark task");
+    let (mut threads, mut processes, mut blocks) = measured.expect("benchmark task");
+    blocks.sort_by(f64::total_cmp);
     let mut differences: Vec<f64> = processes.iter().zip(&threads).map(|(p, t)| p - t).collect();
     for samples in [&mut threads, &mut processes, &mut differences] {
         samples.sort_by(f64::total_cmp);
@@ -112,4 +139,11 @@ fn main() {
             micros(percentile(samples, 0.9)),
         );
     }
+    println!(
+        "in {} blocks of {BLOCK} jobs per engine: process - thread {:>10}   ({} .. {})",
+        blocks.len(),
+        micros(percentile(&blocks, 0.5)),
+        micros(percentile(&blocks, 0.1)),
+        micros(percentile(&blocks, 0.9)),
+    );
 }
