@@ -94,6 +94,17 @@ pub enum LogLevel {
     Error,
 }
 
+impl LogLevel {
+    /// Every level, least to most severe.
+    pub const ALL: [LogLevel; 5] = [
+        LogLevel::Debug,
+        LogLevel::Log,
+        LogLevel::Info,
+        LogLevel::Warn,
+        LogLevel::Error,
+    ];
+}
+
 /// Measurements of one run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stats {

@@ -4,13 +4,7 @@
 use warren_wire::{LogEntry, LogLevel};
 
 /// Levels in the order the prelude numbers them.
-const LEVELS: [LogLevel; 5] = [
-    LogLevel::Debug,
-    LogLevel::Log,
-    LogLevel::Info,
-    LogLevel::Warn,
-    LogLevel::Error,
-];
+const LEVELS: [LogLevel; 5] = LogLevel::ALL;
 
 /// A job's captured console output.
 #[derive(Debug)]

@@ -132,6 +132,7 @@ pub enum EngineError {
 
 /// Runs jobs on a fixed set of slots.
 pub struct Engine {
+    /// The thread slots' queue (sandbox processes have their pool's own).
     queue: Option<Sender<Task>>,
     threads: Vec<JoinHandle<()>>,
     processes: Option<ProcessPool>,
@@ -159,7 +160,6 @@ impl Engine {
             }
             None => None,
         };
-        let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
         let stats = Arc::new(EngineStats::default());
         let watchdog = Arc::new(WatchdogStats::default());
         let host = compile_host(&config.modules, io.is_some())
@@ -174,7 +174,7 @@ impl Engine {
         };
         let alive = Arc::new(());
         let mut engine = Engine {
-            queue: Some(sender),
+            queue: None,
             threads: Vec::new(),
             processes: None,
             stats: stats.clone(),
@@ -184,6 +184,8 @@ impl Engine {
         };
         match &config.isolation {
             Isolation::Thread => {
+                let (sender, receiver) = crossbeam_channel::unbounded::<Task>();
+                engine.queue = Some(sender);
                 let context = SlotContext {
                     setup,
                     tasks: receiver,

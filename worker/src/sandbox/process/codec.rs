@@ -350,20 +350,12 @@ fn kind_from(code: u8) -> Result<ErrorKind> {
         .ok_or(CodecError::Invalid("error kind"))
 }
 
-const LEVELS: [LogLevel; 5] = [
-    LogLevel::Debug,
-    LogLevel::Log,
-    LogLevel::Info,
-    LogLevel::Warn,
-    LogLevel::Error,
-];
-
 fn level_code(level: LogLevel) -> u8 {
-    LEVELS.iter().position(|l| *l == level).unwrap_or(0) as u8
+    LogLevel::ALL.iter().position(|l| *l == level).unwrap_or(0) as u8
 }
 
 fn level_from(code: u8) -> Result<LogLevel> {
-    LEVELS
+    LogLevel::ALL
         .get(usize::from(code))
         .copied()
         .ok_or(CodecError::Invalid("log level"))

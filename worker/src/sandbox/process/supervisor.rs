@@ -127,7 +127,7 @@ impl Link {
 }
 
 /// One slot: whichever process serves it at the moment.
-pub struct ProcessSlot {
+struct ProcessSlot {
     /// Set while the process may not be given a task: it is busy with one, being
     /// replaced, or closed. A task goes to a slot only by setting this.
     claimed: AtomicBool,
