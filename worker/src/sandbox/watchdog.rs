@@ -80,7 +80,7 @@ impl SlotWatch {
 
     /// Whether the watchdog has retired this slot.
     pub fn retired(&self) -> bool {
-        self.retired.load(Ordering::Relaxed)
+        self.retired.load(Ordering::SeqCst)
     }
 }
 
@@ -124,12 +124,14 @@ pub fn watch(
             let Some((reply, timeout, started)) = overrun else {
                 continue;
             };
-            slot.retired.store(true, Ordering::Relaxed);
-            stats.overruns.fetch_add(1, Ordering::Relaxed);
-            reply.send(timeout_report(timeout, started));
-            if stats.retired_alive.fetch_add(1, Ordering::Relaxed) < max_retired {
+            // Counted before the slot can see it is retired (it counts itself out when
+            // its call returns) and before the job's caller hears of it.
+            if stats.retired_alive.fetch_add(1, Ordering::SeqCst) < max_retired {
                 replacements += 1;
             }
+            slot.retired.store(true, Ordering::SeqCst);
+            stats.overruns.fetch_add(1, Ordering::Relaxed);
+            reply.send(timeout_report(timeout, started));
         }
         slots.retain(|slot| !slot.retired());
         for _ in 0..replacements {
