@@ -404,3 +404,34 @@ fn undeclared_variables_are_reference_errors_and_globals_behave() {
         json!(["replaced", 5, "d", "function", true, "undefined"])
     );
 }
+
+/// Globals made on first use (`URL`, `TextEncoder`, `Map`, ...) are made once per job:
+/// the same value every time they are read, then ordinary own properties of the
+/// global object; the other names on the prototype chain stay unknown.
+#[test]
+fn lazy_globals_are_made_once_and_then_own_properties() {
+    let engine = engine();
+    let code = "import url from 'url'; export default () => {
+        const own = (name) => Object.prototype.hasOwnProperty.call(globalThis, name);
+        const before = [own('URLSearchParams'), own('Map'), own('TextDecoder')];
+        const same = [URL === URL, url.URL === URL, TextEncoder === globalThis.TextEncoder,
+                      btoa === atob ? 'one' : 'two', Map === Map, Set === globalThis.Set];
+        const after = [own('URL'), own('URLSearchParams'), own('Map'), own('WeakSet'), own('TextDecoder')];
+        let listed = 0; for (const k in globalThis) if (k === 'Uint8Array') listed++;
+        return [before, same, after, listed, typeof notAGlobal, 'Float16Array' in globalThis,
+                new URL('https://a.example/x').pathname, new TextDecoder().decode(new TextEncoder().encode('h\\u00e9'))];
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([
+            [true, false, false],
+            [true, true, true, "two", true, true],
+            [true, true, true, true, true],
+            0,
+            "undefined",
+            true,
+            "/x",
+            "h\u{e9}"
+        ])
+    );
+}

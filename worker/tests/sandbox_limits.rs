@@ -290,3 +290,52 @@ fn the_watchdog_answers_for_a_job_stuck_in_one_call_and_replaces_its_thread_slot
     assert_eq!(watchdog.retired_alive.load(Ordering::Relaxed), 0);
     assert_eq!(ok(&engine, "export default () => 3", "null"), json!(3));
 }
+
+/// A slot that waits prepares its next context before the job is known (under the
+/// pool's maxima): the job's own limits and clock still apply from the moment it
+/// starts. Each check runs once after an idle pause (prepared context) and once
+/// right after another job.
+#[test]
+fn limits_and_clock_apply_to_contexts_prepared_while_idle() {
+    let engine = small_pool();
+    let idle = std::time::Duration::from_millis(200);
+    for pause in [idle, std::time::Duration::ZERO] {
+        // Longer than any wall time this job may have, so a clock started when the
+        // context was prepared would show.
+        std::thread::sleep(pause * 5);
+        let report = engine.run_blocking(with_timeout("export default () => { for (;;) {} }", 50));
+        let warren_wire::Outcome::Error(err) = report.run.outcome else {
+            panic!("expected a timeout");
+        };
+        assert_eq!(err.kind, ErrorKind::Timeout);
+        assert!(
+            report.run.wall.as_millis() >= 40 && report.run.wall.as_millis() < 900,
+            "the clock starts with the job: {:?}",
+            report.run.wall
+        );
+
+        std::thread::sleep(pause);
+        let mut request = request(
+            "export default () => new Uint8Array(8 * 1024 * 1024).length",
+            "null",
+        );
+        request.limits.memory_mb = Some(4);
+        let report = engine.run_blocking(request);
+        assert!(
+            matches!(report.run.outcome, warren_wire::Outcome::Error(ref e) if e.kind == ErrorKind::Memory),
+            "{:?}",
+            report.run.outcome
+        );
+
+        std::thread::sleep(pause);
+        // `ctx.deadline` is the job's, in epoch milliseconds; a timer is due relative to
+        // the job's start, not to when the context was prepared.
+        let code = "export default async (input, ctx) => {
+            const left = ctx.deadline - Date.now();
+            const fired = await new Promise((r) => setTimeout(() => r('fired'), 30));
+            return [left > 0 && left <= 300, fired];
+        }";
+        assert_eq!(ok(&engine, code, "null"), json!([true, "fired"]));
+    }
+    still_healthy(&engine);
+}

@@ -13,7 +13,7 @@ use rquickjs::allocator::Allocator;
 /// Byte counts shared between a job's allocator and the code that runs the job.
 #[derive(Debug)]
 pub struct MemoryMeter {
-    limit: usize,
+    limit: Cell<usize>,
     used: Cell<usize>,
     peak: Cell<usize>,
     exceeded: Cell<bool>,
@@ -22,11 +22,16 @@ pub struct MemoryMeter {
 impl MemoryMeter {
     pub fn new(limit: usize) -> Rc<MemoryMeter> {
         Rc::new(MemoryMeter {
-            limit,
+            limit: Cell::new(limit),
             used: Cell::new(0),
             peak: Cell::new(0),
             exceeded: Cell::new(false),
         })
+    }
+
+    /// Sets the limit for the job about to run in a runtime prepared under another.
+    pub fn set_limit(&self, limit: usize) {
+        self.limit.set(limit);
     }
 
     /// Whether any allocation was refused for going over the limit.
@@ -41,7 +46,7 @@ impl MemoryMeter {
 
     /// Whether `more` bytes fit under the limit; remembers a refusal.
     fn fits(&self, more: usize) -> bool {
-        if self.used.get().saturating_add(more) > self.limit {
+        if self.used.get().saturating_add(more) > self.limit.get() {
             self.exceeded.set(true);
             return false;
         }

@@ -97,10 +97,6 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
         BuiltinLoader::new(empty),
         |ctx| -> Result<HostBytecode, String> {
             let source = include_str!("js/prelude.js")
-                .replace(
-                    "/* LAZY INTRINSICS */",
-                    &super::intrinsics::prelude_accessors(),
-                )
                 .replace("/* FETCH */", if fetch { FETCH_ACCESSORS } else { "" });
             let prelude = bytecode::compile_script(ctx, &source, "warren:prelude", Keep::CodeOnly)
                 .catch(ctx)

@@ -46,6 +46,11 @@ impl JobFetch {
         }
     }
 
+    /// Sets the deadline of the job a prepared context was given to.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+    }
+
     /// Whether a response is still to come (so the job is waiting, not stalled).
     pub fn waiting(&self) -> bool {
         self.in_flight > 0

@@ -1,6 +1,6 @@
-//! The native helpers behind the prelude's globals (`console`, `TextEncoder`,
-//! `TextDecoder`, `URL`, timers). They are handed to the prelude in one object that
-//! job code never sees.
+//! The native helpers behind the prelude's globals (`console`, timers) and its parts
+//! (`TextEncoder`, `TextDecoder`, `URL`, `fetch`). They are handed to the prelude and
+//! to each part in an object that job code never sees.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -20,7 +20,7 @@ pub const NO_FUNCTION_ERROR_NAME: &str = "WarrenNoFunctionError";
 pub fn host_object<'js>(
     ctx: &Ctx<'js>,
     logs: Rc<RefCell<LogSink>>,
-    started: Instant,
+    started: Rc<Cell<Instant>>,
     parts: PreludeParts,
     no_function: Rc<Cell<bool>>,
 ) -> Result<Object<'js>> {
@@ -66,17 +66,27 @@ pub fn host_object<'js>(
     )?;
     host.set(
         "clock",
-        Function::new(ctx.clone(), move || started.elapsed().as_millis() as f64)?,
+        Function::new(ctx.clone(), move || {
+            started.get().elapsed().as_millis() as f64
+        })?,
     )?;
-    host.set(
-        "intrinsic",
-        Function::new(ctx.clone(), super::intrinsics::load_by_name)?,
-    )?;
+    Ok(host)
+}
+
+/// The helpers a prelude part needs from the host (text and URL codecs), made when a
+/// part is loaded.
+pub fn part_host<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
+    let host = Object::new(ctx.clone())?;
+    add_part_helpers(ctx, &host)?;
+    Ok(host)
+}
+
+/// Adds the parts' helpers to a host object.
+pub fn add_part_helpers<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     host.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     host.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;
     host.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
-    host.set("urlSet", Function::new(ctx.clone(), url_set)?)?;
-    Ok(host)
+    host.set("urlSet", Function::new(ctx.clone(), url_set)?)
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {

@@ -1,13 +1,13 @@
 //! Standard-library parts added to a job's context on first use.
 //!
 //! A fresh context pays for every intrinsic it is created with, and most jobs never
-//! touch typed arrays, Map/Set, Date, Proxy or WeakRef. The prelude's globals object
-//! has accessors that add the intrinsic when first read; host functions that
-//! create such objects themselves call [`ensure`] first.
+//! touch typed arrays, Map/Set, Date, Proxy or WeakRef. Their global names are
+//! created on first lookup (see [`super::lazy_globals`]); host functions that create
+//! such objects themselves call [`ensure`] first.
 
 use std::cell::Cell;
 
-use rquickjs::{Ctx, Exception, Result, qjs};
+use rquickjs::{Ctx, qjs};
 
 /// Intrinsics that may be added late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,13 +60,6 @@ pub const LAZY_GLOBALS: &[(Lazy, &str, &[&str])] = &[
 impl Lazy {
     fn bit(self) -> u8 {
         1 << (self as u8)
-    }
-
-    fn from_name(name: &str) -> Option<Lazy> {
-        LAZY_GLOBALS
-            .iter()
-            .find(|(_, group, _)| *group == name)
-            .map(|(lazy, _, _)| *lazy)
     }
 
     fn globals(self) -> &'static [&'static str] {
@@ -122,34 +115,5 @@ pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
             Lazy::Proxy => qjs::JS_AddIntrinsicProxy(raw),
             Lazy::WeakRef => qjs::JS_AddIntrinsicWeakRef(raw),
         };
-    }
-}
-
-/// Accessor pairs for the prelude's globals object, one per lazy global name
-/// (generated here so the names are listed once).
-pub fn prelude_accessors() -> String {
-    let mut out = String::new();
-    for (_, group, names) in LAZY_GLOBALS {
-        for name in *names {
-            out.push_str(&format!(
-                "get {name}() {{ return intrinsic('{group}', '{name}'); }},\n    \
-                 set {name}(value) {{ storeIntrinsic('{group}', '{name}', value); }},\n    "
-            ));
-        }
-    }
-    out
-}
-
-/// `host.intrinsic(name)` for the prelude's accessors.
-pub fn load_by_name(ctx: rquickjs::Ctx<'_>, name: String) -> Result<()> {
-    match Lazy::from_name(&name) {
-        Some(intrinsic) => {
-            ensure(&ctx, intrinsic);
-            Ok(())
-        }
-        None => Err(Exception::throw_reference(
-            &ctx,
-            &format!("no intrinsic {name}"),
-        )),
     }
 }

@@ -16,7 +16,8 @@ use super::engine::{JobReport, JobRequest};
 use super::fetch::FetchGrant;
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
-use super::run::{JobIdentity, LiveJob, RunReport, SlotEnv, Step};
+use super::prepare::Preparer;
+use super::run::{JobIdentity, LiveJob, RunReport, Step};
 use crate::egress::{FetchError, FetchRequest, FetchResponse};
 
 /// What a slot's surroundings do for it.
@@ -69,6 +70,7 @@ pub struct JobSet<H: SlotHost> {
     pub host: H,
     setup: SlotSetup,
     compiler: Compiler,
+    preparer: Preparer,
     parked: HashMap<u64, Parked<H::Reply>>,
 }
 
@@ -77,6 +79,7 @@ impl<H: SlotHost> JobSet<H> {
         let compiler = fresh_compiler(&setup);
         JobSet {
             host,
+            preparer: Preparer::new(setup.clone()),
             setup,
             compiler,
             parked: HashMap::new(),
@@ -86,6 +89,12 @@ impl<H: SlotHost> JobSet<H> {
     /// Whether no job waits here.
     pub fn is_empty(&self) -> bool {
         self.parked.is_empty()
+    }
+
+    /// Prepares the next job's context; call when the slot is about to wait for work.
+    pub fn prepare_ahead(&mut self) {
+        // A failure here is met again, and reported, by the job that needs a context.
+        let _ = catch_unwind(AssertUnwindSafe(|| self.preparer.prepare_ahead()));
     }
 
     /// When the slot must look at its parked jobs next (a timer, or a deadline).
@@ -110,12 +119,10 @@ impl<H: SlotHost> JobSet<H> {
                 job_id: &request.job_id,
                 attempt: request.attempt,
             };
-            let env = SlotEnv {
-                host: &self.setup.host,
-                table: &self.setup.modules,
-                fetch: self.setup.fetch.as_ref(),
-            };
-            let job = LiveJob::start(env, &compiled, &request.input, identity, &limits, received);
+            let job =
+                self.preparer
+                    .take()
+                    .start(&compiled, &request.input, identity, &limits, received);
             Ok((job, cache))
         }));
         match started {

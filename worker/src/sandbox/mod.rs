@@ -5,6 +5,7 @@
 //! - [`jobs`]: one slot's jobs: compile (cached), run, park jobs that wait, report,
 //!   then free. [`slot`] runs it on a thread, [`process`] in a confined process.
 //! - [`run`]: one job from bytecode to [`warren_wire::Outcome`], resumable.
+//! - [`prepare`]: each slot's next runtime and context, made ready before its job.
 //! - [`watchdog`]: answers for a job its slot overran past the deadline and replaces
 //!   the slot.
 //! - [`fetch`]: the sandbox's half of `fetch` (the network half is [`crate::egress`]).
@@ -24,9 +25,11 @@ pub mod fetch;
 pub mod host;
 pub mod intrinsics;
 pub mod jobs;
+pub mod lazy_globals;
 pub mod limits;
 pub mod loader;
 pub mod modules;
+pub mod prepare;
 pub mod process;
 pub mod run;
 pub mod slot;

@@ -1,6 +1,7 @@
 //! One job in its own fresh runtime and context, as a resumable state machine:
-//! [`LiveJob::start`] loads the prelude and the job's bytecode and calls the exported
-//! function; [`LiveJob::drive`] runs microtasks and due timers until the job's promise
+//! [`LiveJob::prepare`] creates the runtime and context and runs the prelude (before
+//! the job is known, so a slot can have the next one ready); [`LiveJob::start`] loads
+//! the job's bytecode and calls the exported function; [`LiveJob::drive`] runs microtasks and due timers until the job's promise
 //! settles or it can only wait (for a timer or a `fetch` response). A waiting job
 //! holds no thread: its slot parks it and runs other jobs meanwhile, then hands it
 //! what it waited for ([`LiveJob::fetch_settled`]) and drives it again.
@@ -64,6 +65,8 @@ pub struct SlotEnv<'a> {
     pub table: &'a Arc<ModuleTable>,
     /// The pool's `fetch`, if it grants one.
     pub fetch: Option<&'a FetchGrant>,
+    /// The pool's maxima, which a prepared context runs under until its job starts.
+    pub limits: EffectiveLimits,
 }
 
 /// What identifies a job to its own code (`ctx` in `f(input, ctx)`).
@@ -103,9 +106,15 @@ pub enum Step {
 
 /// The JS values a waiting job is resumed with.
 struct Handles {
+    /// The prelude's hooks (from preparation on).
     hooks: Persistent<Object<'static>>,
-    promise: Persistent<Promise<'static>>,
+    /// The promise of the job's value (once started).
+    promise: Option<Persistent<Promise<'static>>>,
 }
+
+/// How long a prepared context may wait for its job before its interrupt handler
+/// would stop it: never, in practice (the real deadline is set when the job starts).
+const UNSTARTED_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// What is shared between a job's host functions and its driver.
 struct JobState {
@@ -115,8 +124,10 @@ struct JobState {
     no_function: Rc<Cell<bool>>,
     logs: Rc<RefCell<LogSink>>,
     fetch: Option<Rc<RefCell<JobFetch>>>,
-    started: Instant,
-    deadline: Instant,
+    /// When the slot took the job: the zero of its clock (`host.clock()`).
+    started: Rc<Cell<Instant>>,
+    /// Read by the interrupt handler.
+    deadline: Rc<Cell<Instant>>,
     limits: EffectiveLimits,
 }
 
@@ -129,23 +140,19 @@ pub struct LiveJob {
     context: Option<Context>,
     runtime: Option<Runtime>,
     state: JobState,
+    /// Why preparation failed, reported as the job's outcome when it starts.
+    unprepared: Option<Failure>,
     outcome: Option<Outcome>,
 }
 
 impl LiveJob {
-    /// Creates the job's runtime and context and calls its function; the job then
-    /// either has its outcome or waits to be driven. Its clock (wall time, deadline)
-    /// starts at `started`, when the slot took it.
-    pub fn start(
-        slot: SlotEnv<'_>,
-        code: &CompiledCode,
-        input: &RawValue,
-        identity: JobIdentity<'_>,
-        limits: &EffectiveLimits,
-        started: Instant,
-    ) -> LiveJob {
-        let SlotEnv { host, table, fetch } = slot;
-        let deadline = started + limits.timeout;
+    /// Creates a runtime and context for a job not yet known and runs the prelude in
+    /// it, under the pool's maximum limits. Nothing job-specific happens here: every
+    /// prepared context is alike, and each serves exactly one job.
+    pub fn prepare(slot: SlotEnv<'_>) -> LiveJob {
+        let limits = slot.limits;
+        let now = Instant::now();
+        let deadline = now + UNSTARTED_DEADLINE;
         let mut job = LiveJob {
             handles: None,
             context: None,
@@ -159,35 +166,31 @@ impl LiveJob {
                     limits.max_log_entries,
                     limits.max_log_bytes,
                 ))),
-                fetch: fetch.map(|grant| Rc::new(RefCell::new(JobFetch::new(grant, deadline)))),
-                started,
-                deadline,
-                limits: *limits,
+                fetch: slot
+                    .fetch
+                    .map(|grant| Rc::new(RefCell::new(JobFetch::new(grant, deadline)))),
+                started: Rc::new(Cell::new(now)),
+                deadline: Rc::new(Cell::new(deadline)),
+                limits,
             },
+            unprepared: None,
             outcome: None,
         };
-        if let Err(failure) = job.boot(host, table, code, input, identity) {
-            job.finish(Err(failure));
+        if let Err(failure) = job.boot(slot.host, slot.table) {
+            job.unprepared = Some(failure);
         }
         job
     }
 
-    fn boot(
-        &mut self,
-        host: &HostBytecode,
-        table: &Arc<ModuleTable>,
-        code: &CompiledCode,
-        input: &RawValue,
-        identity: JobIdentity<'_>,
-    ) -> Result<(), Failure> {
+    fn boot(&mut self, host: &HostBytecode, table: &Arc<ModuleTable>) -> Result<(), Failure> {
         let state = &self.state;
         let runtime = Runtime::new_with_alloc(MeteredAllocator::new(state.meter.clone()))
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
         runtime.set_max_stack_size(state.limits.stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD);
-        let (flag, deadline) = (state.interrupted.clone(), state.deadline);
+        let (flag, deadline) = (state.interrupted.clone(), state.deadline.clone());
         runtime.set_interrupt_handler(Some(Box::new(move || {
-            if Instant::now() >= deadline {
+            if Instant::now() >= deadline.get() {
                 flag.set(true);
             }
             flag.get()
@@ -200,19 +203,76 @@ impl LiveJob {
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the context: {err}"))));
         self.runtime = Some(runtime);
         let context = self.context.insert(context?);
-        let handles = context.with(|ctx| {
+        let hooks = context.with(|ctx| {
+            run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
+        })?;
+        self.handles = Some(Handles {
+            hooks,
+            promise: None,
+        });
+        Ok(())
+    }
+
+    /// Gives a prepared job its code, input and limits, and calls its function; the
+    /// job then either has its outcome or waits to be driven. Its clock (wall time,
+    /// deadline) starts at `started`, when the slot took it. Call on the thread that
+    /// will drive the job.
+    pub fn start(
+        mut self,
+        code: &CompiledCode,
+        input: &RawValue,
+        identity: JobIdentity<'_>,
+        limits: &EffectiveLimits,
+        started: Instant,
+    ) -> LiveJob {
+        let deadline = started + limits.timeout;
+        let state = &mut self.state;
+        state.limits = *limits;
+        state.started.set(started);
+        state.deadline.set(deadline);
+        state.meter.set_limit(limits.memory_bytes);
+        if let Some(fetch) = &state.fetch {
+            fetch.borrow_mut().set_deadline(deadline);
+        }
+        if let Some(failure) = self.unprepared.take() {
+            self.finish(Err(failure));
+            return self;
+        }
+        let (Some(context), Some(handles)) = (&self.context, &mut self.handles) else {
+            self.finish(Err(Failure::Stalled));
+            return self;
+        };
+        let state = &self.state;
+        let called = context.with(|ctx| {
+            // QuickJS measures the stack limit from where the runtime was created (in
+            // the slot's idle loop, perhaps): measure it from where the job runs.
+            // SAFETY: `ctx` is the live context of this job's runtime, on the thread
+            // that runs the job.
+            unsafe {
+                rquickjs::qjs::JS_UpdateStackTop(rquickjs::qjs::JS_GetRuntime(
+                    ctx.as_raw().as_ptr(),
+                ))
+            };
+            let hooks = handles
+                .hooks
+                .clone()
+                .restore(&ctx)
+                .map_err(|err| Failure::Thrown(plain(err.to_string())))?;
             let env = Env {
                 ctx: &ctx,
-                host,
+                hooks,
                 code,
                 input,
                 identity,
                 state,
             };
-            execute(&env)
-        })?;
-        self.handles = Some(handles);
-        Ok(())
+            execute(&env).map(|promise| Persistent::save(&ctx, promise))
+        });
+        match called {
+            Ok(promise) => handles.promise = Some(promise),
+            Err(failure) => self.finish(Err(failure)),
+        }
+        self
     }
 
     /// Runs the job until it finishes or can only wait.
@@ -220,15 +280,22 @@ impl LiveJob {
         if self.outcome.is_some() {
             return Step::Finished;
         }
-        let (Some(context), Some(handles)) = (&self.context, &self.handles) else {
+        let (
+            Some(context),
+            Some(Handles {
+                hooks,
+                promise: Some(promise),
+            }),
+        ) = (&self.context, &self.handles)
+        else {
             self.finish(Err(Failure::Stalled));
             return Step::Finished;
         };
         let state = &self.state;
         let progress = context.with(|ctx| {
             let restore = |err: rquickjs::Error| Failure::Thrown(plain(err.to_string()));
-            let hooks = handles.hooks.clone().restore(&ctx).map_err(restore)?;
-            let promise = handles.promise.clone().restore(&ctx).map_err(restore)?;
+            let hooks = hooks.clone().restore(&ctx).map_err(restore)?;
+            let promise = promise.clone().restore(&ctx).map_err(restore)?;
             advance(&ctx, state, &hooks, &promise)
         });
         match progress {
@@ -253,7 +320,7 @@ impl LiveJob {
 
     /// The deadline the job runs against.
     pub fn deadline(&self) -> Instant {
-        self.state.deadline
+        self.state.deadline.get()
     }
 
     /// Requests the job made since last asked, to be performed by the host.
@@ -294,7 +361,7 @@ impl LiveJob {
         let state = &self.state;
         // A job that ends past its deadline overran it, whatever it returned: one long
         // builtin call (a huge BigInt's toString) runs between two interrupt checks.
-        let result = if Instant::now() >= state.deadline {
+        let result = if Instant::now() >= state.deadline.get() {
             Err(Failure::Deadline)
         } else {
             result
@@ -319,7 +386,7 @@ impl LiveJob {
         RunReport {
             outcome,
             logs: logs.into_entries(),
-            wall: self.state.started.elapsed(),
+            wall: self.state.started.get().elapsed(),
             memory_peak_bytes: self.state.meter.peak() as u64,
         }
     }
@@ -335,20 +402,26 @@ fn plain(message: String) -> Described {
 
 struct Env<'a, 'js> {
     ctx: &'a Ctx<'js>,
-    host: &'a HostBytecode,
+    hooks: Object<'js>,
     code: &'a CompiledCode,
     input: &'a RawValue,
     identity: JobIdentity<'a>,
     state: &'a JobState,
 }
 
-/// Runs the prelude, loads the job and calls its function: the promise of its value.
-fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
-    let ctx = env.ctx;
-    let state = env.state;
+/// Runs the prelude in a fresh context: Warren's globals, and the hooks the host
+/// drives the job with.
+fn run_prelude<'js>(
+    ctx: &Ctx<'js>,
+    bytecode: &HostBytecode,
+    state: &JobState,
+) -> Result<Object<'js>, Failure> {
     super::intrinsics::reset(ctx);
+    super::lazy_globals::install(ctx, bytecode.parts.clone())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
     // SAFETY: the prelude's bytecode was compiled by this process (`compile_host`).
-    let prelude = unsafe { bytecode::run_script(ctx, &env.host.prelude) }
+    let prelude = unsafe { bytecode::run_script(ctx, &bytecode.prelude) }
         .catch(ctx)
         .map_err(Failure::thrown)?;
     let prelude = prelude
@@ -357,18 +430,27 @@ fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
     let host = host_object(
         ctx,
         state.logs.clone(),
-        state.started,
-        env.host.parts.clone(),
+        state.started.clone(),
+        bytecode.parts.clone(),
         state.no_function.clone(),
     )
     .catch(ctx)
     .map_err(Failure::thrown)?;
     if let Some(fetch) = &state.fetch {
-        super::fetch::install(ctx, &host, fetch.clone())
+        // The fetch part shares this host object (and its pending requests).
+        super::host::add_part_helpers(ctx, &host)
+            .and_then(|()| super::fetch::install(ctx, &host, fetch.clone()))
             .catch(ctx)
             .map_err(Failure::thrown)?;
     }
-    let hooks: Object = prelude.call((host,)).catch(ctx).map_err(Failure::thrown)?;
+    prelude.call((host,)).catch(ctx).map_err(Failure::thrown)
+}
+
+/// Loads the job and calls its function: the promise of its value.
+fn execute<'js>(env: &Env<'_, 'js>) -> Result<Promise<'js>, Failure> {
+    let ctx = env.ctx;
+    let state = env.state;
+    let hooks = &env.hooks;
 
     let input = ctx
         .json_parse(env.input.get())
@@ -378,7 +460,12 @@ fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
         .catch(ctx)
         .map_err(Failure::thrown)?;
     let deadline_ms = SystemTime::now()
-        .checked_add(state.deadline.saturating_duration_since(Instant::now()))
+        .checked_add(
+            state
+                .deadline
+                .get()
+                .saturating_duration_since(Instant::now()),
+        )
         .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
         .map_or(0.0, |d| d.as_millis() as f64);
     job_ctx
@@ -448,10 +535,7 @@ fn execute(env: &Env<'_, '_>) -> Result<Handles, Failure> {
                 .map_err(Failure::thrown)?
         }
     };
-    Ok(Handles {
-        hooks: Persistent::save(ctx, hooks),
-        promise: Persistent::save(ctx, promise),
-    })
+    Ok(promise)
 }
 
 /// Runs a CommonJS job inside Node's wrapper and finds its function.
@@ -542,12 +626,13 @@ fn advance<'js>(
             let value = result.catch(ctx).map_err(Failure::thrown)?;
             return serialize(ctx, value, state.limits.max_result_bytes).map(Progress::Done);
         }
-        if state.interrupted.get() || Instant::now() >= state.deadline {
+        let (started, deadline) = (state.started.get(), state.deadline.get());
+        if state.interrupted.get() || Instant::now() >= deadline {
             return Err(Failure::Deadline);
         }
         let next_timer: Function = hooks.get("nextTimer").catch(ctx).map_err(Failure::thrown)?;
         let due: f64 = next_timer.call(()).catch(ctx).map_err(Failure::thrown)?;
-        let now = state.started.elapsed().as_secs_f64() * 1000.0;
+        let now = started.elapsed().as_secs_f64() * 1000.0;
         if due >= 0.0 && due <= now {
             let run_timer: Function = hooks.get("runTimer").catch(ctx).map_err(Failure::thrown)?;
             let () = run_timer.call((now,)).catch(ctx).map_err(Failure::thrown)?;
@@ -562,8 +647,8 @@ fn advance<'js>(
         }
         let wake = Duration::try_from_secs_f64(due / 1000.0)
             .ok()
-            .and_then(|after| state.started.checked_add(after))
-            .map_or(state.deadline, |at| at.min(state.deadline));
+            .and_then(|after| started.checked_add(after))
+            .map_or(deadline, |at| at.min(deadline));
         return Ok(Progress::Waiting(wake));
     }
 }

@@ -135,6 +135,10 @@ pub fn serve(context: SlotContext) {
             }
             return;
         }
+        if open && context.tasks.is_empty() {
+            // About to wait: have the next job's context ready meanwhile.
+            jobs.prepare_ahead();
+        }
         // Take new tasks only while the queue is open; `never` blocks forever.
         let tasks = if open {
             context.tasks.clone()

@@ -4,16 +4,14 @@
 //
 // Adding properties to the global object one by one is slow in QuickJS (each one
 // reshapes a large object), so Warren's globals live on one object literal put
-// between the global object and Object.prototype. Most of them are accessors that
-// build their value on first use: classes from separately compiled prelude parts,
-// and standard-library intrinsics that the host adds to the context only then.
-// Either way the value then becomes an ordinary property of the global object.
-// (A Proxy would need fewer functions, but it cannot report "not found", which
-// would turn undeclared variables into `undefined` instead of a ReferenceError.)
+// between the global object and its prototype. Globals that are costly to create
+// and rarely used (typed arrays, Map/Set, Date, URL, TextEncoder, ...) come from
+// the next object on the chain, which creates them on first lookup (see
+// lazy_globals.rs); in pools granted `fetch`, its globals are accessors here that
+// load the fetch part on first use.
 (function (host) {
   'use strict';
   const g = globalThis;
-  const hasOwn = Object.prototype.hasOwnProperty;
   const defineProperty = Object.defineProperty;
   const define = (name, value) => {
     defineProperty(g, name, { value, writable: true, configurable: true, enumerable: false });
@@ -23,14 +21,6 @@
   const part = (partName, name) => {
     const made = parts[partName] || (parts[partName] = host.part(partName)(host));
     return define(name, made[name]);
-  };
-  const intrinsic = (group, name) => {
-    host.intrinsic(group);
-    return hasOwn.call(g, name) ? g[name] : undefined;
-  };
-  const storeIntrinsic = (group, name, value) => {
-    host.intrinsic(group);
-    define(name, value);
   };
 
   // ---- console: formatting is loaded on first use ---------------------------------
@@ -70,19 +60,6 @@
       Promise.resolve().then(fn);
     },
     structuredClone(value) { return value === undefined ? undefined : JSON.parse(JSON.stringify(value)); },
-    get TextEncoder() { return part('text_encoding', 'TextEncoder'); },
-    set TextEncoder(value) { define('TextEncoder', value); },
-    get TextDecoder() { return part('text_encoding', 'TextDecoder'); },
-    set TextDecoder(value) { define('TextDecoder', value); },
-    get URL() { return part('url_globals', 'URL'); },
-    set URL(value) { define('URL', value); },
-    get URLSearchParams() { return part('url_globals', 'URLSearchParams'); },
-    set URLSearchParams(value) { define('URLSearchParams', value); },
-    get btoa() { return part('base64', 'btoa'); },
-    set btoa(value) { define('btoa', value); },
-    get atob() { return part('base64', 'atob'); },
-    set atob(value) { define('atob', value); },
-    /* LAZY INTRINSICS */
     /* FETCH */
   });
 

@@ -158,6 +158,16 @@ fn serve() -> Result<(), (u8, String)> {
         if !open && jobs.is_empty() {
             return Ok(());
         }
+        if open
+            && !reader
+                .has_input()
+                .map_err(|err| (PROTOCOL_ERROR, err.to_string()))?
+        {
+            // About to wait: have the next job's context ready meanwhile, and let the
+            // worker know, so it prefers this process for the next job.
+            jobs.prepare_ahead();
+            jobs.host.watch.set_prepared(true);
+        }
         let frame = match reader.next(jobs.next_wake()) {
             Ok(Some(frame)) => frame,
             Ok(None) => {
@@ -171,6 +181,7 @@ fn serve() -> Result<(), (u8, String)> {
         match tag {
             TASK => {
                 let key = d.u64().map_err(protocol_error)?;
+                jobs.host.watch.set_prepared(false);
                 // The task is this process's business from here: if reading or
                 // starting it kills the process, the worker blames this task.
                 jobs.host.watch.enter(key, Instant::now() + timeout);

@@ -63,6 +63,12 @@ impl FrameReader {
         }
     }
 
+    /// Whether a frame (or its start, or the end of the channel) is here already, so
+    /// that [`FrameReader::next`] would not wait.
+    pub fn has_input(&mut self) -> Result<bool, ReadError> {
+        Ok(self.complete()?.is_some() || self.end > self.start || wait(self.fd, libc::POLLIN, 0)?)
+    }
+
     /// Starts a readiness cycle of a non-blocking descriptor: what earlier reads saw
     /// says nothing about what has arrived since.
     pub fn ready_again(&mut self) {

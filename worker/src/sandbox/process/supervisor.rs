@@ -137,6 +137,13 @@ struct ProcessSlot {
 }
 
 impl ProcessSlot {
+    /// Whether the slot's process says its next job's context is ready.
+    fn prepared(&self) -> bool {
+        self.link()
+            .as_ref()
+            .is_some_and(|link| link.watch.prepared())
+    }
+
     fn link(&self) -> MutexGuard<'_, Option<Arc<Link>>> {
         self.link
             .lock()
@@ -262,13 +269,19 @@ impl Drop for ProcessPool {
     }
 }
 
-/// Gives queued tasks to free processes until either runs out.
+/// Gives queued tasks to free processes until either runs out: first to processes
+/// whose next context is prepared (the job starts at once), then to any.
 fn pump_all(shared: &Shared) {
-    for slot in &shared.slots {
-        if shared.queue.1.is_empty() && !shared.closed.load(Ordering::SeqCst) {
-            return;
+    for prepared_only in [true, false] {
+        for slot in &shared.slots {
+            if shared.queue.1.is_empty() && !shared.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            if prepared_only && !slot.prepared() {
+                continue;
+            }
+            pump(shared, slot);
         }
-        pump(shared, slot);
     }
 }
 

@@ -1,8 +1,9 @@
 //! What the watchdog sees of a sandbox process: a few words of memory shared between
 //! the worker and the process (a memfd both map). The process writes which job it is
 //! running and that job's deadline on the system's monotonic clock whenever it enters
-//! or leaves JavaScript; the worker reads them. No message, no syscall per job, and
-//! the worker learns it even when the process can no longer say anything.
+//! or leaves JavaScript, and whether its next job's context is prepared; the worker
+//! reads them. No message, no syscall per job, and the worker learns it even when the
+//! process can no longer say anything.
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -10,11 +11,13 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-/// The shared words: the running job's key (0: none) and its deadline.
+/// The shared words: the running job's key (0: none), its deadline, and whether the
+/// next job's context is ready (1) or would be made when the job comes (0).
 #[repr(C)]
 struct Words {
     running: AtomicU64,
     deadline_ns: AtomicU64,
+    prepared: AtomicU64,
 }
 
 const SIZE: usize = std::mem::size_of::<Words>();
@@ -87,6 +90,19 @@ impl SharedWatch {
         self.words().running.store(0, Ordering::Release);
     }
 
+    /// The process has (or no longer has) its next job's context ready.
+    pub fn set_prepared(&self, prepared: bool) {
+        self.words()
+            .prepared
+            .store(u64::from(prepared), Ordering::Relaxed);
+    }
+
+    /// Whether a job sent to the process now would find its context ready (a hint for
+    /// choosing between free processes: a process may say anything here).
+    pub fn prepared(&self) -> bool {
+        self.words().prepared.load(Ordering::Relaxed) == 1
+    }
+
     /// The job running now and its deadline (monotonic nanoseconds), if any.
     pub fn running(&self) -> Option<(u64, u64)> {
         let words = self.words();
@@ -142,5 +158,10 @@ mod tests {
         assert!(deadline >= before + 400_000_000 && deadline <= monotonic_ns() + 500_000_000);
         process.leave();
         assert_eq!(worker.running(), None);
+        assert!(!worker.prepared());
+        process.set_prepared(true);
+        assert!(worker.prepared());
+        process.set_prepared(false);
+        assert!(!worker.prepared());
     }
 }

@@ -1,0 +1,272 @@
+//! The global names a job's context creates only when job code first reads them:
+//! the standard library's typed arrays, Map/Set, Date, Proxy and WeakRef, and
+//! Warren's `TextEncoder`/`TextDecoder`, `URL`/`URLSearchParams` and `btoa`/`atob`.
+//!
+//! Most jobs touch none of them, and a context pays for everything it is created
+//! with (every intrinsic, and every JS function of the prelude). So one object with
+//! exotic behaviour sits on the global object's prototype chain: QuickJS asks it for
+//! a name only when the global object itself lacks it, and it answers by creating the
+//! name's group on the global object (where later lookups find it directly) or by
+//! saying "no such property", so undeclared variables still throw `ReferenceError`
+//! and `typeof` still says `"undefined"`. It is a raw QuickJS class because
+//! rquickjs's exotic classes also intercept `get`, which cannot answer "not found".
+
+use std::ffi::c_int;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::NonNull;
+
+use rquickjs::{Ctx, Exception, Function, Object, Result, Value, qjs};
+
+use super::compile::PreludeParts;
+use super::intrinsics::{self, LAZY_GLOBALS, Lazy};
+
+/// Prelude parts that define globals, and the names each defines.
+const PART_GLOBALS: &[(&str, &[&str])] = &[
+    ("text_encoding", &["TextEncoder", "TextDecoder"]),
+    ("url_globals", &["URL", "URLSearchParams"]),
+    ("base64", &["btoa", "atob"]),
+];
+
+/// What a lazy name is made from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Intrinsic(Lazy),
+    Part(&'static str),
+}
+
+/// The source of a lazy name, and the name as the table spells it.
+fn source_of(name: &[u8]) -> Option<(Source, &'static str)> {
+    let find = |names: &'static [&'static str]| names.iter().find(|n| n.as_bytes() == name);
+    let intrinsic = LAZY_GLOBALS
+        .iter()
+        .find_map(|(lazy, _, names)| find(names).map(|name| (Source::Intrinsic(*lazy), *name)));
+    intrinsic.or_else(|| {
+        PART_GLOBALS
+            .iter()
+            .find_map(|(part, names)| find(names).map(|name| (Source::Part(part), *name)))
+    })
+}
+
+/// Every lazy name (for tests and docs).
+pub fn names() -> impl Iterator<Item = &'static str> {
+    let intrinsics = LAZY_GLOBALS.iter().flat_map(|(_, _, names)| names.iter());
+    let parts = PART_GLOBALS.iter().flat_map(|(_, names)| names.iter());
+    intrinsics.chain(parts).copied()
+}
+
+/// The prelude parts' bytecode, kept in the job's runtime for the lookup hook.
+struct Parts(PreludeParts);
+
+// SAFETY: `Parts` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for Parts {
+    type Changed<'to> = Parts;
+}
+
+/// QuickJS's hooks for the lazy object: only "own property" lookups are answered, so
+/// every other operation behaves as on an ordinary object.
+static LOOKUP: qjs::JSClassExoticMethods = qjs::JSClassExoticMethods {
+    get_own_property: Some(get_own_property),
+    get_own_property_names: None,
+    delete_property: None,
+    define_own_property: None,
+    has_property: None,
+    get_property: None,
+    set_property: None,
+};
+
+/// Puts the lazy object between a fresh context's global object and its prototype.
+/// Call once per context, before any job code runs.
+pub fn install(ctx: &Ctx<'_>, parts: PreludeParts) -> Result<()> {
+    let _ = ctx.store_userdata(Parts(parts));
+    let raw_ctx = ctx.as_raw().as_ptr();
+    let globals = ctx.globals();
+    let proto = globals.get_prototype();
+    // SAFETY: `raw_ctx` is this live context; the class is registered once in its
+    // runtime (one runtime per job) with a static hook table QuickJS only reads, and
+    // the new object's reference is handed to `Value::from_raw`, which owns it.
+    let lazy = unsafe {
+        let runtime = qjs::JS_GetRuntime(raw_ctx);
+        let mut class_id: qjs::JSClassID = 0;
+        qjs::JS_NewClassID(runtime, &mut class_id);
+        let class = qjs::JSClassDef {
+            class_name: c"WarrenGlobals".as_ptr(),
+            finalizer: None,
+            gc_mark: None,
+            call: None,
+            exotic: (&raw const LOOKUP).cast_mut(),
+        };
+        if qjs::JS_NewClass(runtime, class_id, &class) != 0 {
+            return Err(Exception::throw_internal(
+                ctx,
+                "cannot register the globals class",
+            ));
+        }
+        let proto = proto.as_ref().map_or(qjs::JS_NULL, |p| p.as_raw());
+        Value::from_raw(
+            ctx.clone(),
+            qjs::JS_NewObjectProtoClass(raw_ctx, proto, class_id),
+        )
+    };
+    let lazy = lazy
+        .into_object()
+        .ok_or_else(|| Exception::throw_internal(ctx, "cannot create the globals object"))?;
+    globals.set_prototype(Some(&lazy))
+}
+
+/// QuickJS's `get_own_property` hook: 1 and the value when `prop` is a lazy name
+/// (created now), 0 when it is not, -1 with an exception pending on failure. `desc`
+/// is null when QuickJS only asks whether the property exists.
+unsafe extern "C" fn get_own_property(
+    ctx: *mut qjs::JSContext,
+    desc: *mut qjs::JSPropertyDescriptor,
+    _obj: qjs::JSValueConst,
+    prop: qjs::JSAtom,
+) -> c_int {
+    let Some(raw_ctx) = NonNull::new(ctx) else {
+        return -1;
+    };
+    // SAFETY: QuickJS calls the hook with the running job's context, under its lock.
+    let ctx = unsafe { Ctx::from_raw(raw_ctx) };
+    let Some((source, name)) = atom_source(&ctx, prop) else {
+        return 0;
+    };
+    if desc.is_null() {
+        return 1;
+    }
+    let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, source, name)));
+    match created {
+        Ok(Ok(value)) => {
+            // SAFETY: `desc` is QuickJS's descriptor to fill; it takes over the value's
+            // new reference.
+            unsafe {
+                *desc = qjs::JSPropertyDescriptor {
+                    flags: (qjs::JS_PROP_WRITABLE | qjs::JS_PROP_CONFIGURABLE) as c_int,
+                    value: qjs::JS_DupValue(raw_ctx.as_ptr(), value.as_raw()),
+                    getter: qjs::JS_UNDEFINED,
+                    setter: qjs::JS_UNDEFINED,
+                };
+            }
+            1
+        }
+        // The exception is pending in the context.
+        Ok(Err(rquickjs::Error::Exception)) => -1,
+        Ok(Err(err)) => {
+            let _ = Exception::throw_internal(&ctx, &err.to_string());
+            -1
+        }
+        Err(_) => {
+            let _ = Exception::throw_internal(&ctx, "a global failed to load");
+            -1
+        }
+    }
+}
+
+/// What `prop` names, if it is a lazy name (symbols and other names are not).
+fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str)> {
+    let raw = ctx.as_raw().as_ptr();
+    let mut len = 0;
+    // SAFETY: `prop` is a live atom of this context's runtime; the C string is freed
+    // right after it is read.
+    unsafe {
+        let name = qjs::JS_AtomToCStringLen(raw, &mut len, prop);
+        if name.is_null() {
+            // Out of memory: the lookup goes on as if the name were not lazy.
+            qjs::JS_FreeValue(raw, qjs::JS_GetException(raw));
+            return None;
+        }
+        let bytes = std::slice::from_raw_parts(name.cast::<u8>(), len as usize);
+        let source = source_of(bytes);
+        qjs::JS_FreeCString(raw, name);
+        source
+    }
+}
+
+/// Creates the group `source` on the global object and returns the value of `name`.
+fn create<'js>(ctx: &Ctx<'js>, source: Source, name: &'static str) -> Result<Value<'js>> {
+    let globals = ctx.globals();
+    match source {
+        Source::Intrinsic(lazy) => {
+            intrinsics::ensure(ctx, lazy);
+            globals.get(name)
+        }
+        Source::Part(part) => {
+            let made = load_part(ctx, part)?;
+            let names = PART_GLOBALS
+                .iter()
+                .find(|(name, _)| *name == part)
+                .map_or(&[][..], |(_, names)| names);
+            for sibling in names {
+                // A name the job has set itself stays as the job set it.
+                if !has_own(ctx, &globals, sibling)? {
+                    let value: Value = made.get(*sibling)?;
+                    globals.prop(
+                        *sibling,
+                        rquickjs::object::Property::from(value)
+                            .writable()
+                            .configurable(),
+                    )?;
+                }
+            }
+            made.get(name)
+        }
+    }
+}
+
+/// Whether `object` has `name` as its own property (`contains_key` would also find the
+/// lazy names on the prototype chain).
+fn has_own<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<bool> {
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: a new atom for `name`, freed after one own-property query on a live
+    // object of this context (no descriptor asked for, so nothing else to free).
+    let found = unsafe {
+        let atom = qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _);
+        if atom == qjs::JS_ATOM_NULL {
+            return Err(rquickjs::Error::Exception);
+        }
+        let found = qjs::JS_GetOwnProperty(raw, std::ptr::null_mut(), object.as_raw(), atom);
+        qjs::JS_FreeAtom(raw, atom);
+        found
+    };
+    if found < 0 {
+        return Err(rquickjs::Error::Exception);
+    }
+    Ok(found > 0)
+}
+
+/// Runs a prelude part: its bytecode is a function of the host helpers it needs,
+/// returning the object of the names it defines.
+fn load_part<'js>(ctx: &Ctx<'js>, part: &'static str) -> Result<Object<'js>> {
+    let parts = ctx
+        .userdata::<Parts>()
+        .map(|parts| parts.0.clone())
+        .ok_or_else(|| Exception::throw_internal(ctx, "the prelude parts are missing"))?;
+    let bytecode = parts
+        .get(part)
+        .ok_or_else(|| Exception::throw_internal(ctx, &format!("no prelude part {part}")))?;
+    // SAFETY: prelude parts are compiled by this process (`compile_host`).
+    let factory: Function = unsafe { super::bytecode::run_script(ctx, bytecode) }?
+        .into_function()
+        .ok_or_else(|| Exception::throw_internal(ctx, "a prelude part is not a function"))?;
+    factory.call((super::host::part_host(ctx)?,))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_has_one_source() {
+        for name in names() {
+            assert_eq!(source_of(name.as_bytes()).map(|(_, n)| n), Some(name));
+        }
+        assert_eq!(source_of(b"Object"), None);
+        assert_eq!(
+            source_of(b"Map").map(|(s, _)| s),
+            Some(Source::Intrinsic(Lazy::MapSet))
+        );
+        assert_eq!(
+            source_of(b"atob").map(|(s, _)| s),
+            Some(Source::Part("base64"))
+        );
+    }
+}
