@@ -1,8 +1,12 @@
-//! `cargo bench -p warren-worker --bench sandbox`: the cost of one job through the
-//! engine (dispatch to a slot, fresh runtime and context, run, serialise, report),
-//! for the workloads `docs/BENCHMARKS.md` lists, with thread slots (`sandbox/…`) and
-//! with sandbox processes (`sandbox_process/…`, the worker's default), so the cost of
-//! the process boundary is the difference between the two.
+//! `cargo bench -p warren-worker --bench sandbox`: one job at a time through an
+//! engine with the default slots (one per core), submitted and waited for: dispatch
+//! to a slot, a fresh runtime and context, run, serialise, report. The workloads are
+//! those `docs/BENCHMARKS.md` lists, with thread slots (`sandbox/…`) and with sandbox
+//! processes (`sandbox_process/…`, the worker's default), so the cost of the process
+//! boundary is the difference between the two. With several slots, one job at a time
+//! finds a slot that prepared its context while the previous job ran; the
+//! `…_one_slot` groups give the whole cost of a job done by one slot alone, back to
+//! back (context, job and teardown on one core).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,9 +54,9 @@ fn big_body() -> String {
     code
 }
 
-fn engine(isolation: Isolation) -> Engine {
+fn engine(isolation: Isolation, slots: usize) -> Engine {
     Engine::start(EngineConfig {
-        slots: 2,
+        slots,
         isolation,
         limits: PoolLimits::default(),
         modules: Arc::new(ModuleTable::default()),
@@ -64,9 +68,23 @@ fn engine(isolation: Isolation) -> Engine {
 }
 
 fn sandbox(c: &mut Criterion) {
-    workloads(c, "sandbox", &engine(Isolation::Thread));
-    let processes = Isolation::Process(ProcessIsolation::new(env!("CARGO_BIN_EXE_warren-worker")));
-    workloads(c, "sandbox_process", &engine(processes));
+    let cores = EngineConfig::default().slots;
+    let processes =
+        || Isolation::Process(ProcessIsolation::new(env!("CARGO_BIN_EXE_warren-worker")));
+    workloads(c, "sandbox", &engine(Isolation::Thread, cores));
+    workloads(c, "sandbox_process", &engine(processes(), cores));
+    one_slot(c, "sandbox_one_slot", &engine(Isolation::Thread, 1));
+    one_slot(c, "sandbox_process_one_slot", &engine(processes(), 1));
+}
+
+/// The trivial job, back to back through a single slot.
+fn one_slot(c: &mut Criterion, name: &str, engine: &Engine) {
+    let mut group = c.benchmark_group(name);
+    let trivial = "export default (input) => ({ sum: input.a + input.b })".to_owned();
+    group.bench_function("trivial_sync_cached", |b| {
+        b.iter(|| run_ok(engine, trivial.clone()))
+    });
+    group.finish();
 }
 
 fn workloads(c: &mut Criterion, name: &str, engine: &Engine) {
