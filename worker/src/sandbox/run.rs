@@ -1,10 +1,11 @@
 //! One job in its own fresh runtime and context, as a resumable state machine:
 //! [`LiveJob::prepare`] creates the runtime and context and runs the prelude (before
 //! the job is known, so a slot can have the next one ready); [`LiveJob::start`] loads
-//! the job's bytecode and calls the exported function; [`LiveJob::drive`] runs microtasks and due timers until the job's promise
-//! settles or it can only wait (for a timer or a `fetch` response). A waiting job
-//! holds no thread: its slot parks it and runs other jobs meanwhile, then hands it
-//! what it waited for ([`LiveJob::fetch_settled`]) and drives it again.
+//! the job's bytecode and calls the exported function; [`LiveJob::drive`] runs
+//! microtasks and due timers until the job's promise settles or it can only wait
+//! (for a timer or a `fetch` response). A waiting job holds no thread: its slot parks
+//! it and runs other jobs meanwhile, then hands it what it waited for
+//! ([`LiveJob::fetch_settled`]) and drives it again.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
