@@ -435,3 +435,45 @@ fn lazy_globals_are_made_once_and_then_own_properties() {
         ])
     );
 }
+
+/// Job code can reach the object that makes lazy globals (it is on the global
+/// object's prototype chain) and do anything to it: redefine, delete, freeze, read
+/// descriptors. None of it breaks the job's context, and the next job gets its own.
+#[test]
+fn job_code_cannot_break_the_lazy_globals_object() {
+    let engine = engine();
+    let code = "export default () => {
+        const lazy = Object.getPrototypeOf(Object.getPrototypeOf(globalThis));
+        const out = [];
+        const t = (f) => { try { out.push(f()); } catch (e) { out.push(e.name); } };
+        t(() => typeof Object.getOwnPropertyDescriptor(lazy, 'Date').value);
+        t(() => Object.defineProperty(lazy, 'Map', { value: 1 }) === lazy);
+        t(() => typeof Map);
+        t(() => delete lazy.WeakMap);
+        t(() => 'Proxy' in lazy);
+        t(() => Object.isFrozen(Object.freeze(lazy)));
+        t(() => typeof Uint8Array);
+        t(() => Object.getOwnPropertyDescriptor(lazy, 'btoa').value('hi'));
+        t(() => notThere);
+        return out;
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([
+            "function",
+            true,
+            "number",
+            true,
+            true,
+            true,
+            "function",
+            "aGk=",
+            "ReferenceError"
+        ])
+    );
+    let code = "export default () => [typeof Map, typeof WeakMap, btoa('hi')]";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!(["function", "function", "aGk="])
+    );
+}
