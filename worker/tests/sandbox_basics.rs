@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use serde_json::json;
-use warren_wire::ErrorKind;
+use warren_wire::{ErrorKind, Outcome};
 
 #[test]
 fn es_module_default_export_sync_and_async() {
@@ -436,14 +436,14 @@ fn lazy_globals_are_made_once_and_then_own_properties() {
     );
 }
 
-/// Job code can reach the object that makes lazy globals (it is on the global
-/// object's prototype chain) and do anything to it: redefine, delete, freeze, read
+/// Job code can reach the object that makes lazy globals (the global object's
+/// prototype) and do anything to it: redefine, delete, freeze, read
 /// descriptors. None of it breaks the job's context, and the next job gets its own.
 #[test]
 fn job_code_cannot_break_the_lazy_globals_object() {
     let engine = engine();
     let code = "export default () => {
-        const lazy = Object.getPrototypeOf(Object.getPrototypeOf(globalThis));
+        const lazy = Object.getPrototypeOf(globalThis);
         const out = [];
         const t = (f) => { try { out.push(f()); } catch (e) { out.push(e.name); } };
         t(() => typeof Object.getOwnPropertyDescriptor(lazy, 'Date').value);
@@ -475,5 +475,33 @@ fn job_code_cannot_break_the_lazy_globals_object() {
     assert_eq!(
         ok(&engine, code, "null"),
         json!(["function", "function", "aGk="])
+    );
+}
+
+/// The object that makes lazy globals holds the prelude's host helpers for the parts
+/// it loads: collections in between (several, past the GC threshold) keep them alive,
+/// and parts loaded afterwards still work.
+#[test]
+fn lazy_globals_survive_garbage_collections() {
+    let engine = engine();
+    let code = "export default () => {
+        console.log('before');
+        let junk = [];
+        for (let i = 0; i < 200000; i++) { junk.push({ i, s: 'x' + i }); if (junk.length > 1000) junk = []; }
+        const bytes = new TextEncoder().encode('after');
+        console.log(new TextDecoder().decode(bytes));
+        return [bytes.length, typeof setTimeout, structuredClone({ a: [1] }).a[0]];
+    }";
+    let report = run(&engine, code, "null");
+    let Outcome::Ok(value) = &report.run.outcome else {
+        panic!("{:?}", report.run.outcome);
+    };
+    assert_eq!(value.get(), "[5,\"function\",1]");
+    assert_eq!(
+        logs(&report),
+        vec![
+            ("log".to_owned(), "before".to_owned()),
+            ("log".to_owned(), "after".to_owned())
+        ]
     );
 }

@@ -62,7 +62,10 @@ pub type PreludeParts = Arc<HashMap<&'static str, Vec<u8>>>;
 
 /// The lazily loaded prelude parts: name and source.
 const PRELUDE_PARTS: &[(&str, &str)] = &[
+    ("console", include_str!("js/console.js")),
     ("console_format", include_str!("js/console_format.js")),
+    ("timers", include_str!("js/timers.js")),
+    ("structured_clone", include_str!("js/structured_clone.js")),
     ("base64", include_str!("js/base64.js")),
     ("text_encoding", include_str!("js/text_encoding.js")),
     ("url_globals", include_str!("js/url_globals.js")),
@@ -77,18 +80,9 @@ pub fn part_name(name: &str) -> Option<&'static str> {
         .find(|part| *part == name)
 }
 
-/// The prelude's accessors for `fetch`, `Headers` and `Response`, in pools granted egress.
-const FETCH_ACCESSORS: &str = "get fetch() { return part('fetch', 'fetch'); },
-    set fetch(value) { define('fetch', value); },
-    get Headers() { return part('fetch', 'Headers'); },
-    set Headers(value) { define('Headers', value); },
-    get Response() { return part('fetch', 'Response'); },
-    set Response(value) { define('Response', value); },";
-
 /// Compiles the prelude, every built-in module and the operator's library, once per
 /// engine: bytecode is plain bytes, shared by every slot (and every replacement slot).
-/// `fetch` adds the fetch globals to the prelude.
-pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<HostBytecode> {
+pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
     let empty: ModuleBytecode = Arc::default();
     // Imports of these modules are checked when a job links them, against the table
     // and relative to the importing file; here any name compiles.
@@ -96,9 +90,8 @@ pub fn compile_host(table: &Arc<ModuleTable>, fetch: bool) -> anyhow::Result<Hos
         AnyName,
         BuiltinLoader::new(empty),
         |ctx| -> Result<HostBytecode, String> {
-            let source = include_str!("js/prelude.js")
-                .replace("/* FETCH */", if fetch { FETCH_ACCESSORS } else { "" });
-            let prelude = bytecode::compile_script(ctx, &source, "warren:prelude", Keep::CodeOnly)
+            let source = include_str!("js/prelude.js");
+            let prelude = bytecode::compile_script(ctx, source, "warren:prelude", Keep::CodeOnly)
                 .catch(ctx)
                 .map_err(|err| format!("prelude: {err}"))?;
             let mut parts = HashMap::new();

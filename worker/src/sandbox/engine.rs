@@ -162,7 +162,7 @@ impl Engine {
         };
         let stats = Arc::new(EngineStats::default());
         let watchdog = Arc::new(WatchdogStats::default());
-        let host = compile_host(&config.modules, io.is_some())
+        let host = compile_host(&config.modules)
             .map(Arc::new)
             .map_err(|err| EngineError::Slot(format!("{err:#}")))?;
         let setup = SlotSetup {

@@ -73,15 +73,7 @@ pub fn host_object<'js>(
     Ok(host)
 }
 
-/// The helpers a prelude part needs from the host (text and URL codecs), made when a
-/// part is loaded.
-pub fn part_host<'js>(ctx: &Ctx<'js>) -> Result<Object<'js>> {
-    let host = Object::new(ctx.clone())?;
-    add_part_helpers(ctx, &host)?;
-    Ok(host)
-}
-
-/// Adds the parts' helpers to a host object.
+/// Adds the helpers the prelude parts need (text and URL codecs) to a host object.
 pub fn add_part_helpers<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     host.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
     host.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)?;

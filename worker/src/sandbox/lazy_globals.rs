@@ -1,8 +1,9 @@
 //! The global names a job's context creates only when job code first reads them:
-//! the standard library's typed arrays, Map/Set, Date, Proxy and WeakRef, and
-//! Warren's `TextEncoder`/`TextDecoder`, `URL`/`URLSearchParams` and `btoa`/`atob`.
+//! the standard library's typed arrays, Map/Set, Date, Proxy and WeakRef, and all of
+//! Warren's globals (`console`, timers, `TextEncoder`/`TextDecoder`, `URL`, `btoa`/
+//! `atob`, `structuredClone`, and `fetch` in pools granted it).
 //!
-//! Most jobs touch none of them, and a context pays for everything it is created
+//! Most jobs touch few of them, and a context pays for everything it is created
 //! with (every intrinsic, and every JS function of the prelude). So one object with
 //! exotic behaviour sits on the global object's prototype chain: QuickJS asks it for
 //! a name only when the global object itself lacks it, and it answers by creating the
@@ -10,6 +11,9 @@
 //! saying "no such property", so undeclared variables still throw `ReferenceError`
 //! and `typeof` still says `"undefined"`. It is a raw QuickJS class because
 //! rquickjs's exotic classes also intercept `get`, which cannot answer "not found".
+//! The object holds the job's `host` helpers for the prelude parts it loads, out of
+//! job code's reach (QuickJS keeps it as the object's opaque value, and this class
+//! tells the garbage collector about it).
 
 use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,10 +26,26 @@ use super::intrinsics::{self, LAZY_GLOBALS, Lazy};
 
 /// Prelude parts that define globals, and the names each defines.
 const PART_GLOBALS: &[(&str, &[&str])] = &[
+    ("console", &["console"]),
+    (
+        "timers",
+        &[
+            "setTimeout",
+            "setInterval",
+            "clearTimeout",
+            "clearInterval",
+            "queueMicrotask",
+        ],
+    ),
+    ("structured_clone", &["structuredClone"]),
     ("text_encoding", &["TextEncoder", "TextDecoder"]),
     ("url_globals", &["URL", "URLSearchParams"]),
     ("base64", &["btoa", "atob"]),
+    (FETCH_PART, &["fetch", "Headers", "Response"]),
 ];
+
+/// The part only pools granted egress have.
+const FETCH_PART: &str = "fetch";
 
 /// What a lazy name is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +74,16 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     intrinsics.chain(parts).copied()
 }
 
-/// The prelude parts' bytecode, kept in the job's runtime for the lookup hook.
-struct Parts(PreludeParts);
+/// What the lookup hook needs besides the host object, kept in the job's runtime.
+struct Setup {
+    parts: PreludeParts,
+    /// Whether the pool grants `fetch` (otherwise its names are not globals at all).
+    fetch: bool,
+}
 
-// SAFETY: `Parts` holds no JS values, so it has no lifetime to change.
-unsafe impl<'js> rquickjs::JsLifetime<'js> for Parts {
-    type Changed<'to> = Parts;
+// SAFETY: `Setup` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for Setup {
+    type Changed<'to> = Setup;
 }
 
 /// QuickJS's hooks for the lazy object: only "own property" lookups are answered, so
@@ -74,24 +98,31 @@ static LOOKUP: qjs::JSClassExoticMethods = qjs::JSClassExoticMethods {
     set_property: None,
 };
 
-/// Puts the lazy object between a fresh context's global object and its prototype.
-/// Call once per context, before any job code runs.
-pub fn install(ctx: &Ctx<'_>, parts: PreludeParts) -> Result<()> {
-    let _ = ctx.store_userdata(Parts(parts));
+/// Puts the lazy object between a fresh context's global object and its prototype,
+/// holding `host` for the prelude parts. Call once per context, before any job code
+/// runs.
+pub fn install<'js>(
+    ctx: &Ctx<'js>,
+    host: &Object<'js>,
+    parts: PreludeParts,
+    fetch: bool,
+) -> Result<()> {
+    let _ = ctx.store_userdata(Setup { parts, fetch });
     let raw_ctx = ctx.as_raw().as_ptr();
     let globals = ctx.globals();
     let proto = globals.get_prototype();
     // SAFETY: `raw_ctx` is this live context; the class is registered once in its
-    // runtime (one runtime per job) with a static hook table QuickJS only reads, and
-    // the new object's reference is handed to `Value::from_raw`, which owns it.
+    // runtime (one runtime per job) with a static hook table QuickJS only reads; the
+    // new object's reference is handed to `Value::from_raw`, which owns it; its opaque
+    // value is a boxed new reference to `host`, released by `finalize`.
     let lazy = unsafe {
         let runtime = qjs::JS_GetRuntime(raw_ctx);
         let mut class_id: qjs::JSClassID = 0;
         qjs::JS_NewClassID(runtime, &mut class_id);
         let class = qjs::JSClassDef {
             class_name: c"WarrenGlobals".as_ptr(),
-            finalizer: None,
-            gc_mark: None,
+            finalizer: Some(finalize),
+            gc_mark: Some(mark),
             call: None,
             exotic: (&raw const LOOKUP).cast_mut(),
         };
@@ -102,15 +133,58 @@ pub fn install(ctx: &Ctx<'_>, parts: PreludeParts) -> Result<()> {
             ));
         }
         let proto = proto.as_ref().map_or(qjs::JS_NULL, |p| p.as_raw());
-        Value::from_raw(
+        let lazy = Value::from_raw(
             ctx.clone(),
             qjs::JS_NewObjectProtoClass(raw_ctx, proto, class_id),
-        )
+        );
+        if lazy.is_object() {
+            let held = Box::new(qjs::JS_DupValue(raw_ctx, host.as_raw()));
+            qjs::JS_SetOpaque(lazy.as_raw(), Box::into_raw(held).cast());
+        }
+        lazy
     };
     let lazy = lazy
         .into_object()
         .ok_or_else(|| Exception::throw_internal(ctx, "cannot create the globals object"))?;
     globals.set_prototype(Some(&lazy))
+}
+
+/// The host object a lazy object holds (a borrowed reference), if any.
+///
+/// # Safety
+/// `obj` must be a live object of the class `install` registered.
+unsafe fn held_host(obj: qjs::JSValueConst) -> Option<qjs::JSValue> {
+    // SAFETY: per the caller; the opaque value, if set, is `install`'s boxed JSValue.
+    unsafe {
+        let held = qjs::JS_GetOpaque(obj, qjs::JS_GetClassID(obj)).cast::<qjs::JSValue>();
+        held.as_ref().copied()
+    }
+}
+
+/// Finalizer of the lazy object: releases the host object it holds.
+unsafe extern "C" fn finalize(runtime: *mut qjs::JSRuntime, obj: qjs::JSValue) {
+    // SAFETY: QuickJS finalizes an object of this class exactly once; its opaque value
+    // is `install`'s box, taken back here.
+    unsafe {
+        let held = qjs::JS_GetOpaque(obj, qjs::JS_GetClassID(obj)).cast::<qjs::JSValue>();
+        if !held.is_null() {
+            let host = Box::from_raw(held);
+            qjs::JS_FreeValueRT(runtime, *host);
+        }
+    }
+}
+
+/// GC marking of the lazy object: the host object it holds is reachable through it.
+unsafe extern "C" fn mark(
+    runtime: *mut qjs::JSRuntime,
+    obj: qjs::JSValueConst,
+    mark_func: qjs::JS_MarkFunc,
+) {
+    // SAFETY: QuickJS marks a live object of this class.
+    if let Some(host) = unsafe { held_host(obj) } {
+        // SAFETY: `host` is a live value the object holds a reference to.
+        unsafe { qjs::JS_MarkValue(runtime, host, mark_func) };
+    }
 }
 
 /// QuickJS's `get_own_property` hook: 1 and the value when `prop` is a lazy name
@@ -119,7 +193,7 @@ pub fn install(ctx: &Ctx<'_>, parts: PreludeParts) -> Result<()> {
 unsafe extern "C" fn get_own_property(
     ctx: *mut qjs::JSContext,
     desc: *mut qjs::JSPropertyDescriptor,
-    _obj: qjs::JSValueConst,
+    obj: qjs::JSValueConst,
     prop: qjs::JSAtom,
 ) -> c_int {
     let Some(raw_ctx) = NonNull::new(ctx) else {
@@ -133,7 +207,12 @@ unsafe extern "C" fn get_own_property(
     if desc.is_null() {
         return 1;
     }
-    let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, source, name)));
+    // SAFETY: QuickJS calls the hook on a live object of this class.
+    let host = unsafe { held_host(obj) }.map(|host| {
+        // SAFETY: a new reference to the held host, owned by the `Value`.
+        unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(raw_ctx.as_ptr(), host)) }
+    });
+    let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, host, source, name)));
     match created {
         Ok(Ok(value)) => {
             // SAFETY: `desc` is QuickJS's descriptor to fill; it takes over the value's
@@ -163,6 +242,7 @@ unsafe extern "C" fn get_own_property(
 
 /// What `prop` names, if it is a lazy name (symbols and other names are not).
 fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str)> {
+    let fetch = ctx.userdata::<Setup>().is_some_and(|setup| setup.fetch);
     let raw = ctx.as_raw().as_ptr();
     let mut len = 0;
     // SAFETY: `prop` is a live atom of this context's runtime; the C string is freed
@@ -177,12 +257,17 @@ fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str
         let bytes = std::slice::from_raw_parts(name.cast::<u8>(), len as usize);
         let source = source_of(bytes);
         qjs::JS_FreeCString(raw, name);
-        source
+        source.filter(|(source, _)| fetch || *source != Source::Part(FETCH_PART))
     }
 }
 
 /// Creates the group `source` on the global object and returns the value of `name`.
-fn create<'js>(ctx: &Ctx<'js>, source: Source, name: &'static str) -> Result<Value<'js>> {
+fn create<'js>(
+    ctx: &Ctx<'js>,
+    host: Option<Value<'js>>,
+    source: Source,
+    name: &'static str,
+) -> Result<Value<'js>> {
     let globals = ctx.globals();
     match source {
         Source::Intrinsic(lazy) => {
@@ -190,7 +275,10 @@ fn create<'js>(ctx: &Ctx<'js>, source: Source, name: &'static str) -> Result<Val
             globals.get(name)
         }
         Source::Part(part) => {
-            let made = load_part(ctx, part)?;
+            let host = host
+                .and_then(Value::into_object)
+                .ok_or_else(|| Exception::throw_internal(ctx, "the prelude's host is missing"))?;
+            let made = load_part(ctx, &host, part)?;
             let names = PART_GLOBALS
                 .iter()
                 .find(|(name, _)| *name == part)
@@ -235,10 +323,10 @@ fn has_own<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<bool
 
 /// Runs a prelude part: its bytecode is a function of the host helpers it needs,
 /// returning the object of the names it defines.
-fn load_part<'js>(ctx: &Ctx<'js>, part: &'static str) -> Result<Object<'js>> {
+fn load_part<'js>(ctx: &Ctx<'js>, host: &Object<'js>, part: &'static str) -> Result<Object<'js>> {
     let parts = ctx
-        .userdata::<Parts>()
-        .map(|parts| parts.0.clone())
+        .userdata::<Setup>()
+        .map(|setup| setup.parts.clone())
         .ok_or_else(|| Exception::throw_internal(ctx, "the prelude parts are missing"))?;
     let bytecode = parts
         .get(part)
@@ -247,7 +335,11 @@ fn load_part<'js>(ctx: &Ctx<'js>, part: &'static str) -> Result<Object<'js>> {
     let factory: Function = unsafe { super::bytecode::run_script(ctx, bytecode) }?
         .into_function()
         .ok_or_else(|| Exception::throw_internal(ctx, "a prelude part is not a function"))?;
-    factory.call((super::host::part_host(ctx)?,))
+    // The text and URL codecs are added to the host when a part first needs them.
+    if !has_own(ctx, host, "utf8Encode")? {
+        super::host::add_part_helpers(ctx, host)?;
+    }
+    factory.call((host.clone(),))
 }
 
 #[cfg(test)]

@@ -418,16 +418,6 @@ fn run_prelude<'js>(
     state: &JobState,
 ) -> Result<Object<'js>, Failure> {
     super::intrinsics::reset(ctx);
-    super::lazy_globals::install(ctx, bytecode.parts.clone())
-        .catch(ctx)
-        .map_err(Failure::thrown)?;
-    // SAFETY: the prelude's bytecode was compiled by this process (`compile_host`).
-    let prelude = unsafe { bytecode::run_script(ctx, &bytecode.prelude) }
-        .catch(ctx)
-        .map_err(Failure::thrown)?;
-    let prelude = prelude
-        .into_function()
-        .ok_or_else(|| Failure::Thrown(plain("the prelude is not a function".into())))?;
     let host = host_object(
         ctx,
         state.logs.clone(),
@@ -438,12 +428,20 @@ fn run_prelude<'js>(
     .catch(ctx)
     .map_err(Failure::thrown)?;
     if let Some(fetch) = &state.fetch {
-        // The fetch part shares this host object (and its pending requests).
-        super::host::add_part_helpers(ctx, &host)
-            .and_then(|()| super::fetch::install(ctx, &host, fetch.clone()))
+        super::fetch::install(ctx, &host, fetch.clone())
             .catch(ctx)
             .map_err(Failure::thrown)?;
     }
+    super::lazy_globals::install(ctx, &host, bytecode.parts.clone(), state.fetch.is_some())
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    // SAFETY: the prelude's bytecode was compiled by this process (`compile_host`).
+    let prelude = unsafe { bytecode::run_script(ctx, &bytecode.prelude) }
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
+    let prelude = prelude
+        .into_function()
+        .ok_or_else(|| Failure::Thrown(plain("the prelude is not a function".into())))?;
     prelude.call((host,)).catch(ctx).map_err(Failure::thrown)
 }
 

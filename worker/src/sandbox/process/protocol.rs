@@ -164,7 +164,7 @@ mod tests {
             ModuleTable::new(["crypto".to_string(), "pad".to_string()])
                 .with_library(Arc::new(library)),
         );
-        let host = Arc::new(compile_host(&modules, true).expect("host JS compiles"));
+        let host = Arc::new(compile_host(&modules).expect("host JS compiles"));
         let policy = EgressPolicy::new(
             vec![
                 "api.example.com".parse().expect("pattern"),
