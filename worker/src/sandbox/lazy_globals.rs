@@ -67,13 +67,6 @@ fn source_of(name: &[u8]) -> Option<(Source, &'static str)> {
     })
 }
 
-/// Every lazy name (for tests and docs).
-pub fn names() -> impl Iterator<Item = &'static str> {
-    let intrinsics = LAZY_GLOBALS.iter().flat_map(|(_, _, names)| names.iter());
-    let parts = PART_GLOBALS.iter().flat_map(|(_, names)| names.iter());
-    intrinsics.chain(parts).copied()
-}
-
 /// What the lookup hook needs besides the host object, kept in the job's runtime.
 struct Setup {
     parts: PreludeParts,
@@ -345,6 +338,13 @@ fn load_part<'js>(ctx: &Ctx<'js>, host: &Object<'js>, part: &'static str) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every lazy name.
+    fn names() -> impl Iterator<Item = &'static str> {
+        let intrinsics = LAZY_GLOBALS.iter().flat_map(|(_, _, names)| names.iter());
+        let parts = PART_GLOBALS.iter().flat_map(|(_, names)| names.iter());
+        intrinsics.chain(parts).copied()
+    }
 
     #[test]
     fn every_name_has_one_source() {
