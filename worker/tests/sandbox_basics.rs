@@ -406,17 +406,20 @@ fn undeclared_variables_are_reference_errors_and_globals_behave() {
 }
 
 /// Globals made on first use (`URL`, `TextEncoder`, `Map`, ...) are made once per job:
-/// the same value every time they are read, then ordinary own properties of the
-/// global object; the other names on the prototype chain stay unknown.
+/// the same value every time they are read, kept as ordinary properties of the global
+/// object's prototype (so assigning one on the global object shadows it); the other
+/// names stay unknown.
 #[test]
-fn lazy_globals_are_made_once_and_then_own_properties() {
+fn lazy_globals_are_made_once_and_then_ordinary_properties() {
     let engine = engine();
     let code = "import url from 'url'; export default () => {
-        const own = (name) => Object.prototype.hasOwnProperty.call(globalThis, name);
-        const before = [own('URLSearchParams'), own('Map'), own('TextDecoder')];
+        const lazy = Object.getPrototypeOf(globalThis);
+        const own = (o, name) => Object.prototype.hasOwnProperty.call(o, name);
+        const before = [own(lazy, 'URLSearchParams'), own(lazy, 'Map'), own(lazy, 'TextDecoder')];
         const same = [URL === URL, url.URL === URL, TextEncoder === globalThis.TextEncoder,
                       btoa === atob ? 'one' : 'two', Map === Map, Set === globalThis.Set];
-        const after = [own('URL'), own('URLSearchParams'), own('Map'), own('WeakSet'), own('TextDecoder')];
+        const after = [own(lazy, 'URL'), own(lazy, 'URLSearchParams'), own(lazy, 'Map'), own(lazy, 'WeakSet'),
+                       own(lazy, 'TextDecoder'), own(globalThis, 'Map')];
         let listed = 0; for (const k in globalThis) if (k === 'Uint8Array') listed++;
         return [before, same, after, listed, typeof notAGlobal, 'Float16Array' in globalThis,
                 new URL('https://a.example/x').pathname, new TextDecoder().decode(new TextEncoder().encode('h\\u00e9'))];
@@ -424,9 +427,10 @@ fn lazy_globals_are_made_once_and_then_own_properties() {
     assert_eq!(
         ok(&engine, code, "null"),
         json!([
-            [true, false, false],
+            // Asking the object itself counts as a lookup: the names are there.
+            [true, true, true],
             [true, true, true, "two", true, true],
-            [true, true, true, true, true],
+            [true, true, true, true, true, false],
             0,
             "undefined",
             true,
@@ -434,6 +438,51 @@ fn lazy_globals_are_made_once_and_then_own_properties() {
             "h\u{e9}"
         ])
     );
+}
+
+/// Assigning, deleting and looking up lazy names in any order, on a global object
+/// that may stop taking new properties, never recurses, duplicates a property or
+/// brings back a deleted value; `host` stays out of reach even through setters on
+/// `Object.prototype`.
+#[test]
+fn lazy_globals_under_assignment_deletion_and_frozen_globals() {
+    let engine = engine();
+    let code = "export default () => {
+        const out = [];
+        const t = (f) => { try { out.push(f()); } catch (e) { out.push(e.name); } };
+        t(() => { Map = 1; return Map; });
+        t(() => { delete globalThis.Map; return typeof Map; });
+        t(() => { globalThis.setTimeout = 5; delete globalThis.setTimeout; return typeof setTimeout; });
+        t(() => Object.getOwnPropertyNames(globalThis).filter((n) => n === 'Map').length);
+        t(() => { Set; delete globalThis.Set; return typeof Set; });
+        return out;
+    }";
+    assert_eq!(
+        ok(&engine, code, "null"),
+        json!([1, "function", "function", 0, "function"])
+    );
+    // QuickJS adds the standard library's names to the global object only: one that
+    // takes no new properties gets none (an answer, not a crash); Warren's own names
+    // still come.
+    for code in [
+        "export default () => { Object.preventExtensions(globalThis); return [typeof Map, typeof Date, typeof URL, typeof console.log]; }",
+        "export default () => { Object.freeze(globalThis); return [typeof Map, typeof Date, typeof URL, typeof console.log]; }",
+    ] {
+        assert_eq!(
+            ok(&engine, code, "null"),
+            json!(["undefined", "undefined", "function", "function"]),
+            "{code}"
+        );
+    }
+    let code = "export default () => {
+        let leaked = null;
+        for (const name of ['utf8Encode', 'urlParse', 'fetchStart', 'log', 'part']) {
+            Object.defineProperty(Object.prototype, name, { set() { leaked = this; }, get() { leaked = this; }, configurable: true });
+        }
+        new TextEncoder().encode('x'); console.log('x'); new URL('https://a.example');
+        return leaked === null;
+    }";
+    assert_eq!(ok(&engine, code, "null"), json!(true));
 }
 
 /// Job code can reach the object that makes lazy globals (the global object's

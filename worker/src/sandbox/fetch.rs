@@ -180,7 +180,7 @@ pub fn deliver<'js>(
 ) -> Result<()> {
     match result {
         Ok(response) => {
-            super::intrinsics::ensure(ctx, super::intrinsics::Lazy::TypedArrays);
+            super::intrinsics::ensure(ctx, super::intrinsics::Lazy::TypedArrays)?;
             let headers: Vec<String> = response
                 .headers
                 .into_iter()

@@ -25,6 +25,9 @@ pub fn host_object<'js>(
     no_function: Rc<Cell<bool>>,
 ) -> Result<Object<'js>> {
     let host = Object::new(ctx.clone())?;
+    // No prototype: whatever job code puts on `Object.prototype` (a setter for a name
+    // the host later gets) never runs with the host as `this`.
+    host.set_prototype(None)?;
     host.set(
         "noFunction",
         Function::new(
@@ -82,7 +85,7 @@ pub fn add_part_helpers<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {
-    super::intrinsics::ensure(&ctx, super::intrinsics::Lazy::TypedArrays);
+    super::intrinsics::ensure(&ctx, super::intrinsics::Lazy::TypedArrays)?;
     TypedArray::new_copy(ctx, text.as_bytes())
 }
 

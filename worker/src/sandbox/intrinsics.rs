@@ -62,7 +62,8 @@ impl Lazy {
         1 << (self as u8)
     }
 
-    fn globals(self) -> &'static [&'static str] {
+    /// The global names the intrinsic defines.
+    pub fn globals(self) -> &'static [&'static str] {
         LAZY_GLOBALS
             .iter()
             .find(|(lazy, _, _)| *lazy == self)
@@ -85,7 +86,9 @@ pub fn reset(ctx: &Ctx<'_>) {
 }
 
 /// Adds `intrinsic` to the job's context unless it is there already.
-pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
+/// Fails (the exception pending) if QuickJS could not add it, e.g. out of memory; it
+/// is not tried again in that context.
+pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) -> rquickjs::Result<()> {
     let fresh = match ctx.userdata::<Loaded>() {
         Some(loaded) => {
             let had = loaded.0.get();
@@ -96,7 +99,7 @@ pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
         None => true,
     };
     if !fresh {
-        return;
+        return Ok(());
     }
     // QuickJS aborts when an intrinsic finds one of its names already defined on the
     // global object (job code may have defined one itself): clear them first.
@@ -107,13 +110,18 @@ pub fn ensure(ctx: &Ctx<'_>, intrinsic: Lazy) {
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: `raw` is the live context of the running job; each intrinsic is added
     // at most once per context, as QuickJS expects.
-    unsafe {
-        let _ = match intrinsic {
+    let added = unsafe {
+        match intrinsic {
             Lazy::TypedArrays => qjs::JS_AddIntrinsicTypedArrays(raw),
             Lazy::MapSet => qjs::JS_AddIntrinsicMapSet(raw),
             Lazy::Date => qjs::JS_AddIntrinsicDate(raw),
             Lazy::Proxy => qjs::JS_AddIntrinsicProxy(raw),
             Lazy::WeakRef => qjs::JS_AddIntrinsicWeakRef(raw),
-        };
+        }
+    };
+    // SAFETY: `raw` is the live context.
+    if added < 0 || unsafe { qjs::JS_HasException(raw) } {
+        return Err(rquickjs::Error::Exception);
     }
+    Ok(())
 }

@@ -5,16 +5,18 @@
 //!
 //! Most jobs touch few of them, and a context pays for everything it is created
 //! with (every intrinsic, and every JS function of the prelude). So one object with
-//! exotic behaviour sits on the global object's prototype chain: QuickJS asks it for
-//! a name only when the global object itself lacks it, and it answers by creating the
-//! name's group on the global object (where later lookups find it directly) or by
-//! saying "no such property", so undeclared variables still throw `ReferenceError`
-//! and `typeof` still says `"undefined"`. It is a raw QuickJS class because
+//! exotic behaviour is the global object's prototype: QuickJS asks it for a name only
+//! when neither the global object nor its own ordinary properties have it, and it
+//! answers by creating the name's group as ordinary properties of its own (where
+//! later lookups find them without the hook, and assignments on the global object
+//! shadow them) or by saying "no such property", so undeclared variables still throw
+//! `ReferenceError` and `typeof` still says `"undefined"`. It is a raw QuickJS class because
 //! rquickjs's exotic classes also intercept `get`, which cannot answer "not found".
 //! The object holds the job's `host` helpers for the prelude parts it loads, out of
 //! job code's reach (QuickJS keeps it as the object's opaque value, and this class
 //! tells the garbage collector about it).
 
+use std::cell::Cell;
 use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
@@ -54,6 +56,19 @@ enum Source {
     Part(&'static str),
 }
 
+impl Source {
+    /// A bit of its own, for the set of groups being made.
+    fn bit(self) -> u32 {
+        match self {
+            Source::Intrinsic(lazy) => 1 << (lazy as u32),
+            Source::Part(part) => {
+                let index = PART_GLOBALS.iter().position(|(p, _)| *p == part);
+                1 << (16 + index.unwrap_or(15) as u32)
+            }
+        }
+    }
+}
+
 /// The source of a lazy name, and the name as the table spells it.
 fn source_of(name: &[u8]) -> Option<(Source, &'static str)> {
     let find = |names: &'static [&'static str]| names.iter().find(|n| n.as_bytes() == name);
@@ -72,6 +87,10 @@ struct Setup {
     parts: PreludeParts,
     /// Whether the pool grants `fetch` (otherwise its names are not globals at all).
     fetch: bool,
+    /// The groups being made right now: while a group is made, the hook does not
+    /// answer for its names, so own-property queries on the lazy object (which QuickJS
+    /// routes to the hook) see only what is really there, and nothing recurses.
+    making: Cell<u32>,
 }
 
 // SAFETY: `Setup` holds no JS values, so it has no lifetime to change.
@@ -100,7 +119,11 @@ pub fn install<'js>(
     parts: PreludeParts,
     fetch: bool,
 ) -> Result<()> {
-    let _ = ctx.store_userdata(Setup { parts, fetch });
+    let _ = ctx.store_userdata(Setup {
+        parts,
+        fetch,
+        making: Cell::new(0),
+    });
     let raw_ctx = ctx.as_raw().as_ptr();
     let globals = ctx.globals();
     let proto = globals.get_prototype();
@@ -197,6 +220,10 @@ unsafe extern "C" fn get_own_property(
     let Some((source, name)) = atom_source(&ctx, prop) else {
         return 0;
     };
+    if is_making(&ctx, source) {
+        // Asked while making this very group: only what is really there counts.
+        return 0;
+    }
     if desc.is_null() {
         return 1;
     }
@@ -205,9 +232,21 @@ unsafe extern "C" fn get_own_property(
         // SAFETY: a new reference to the held host, owned by the `Value`.
         unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(raw_ctx.as_ptr(), host)) }
     });
-    let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, host, source, name)));
+    // SAFETY: a new reference to the lazy object itself, owned by the `Value`.
+    let lazy = unsafe { Value::from_raw(ctx.clone(), qjs::JS_DupValue(raw_ctx.as_ptr(), obj)) };
+    let Some(lazy) = lazy.into_object() else {
+        return 0;
+    };
+    let Some(previous) = start_making(&ctx, source) else {
+        return 0;
+    };
+    let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, &lazy, host, source, name)));
+    if let Some(setup) = ctx.userdata::<Setup>() {
+        setup.making.set(previous);
+    }
     match created {
-        Ok(Ok(value)) => {
+        Ok(Ok(None)) => 0,
+        Ok(Ok(Some(value))) => {
             // SAFETY: `desc` is QuickJS's descriptor to fill; it takes over the value's
             // new reference.
             unsafe {
@@ -233,7 +272,25 @@ unsafe extern "C" fn get_own_property(
     }
 }
 
-/// What `prop` names, if it is a lazy name (symbols and other names are not).
+/// Whether `source` is being made right now.
+fn is_making(ctx: &Ctx<'_>, source: Source) -> bool {
+    ctx.userdata::<Setup>()
+        .is_some_and(|setup| setup.making.get() & source.bit() != 0)
+}
+
+/// Marks `source` as being made; the previous set, or `None` if it already was.
+fn start_making(ctx: &Ctx<'_>, source: Source) -> Option<u32> {
+    let setup = ctx.userdata::<Setup>()?;
+    let previous = setup.making.get();
+    if previous & source.bit() != 0 {
+        return None;
+    }
+    setup.making.set(previous | source.bit());
+    Some(previous)
+}
+
+/// What `prop` names, if it is a lazy name in this job's pool (symbols and other names
+/// are not).
 fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str)> {
     let fetch = ctx.userdata::<Setup>().is_some_and(|setup| setup.fetch);
     let raw = ctx.as_raw().as_ptr();
@@ -254,42 +311,111 @@ fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str
     }
 }
 
-/// Creates the group `source` on the global object and returns the value of `name`.
+/// Makes the group `source` and defines its names on the lazy object itself, as
+/// ordinary properties: later lookups find them there without this hook, and
+/// assignments on the global object shadow them (defining them on the global object
+/// from inside a lookup would add a second property of the same name when the lookup
+/// is an assignment). Returns the value of `name`, or `None` when it is not there
+/// (e.g. the job deleted it, or the global object no longer takes new properties).
 fn create<'js>(
     ctx: &Ctx<'js>,
+    lazy: &Object<'js>,
     host: Option<Value<'js>>,
     source: Source,
     name: &'static str,
-) -> Result<Value<'js>> {
-    let globals = ctx.globals();
-    match source {
-        Source::Intrinsic(lazy) => {
-            intrinsics::ensure(ctx, lazy);
-            globals.get(name)
+) -> Result<Option<Value<'js>>> {
+    let names = match source {
+        Source::Intrinsic(intrinsic) => {
+            intrinsics::ensure(ctx, intrinsic)?;
+            // QuickJS defines an intrinsic's names on the global object: move them here
+            // (unless job code made this object non-extensible: then they stay there).
+            // Only own properties are read, so no getter runs.
+            let globals = ctx.globals();
+            if !extensible(ctx, lazy) {
+                return own_value(ctx, &globals, name);
+            }
+            for sibling in intrinsic.globals() {
+                if let Some(value) = own_value(ctx, &globals, sibling)? {
+                    define(lazy, sibling, value)?;
+                    globals.remove(*sibling)?;
+                }
+            }
+            intrinsic.globals()
         }
         Source::Part(part) => {
             let host = host
                 .and_then(Value::into_object)
                 .ok_or_else(|| Exception::throw_internal(ctx, "the prelude's host is missing"))?;
             let made = load_part(ctx, &host, part)?;
+            if !extensible(ctx, lazy) {
+                // Job code made this object non-extensible: a fresh part every time.
+                return made.get(name).map(Some);
+            }
             let names = PART_GLOBALS
                 .iter()
                 .find(|(name, _)| *name == part)
                 .map_or(&[][..], |(_, names)| names);
             for sibling in names {
-                // A name the job has set itself stays as the job set it.
-                if !has_own(ctx, &globals, sibling)? {
-                    let value: Value = made.get(*sibling)?;
-                    globals.prop(
-                        *sibling,
-                        rquickjs::object::Property::from(value)
-                            .writable()
-                            .configurable(),
-                    )?;
+                if !has_own(ctx, lazy, sibling)? {
+                    define(lazy, sibling, made.get(*sibling)?)?;
                 }
             }
-            made.get(name)
+            names
         }
+    };
+    debug_assert!(names.contains(&name));
+    own_value(ctx, lazy, name)
+}
+
+/// Whether properties can be added to `object`.
+fn extensible<'js>(ctx: &Ctx<'js>, object: &Object<'js>) -> bool {
+    // SAFETY: a live object of this context.
+    unsafe { qjs::JS_IsExtensible(ctx.as_raw().as_ptr(), object.as_raw()) > 0 }
+}
+
+/// Defines a writable, configurable, non-enumerable data property.
+fn define<'js>(object: &Object<'js>, name: &str, value: Value<'js>) -> Result<()> {
+    object.prop(
+        name,
+        rquickjs::object::Property::from(value)
+            .writable()
+            .configurable(),
+    )
+}
+
+/// The value of `object`'s own data property `name`, without looking at its
+/// prototype chain (or calling any getter).
+fn own_value<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<Option<Value<'js>>> {
+    let raw = ctx.as_raw().as_ptr();
+    // SAFETY: a new atom for `name`, freed after one own-property query on a live
+    // object of this context; the descriptor's values are new references, each handed
+    // to a `Value` (which frees it) or freed here.
+    unsafe {
+        let atom = qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _);
+        if atom == qjs::JS_ATOM_NULL {
+            return Err(rquickjs::Error::Exception);
+        }
+        let mut desc = qjs::JSPropertyDescriptor {
+            flags: 0,
+            value: qjs::JS_UNDEFINED,
+            getter: qjs::JS_UNDEFINED,
+            setter: qjs::JS_UNDEFINED,
+        };
+        let found = qjs::JS_GetOwnProperty(raw, &mut desc, object.as_raw(), atom);
+        qjs::JS_FreeAtom(raw, atom);
+        if found < 0 {
+            return Err(rquickjs::Error::Exception);
+        }
+        if found == 0 {
+            return Ok(None);
+        }
+        qjs::JS_FreeValue(raw, desc.getter);
+        qjs::JS_FreeValue(raw, desc.setter);
+        let value = Value::from_raw(ctx.clone(), desc.value);
+        if desc.flags & (qjs::JS_PROP_GETSET as i32) != 0 {
+            return Ok(None);
+        }
+        Ok(Some(value))
     }
 }
 

@@ -71,7 +71,7 @@ fn digest<'js>(
             ));
         }
     };
-    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays);
+    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays)?;
     TypedArray::new_copy(ctx, out)
 }
 
@@ -97,7 +97,7 @@ fn hmac<'js>(
             ));
         }
     };
-    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays);
+    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays)?;
     TypedArray::new_copy(ctx, out)
 }
 
