@@ -79,7 +79,7 @@ impl<H: SlotHost> JobSet<H> {
         let compiler = fresh_compiler(&setup);
         JobSet {
             host,
-            preparer: Preparer::new(setup.clone()),
+            preparer: Preparer::default(),
             setup,
             compiler,
             parked: HashMap::new(),
@@ -94,7 +94,9 @@ impl<H: SlotHost> JobSet<H> {
     /// Prepares the next job's context; call when the slot is about to wait for work.
     pub fn prepare_ahead(&mut self) {
         // A failure here is met again, and reported, by the job that needs a context.
-        let _ = catch_unwind(AssertUnwindSafe(|| self.preparer.prepare_ahead()));
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            self.preparer.prepare_ahead(&self.setup)
+        }));
     }
 
     /// When the slot must look at its parked jobs next (a timer, or a deadline).
@@ -119,10 +121,13 @@ impl<H: SlotHost> JobSet<H> {
                 job_id: &request.job_id,
                 attempt: request.attempt,
             };
-            let job =
-                self.preparer
-                    .take()
-                    .start(&compiled, &request.input, identity, &limits, received);
+            let job = self.preparer.take(&self.setup).start(
+                &compiled,
+                &request.input,
+                identity,
+                &limits,
+                received,
+            );
             Ok((job, cache))
         }));
         match started {

@@ -165,16 +165,22 @@ pub fn install<'js>(
     globals.set_prototype(Some(&lazy))
 }
 
+/// The box `install` put in a lazy object's opaque value (null if none).
+///
+/// # Safety
+/// `obj` must be a live object of the class `install` registered.
+unsafe fn held(obj: qjs::JSValueConst) -> *mut qjs::JSValue {
+    // SAFETY: per the caller.
+    unsafe { qjs::JS_GetOpaque(obj, qjs::JS_GetClassID(obj)).cast() }
+}
+
 /// The host object a lazy object holds (a borrowed reference), if any.
 ///
 /// # Safety
 /// `obj` must be a live object of the class `install` registered.
 unsafe fn held_host(obj: qjs::JSValueConst) -> Option<qjs::JSValue> {
-    // SAFETY: per the caller; the opaque value, if set, is `install`'s boxed JSValue.
-    unsafe {
-        let held = qjs::JS_GetOpaque(obj, qjs::JS_GetClassID(obj)).cast::<qjs::JSValue>();
-        held.as_ref().copied()
-    }
+    // SAFETY: per the caller; the box, if set, holds a live JSValue.
+    unsafe { held(obj).as_ref().copied() }
 }
 
 /// Finalizer of the lazy object: releases the host object it holds.
@@ -182,7 +188,7 @@ unsafe extern "C" fn finalize(runtime: *mut qjs::JSRuntime, obj: qjs::JSValue) {
     // SAFETY: QuickJS finalizes an object of this class exactly once; its opaque value
     // is `install`'s box, taken back here.
     unsafe {
-        let held = qjs::JS_GetOpaque(obj, qjs::JS_GetClassID(obj)).cast::<qjs::JSValue>();
+        let held = held(obj);
         if !held.is_null() {
             let host = Box::from_raw(held);
             qjs::JS_FreeValueRT(runtime, *host);
@@ -220,7 +226,10 @@ unsafe extern "C" fn get_own_property(
     let Some((source, name)) = atom_source(&ctx, prop) else {
         return 0;
     };
-    if is_making(&ctx, source) {
+    let Some(making) = ctx.userdata::<Setup>().map(|setup| setup.making.get()) else {
+        return 0;
+    };
+    if making & source.bit() != 0 {
         // Asked while making this very group: only what is really there counts.
         return 0;
     }
@@ -237,13 +246,9 @@ unsafe extern "C" fn get_own_property(
     let Some(lazy) = lazy.into_object() else {
         return 0;
     };
-    let Some(previous) = start_making(&ctx, source) else {
-        return 0;
-    };
+    set_making(&ctx, making | source.bit());
     let created = catch_unwind(AssertUnwindSafe(|| create(&ctx, &lazy, host, source, name)));
-    if let Some(setup) = ctx.userdata::<Setup>() {
-        setup.making.set(previous);
-    }
+    set_making(&ctx, making);
     match created {
         Ok(Ok(None)) => 0,
         Ok(Ok(Some(value))) => {
@@ -272,21 +277,11 @@ unsafe extern "C" fn get_own_property(
     }
 }
 
-/// Whether `source` is being made right now.
-fn is_making(ctx: &Ctx<'_>, source: Source) -> bool {
-    ctx.userdata::<Setup>()
-        .is_some_and(|setup| setup.making.get() & source.bit() != 0)
-}
-
-/// Marks `source` as being made; the previous set, or `None` if it already was.
-fn start_making(ctx: &Ctx<'_>, source: Source) -> Option<u32> {
-    let setup = ctx.userdata::<Setup>()?;
-    let previous = setup.making.get();
-    if previous & source.bit() != 0 {
-        return None;
+/// Records which groups are being made.
+fn set_making(ctx: &Ctx<'_>, making: u32) {
+    if let Some(setup) = ctx.userdata::<Setup>() {
+        setup.making.set(making);
     }
-    setup.making.set(previous | source.bit());
-    Some(previous)
 }
 
 /// What `prop` names, if it is a lazy name in this job's pool (symbols and other names
@@ -383,9 +378,14 @@ fn define<'js>(object: &Object<'js>, name: &str, value: Value<'js>) -> Result<()
     )
 }
 
-/// The value of `object`'s own data property `name`, without looking at its
-/// prototype chain (or calling any getter).
-fn own_value<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<Option<Value<'js>>> {
+/// `object`'s own property `name`, without looking at its prototype chain (or
+/// calling any getter): `None` if it has none, `Some(None)` if it is an accessor,
+/// `Some(Some(value))` for a data property.
+fn own_property<'js>(
+    ctx: &Ctx<'js>,
+    object: &Object<'js>,
+    name: &str,
+) -> Result<Option<Option<Value<'js>>>> {
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: a new atom for `name`, freed after one own-property query on a live
     // object of this context; the descriptor's values are new references, each handed
@@ -412,32 +412,20 @@ fn own_value<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<Op
         qjs::JS_FreeValue(raw, desc.getter);
         qjs::JS_FreeValue(raw, desc.setter);
         let value = Value::from_raw(ctx.clone(), desc.value);
-        if desc.flags & (qjs::JS_PROP_GETSET as i32) != 0 {
-            return Ok(None);
-        }
-        Ok(Some(value))
+        let data = desc.flags & (qjs::JS_PROP_GETSET as i32) == 0;
+        Ok(Some(data.then_some(value)))
     }
+}
+
+/// The value of `object`'s own data property `name`, if it has one.
+fn own_value<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<Option<Value<'js>>> {
+    Ok(own_property(ctx, object, name)?.flatten())
 }
 
 /// Whether `object` has `name` as its own property (`contains_key` would also find the
 /// lazy names on the prototype chain).
 fn has_own<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<bool> {
-    let raw = ctx.as_raw().as_ptr();
-    // SAFETY: a new atom for `name`, freed after one own-property query on a live
-    // object of this context (no descriptor asked for, so nothing else to free).
-    let found = unsafe {
-        let atom = qjs::JS_NewAtomLen(raw, name.as_ptr().cast(), name.len() as _);
-        if atom == qjs::JS_ATOM_NULL {
-            return Err(rquickjs::Error::Exception);
-        }
-        let found = qjs::JS_GetOwnProperty(raw, std::ptr::null_mut(), object.as_raw(), atom);
-        qjs::JS_FreeAtom(raw, atom);
-        found
-    };
-    if found < 0 {
-        return Err(rquickjs::Error::Exception);
-    }
-    Ok(found > 0)
+    Ok(own_property(ctx, object, name)?.is_some())
 }
 
 /// Runs a prelude part: its bytecode is a function of the host helpers it needs,

@@ -15,25 +15,21 @@ use super::jobs::SlotSetup;
 use super::run::{LiveJob, SlotEnv};
 
 /// A slot's spare prepared context.
+#[derive(Default)]
 pub struct Preparer {
-    setup: SlotSetup,
     spare: Option<LiveJob>,
 }
 
 impl Preparer {
-    pub fn new(setup: SlotSetup) -> Preparer {
-        Preparer { setup, spare: None }
-    }
-
     /// A fresh, prepared job runtime for the next job: the spare if there is one.
-    pub fn take(&mut self) -> LiveJob {
-        self.spare.take().unwrap_or_else(|| prepare(&self.setup))
+    pub fn take(&mut self, setup: &SlotSetup) -> LiveJob {
+        self.spare.take().unwrap_or_else(|| prepare(setup))
     }
 
     /// Prepares the spare unless it is ready; call when the slot has nothing to do.
-    pub fn prepare_ahead(&mut self) {
+    pub fn prepare_ahead(&mut self, setup: &SlotSetup) {
         if self.spare.is_none() {
-            self.spare = Some(prepare(&self.setup));
+            self.spare = Some(prepare(setup));
         }
     }
 }
