@@ -6,10 +6,11 @@
 use std::sync::Arc;
 
 use futures_lite::StreamExt;
-use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
+use lapin::options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
 use lapin::{Connection, ConnectionProperties};
 use warren_wire::{JobResult, Outcome, Stats};
+use warren_worker::broker::acks::{Settlement, Settler};
 use warren_worker::broker::delivery::Envelope;
 use warren_worker::broker::publish::{Published, publish_result};
 
@@ -33,12 +34,14 @@ pub async fn serve(amqp_url: &str, queue: &str, prefetch: u16) -> anyhow::Result
             FieldTable::default(),
         )
         .await?;
+    let (settler, _settling) = Settler::start(consume.clone());
     println!("ready");
     while let Some(delivery) = consumer.next().await {
         let delivery = delivery?;
-        let publish = publish.clone();
+        settler.received(delivery.delivery_tag);
+        let (publish, settler) = (publish.clone(), settler.clone());
         tokio::spawn(async move {
-            // The worker's own envelope and publish path: only the sandbox is missing.
+            // The worker's own envelope, publish and ack paths: only the sandbox is missing.
             let envelope = Envelope::of(&delivery);
             if let Some(reply_to) = &envelope.reply_to {
                 let result = JobResult::new(
@@ -60,7 +63,7 @@ pub async fn serve(amqp_url: &str, queue: &str, prefetch: u16) -> anyhow::Result
                     Ok(Published::Nacked) | Err(_) => return,
                 }
             }
-            let _ = delivery.ack(BasicAckOptions::default()).await;
+            settler.finished(delivery.delivery_tag, Settlement::Ack);
         });
     }
     Ok(())

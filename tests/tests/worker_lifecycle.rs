@@ -168,6 +168,56 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
     client.delete_pool_queues(&queue).await;
 }
 
+/// A worker merges the acks of jobs that finished together, but never over a job
+/// still running, and acks jobs that finished behind a running one at once: killed,
+/// it hands back exactly the job it had not finished.
+#[tokio::test]
+async fn acks_cover_every_finished_job_and_no_running_one() {
+    let queue = unique_queue("acks");
+    let flags = [
+        "--concurrency",
+        "2",
+        "--prefetch",
+        "64",
+        "--timeout-ms",
+        "9000",
+    ];
+    let mut worker = WorkerProcess::spawn(&queue, &flags);
+    assert!(worker.wait_ready(WAIT).await, "worker ready");
+    let mut client = TestClient::connect().await;
+    // Delivered first, so it is at the front of the worker's outstanding deliveries
+    // for the whole test.
+    let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 8000))";
+    client.submit(&queue, "slow", slow, json!(0)).await;
+    let fast = "export default (i) => i";
+    for n in 0..40 {
+        client
+            .submit(&queue, &format!("fast-{n}"), fast, json!(n))
+            .await;
+    }
+    let (results, duplicates) = client.collect(40, WAIT).await;
+    assert_eq!((results.len(), duplicates), (40, 0));
+    assert!(!results.contains_key("slow"));
+    // Acks are sent after results: give the last ones a moment to reach the broker.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    worker.signal(libc::SIGKILL);
+    assert!(worker.wait_exit(WAIT).await.is_some(), "worker killed");
+    let returned = eventually(Duration::from_secs(10), || {
+        let client = &client;
+        let queue = &queue;
+        async move { client.ready_count(queue).await > 0 }
+    })
+    .await;
+    assert!(returned, "the running job went back to the queue");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        client.ready_count(&queue).await,
+        1,
+        "only the unfinished job is handed back"
+    );
+    client.delete_pool_queues(&queue).await;
+}
+
 #[tokio::test]
 async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
     let queue = unique_queue("dlq");

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures_lite::StreamExt;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    ConfirmSelectOptions, QueueDeclareOptions,
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+    QueueDeclareOptions,
 };
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::FieldTable;
@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use tracing::{Instrument, debug, info, info_span, warn};
 use warren_wire::{ErrorKind, Job, JobResult, LogEntry, Outcome, Stats};
 
+use crate::broker::acks::{Settlement, Settler};
 use crate::broker::delivery::Envelope;
 use crate::broker::publish::{Published, publish_result};
 use crate::broker::topology;
@@ -42,13 +43,8 @@ pub enum SessionEnd {
     Lost(String),
 }
 
-/// What to do with a delivery once its job has run.
-enum Settle {
-    Ack,
-    Requeue,
-    /// The channel is gone; the broker will redeliver.
-    Abandon,
-}
+/// How long a draining pool waits for its last acks to be sent.
+const SETTLE_GRACE: Duration = Duration::from_secs(5);
 
 /// Declares the pool's topology on its own channel. A jobs queue that already exists
 /// with other arguments is used as it is (with a warning) rather than refused.
@@ -127,6 +123,7 @@ impl Pool {
             "Consuming."
         );
 
+        let (settler, settling) = Settler::start(consume.clone());
         let mut tasks = JoinSet::new();
         let mut cancelled = *shutdown.borrow();
         let mut stop_at: Option<Instant> = None;
@@ -151,9 +148,9 @@ impl Pool {
                 }
                 item = consumer.next() => match item {
                     Some(Ok(delivery)) => {
-                        let pool = self.clone();
-                        let publish = publish.clone();
-                        tasks.spawn(async move { pool.handle(delivery, &publish).await });
+                        settler.received(delivery.delivery_tag);
+                        let (pool, publish, settler) = (self.clone(), publish.clone(), settler.clone());
+                        tasks.spawn(async move { pool.handle(delivery, &publish, &settler).await });
                     }
                     Some(Err(err)) => break SessionEnd::Lost(format!("consumer failed: {err}")),
                     None if cancelled => break SessionEnd::Drained,
@@ -177,7 +174,11 @@ impl Pool {
                     "Shutdown grace over; returning unfinished jobs to the queue."
                 );
                 tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
             }
+            // Every task is over: the settling task sends the last acks, then ends.
+            drop(settler);
+            let _ = tokio::time::timeout(SETTLE_GRACE, settling).await;
             let _ = publish.close(200, "OK".into()).await;
             let _ = consume.close(200, "OK".into()).await;
             info!(queue, "Drained.");
@@ -189,7 +190,7 @@ impl Pool {
     }
 
     /// Runs one delivery to its end: result published and confirmed, then acked.
-    async fn handle(self: Arc<Self>, delivery: Delivery, publish: &Channel) {
+    async fn handle(self: Arc<Self>, delivery: Delivery, publish: &Channel, settler: &Settler) {
         let queue = self.config.queue.as_str();
         let envelope = Envelope::of(&delivery);
         // Test builds only: a job that kills the whole worker, as an engine fault would.
@@ -241,29 +242,18 @@ impl Pool {
                 }
             }
 
-            let settle = match envelope.reply_to.as_deref() {
-                None => Settle::Ack,
+            let settlement = match envelope.reply_to.as_deref() {
+                None => Some(Settlement::Ack),
                 Some(reply_to) => self.reply(publish, reply_to, &envelope, &result).await,
             };
-            let acked = match settle {
-                Settle::Ack => delivery.acker.ack(BasicAckOptions::default()).await,
-                Settle::Requeue => {
-                    delivery
-                        .acker
-                        .nack(BasicNackOptions {
-                            requeue: true,
-                            ..BasicNackOptions::default()
-                        })
-                        .await
+            match settlement {
+                Some(settlement) => {
+                    settler.finished(delivery.delivery_tag, settlement);
+                    debug!(outcome, wall_ms = result.stats.wall_ms, "Job done.");
                 }
-                Settle::Abandon => Ok(false),
-            };
-            match acked {
-                Ok(true) => debug!(outcome, wall_ms = result.stats.wall_ms, "Job done."),
-                Ok(false) => {
+                None => {
                     debug!("Job not settled: its channel is gone; the broker will redeliver it.")
                 }
-                Err(err) => debug!(cause = %err, "Ack failed; the broker will redeliver the job."),
             }
             in_flight.dec();
         }
@@ -336,7 +326,7 @@ impl Pool {
         reply_to: &str,
         envelope: &Envelope,
         result: &JobResult,
-    ) -> Settle {
+    ) -> Option<Settlement> {
         let counter = |label: &str| {
             self.metrics
                 .results_published
@@ -346,7 +336,7 @@ impl Pool {
         match publish_result(publish, reply_to, envelope, &result.to_json()).await {
             Ok(Published::Confirmed) => {
                 counter(published::CONFIRMED);
-                Settle::Ack
+                Some(Settlement::Ack)
             }
             Ok(Published::Returned(reason)) => {
                 counter(published::RETURNED);
@@ -354,7 +344,7 @@ impl Pool {
                     reply_to,
                     reason, "Result returned by the broker (no such queue); acking the job anyway."
                 );
-                Settle::Ack
+                Some(Settlement::Ack)
             }
             Ok(Published::Nacked) => {
                 counter(published::NACKED);
@@ -362,12 +352,12 @@ impl Pool {
                     reply_to,
                     "Broker refused the result; returning the job to the queue."
                 );
-                Settle::Requeue
+                Some(Settlement::Requeue)
             }
             Err(err) => {
                 counter(published::FAILED);
                 debug!(cause = %err, "Publishing the result failed; the job stays unacked.");
-                Settle::Abandon
+                None
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Everything AMQP: connecting, declaring the topology, reading deliveries and
 //! publishing results with confirms. It knows nothing of the sandbox.
 
+pub mod acks;
 pub mod delivery;
 pub mod publish;
 pub mod topology;
