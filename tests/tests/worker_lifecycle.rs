@@ -218,6 +218,24 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     client.delete_pool_queues(&queue).await;
 }
 
+/// The worker's async runtime has the threads `--io-threads` asks for, one by default.
+#[tokio::test]
+async fn io_threads_sets_the_async_runtime_threads() {
+    let client = TestClient::connect().await;
+    for (flags, expected) in [(&[][..], 1.0), (&["--io-threads", "3"][..], 3.0)] {
+        let queue = unique_queue("io-threads");
+        let worker = WorkerProcess::spawn(&queue, flags);
+        assert!(worker.wait_ready(WAIT).await, "worker ready");
+        let (_, metrics) = warren_tests::http_get(worker.metrics_addr, "/metrics")
+            .await
+            .expect("metrics");
+        let threads = warren_tests::metric(&metrics, "warren_io_threads", &[]);
+        assert_eq!(threads, Some(expected), "with {flags:?}");
+        drop(worker);
+        client.delete_pool_queues(&queue).await;
+    }
+}
+
 #[tokio::test]
 async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
     let queue = unique_queue("dlq");

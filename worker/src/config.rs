@@ -48,6 +48,13 @@ pub struct Args {
     #[arg(long, env = "WARREN_PREFETCH")]
     pub prefetch: Option<u16>,
 
+    /// Async threads for AMQP, JSON, sandbox reports and `fetch` (jobs run in the
+    /// sandbox slots, not here); defaults to 1, or one per core when a pool grants
+    /// `fetch` (TLS handshakes are CPU work). One thread keeps each job's hand-offs on
+    /// one core.
+    #[arg(long, env = "WARREN_IO_THREADS")]
+    pub io_threads: Option<usize>,
+
     /// Seconds a stopping worker waits for in-flight jobs before returning them to the queue.
     #[arg(long, env = "WARREN_SHUTDOWN_GRACE", default_value_t = 25.0)]
     pub shutdown_grace: f64,
@@ -237,6 +244,8 @@ pub struct WorkerConfig {
     pub shutdown_grace: Duration,
     pub metrics_addr: SocketAddr,
     pub pools: Vec<PoolConfig>,
+    /// Worker threads of the async runtime.
+    pub io_threads: usize,
 }
 
 impl Args {
@@ -276,12 +285,21 @@ impl Args {
             }
             pools.push(pool);
         }
+        let io_threads = match self.io_threads {
+            Some(0) => anyhow::bail!("--io-threads must be at least 1"),
+            Some(threads) => threads,
+            None if pools.iter().any(|p| p.engine.egress.is_some()) => {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            }
+            None => 1,
+        };
         Ok(WorkerConfig {
             amqp_url: self.amqp_url.clone(),
             worker_name: self.worker_name.clone().unwrap_or_else(default_worker_name),
             shutdown_grace,
             metrics_addr: self.metrics_addr,
             pools,
+            io_threads,
         })
     }
 
@@ -490,6 +508,16 @@ mod tests {
         assert_eq!(usize::from(pool.prefetch), 2 * pool.engine.slots);
         assert!(pool.engine.modules.allows("crypto") && pool.engine.modules.allows("url"));
         assert_eq!(config.shutdown_grace, Duration::from_secs(25));
+        assert_eq!(config.io_threads, 1);
+    }
+
+    #[test]
+    fn io_threads_default_to_one_per_core_when_a_pool_fetches() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let fetching = args(&["--allow-host", "api.example.com"]).resolve();
+        assert_eq!(fetching.expect("valid").io_threads, cores);
+        let chosen = args(&["--allow-host", "api.example.com", "--io-threads", "3"]).resolve();
+        assert_eq!(chosen.expect("valid").io_threads, 3);
     }
 
     #[test]
@@ -515,6 +543,7 @@ mod tests {
         );
         refuse(&["--stack-kb", "8192", "--slot-stack-mb", "8"], "too close");
         refuse(&["--stack-kb", "0"], "--stack-kb");
+        refuse(&["--io-threads", "0"], "--io-threads");
         refuse(&["--allow-module", "fs"], "unknown module");
         refuse(&["--allow-host", "https://api.example.com"], "not a URL");
         refuse(&["--allow-host", "api.example.com:http"], "port");

@@ -22,6 +22,7 @@ pub struct Metrics {
     pub redelivered: IntCounterVec,
     pub broker_connected: IntGauge,
     pub ready: IntGauge,
+    pub io_threads: IntGauge,
     pub broker_reconnects: IntCounter,
     pub cache_hits: IntCounter,
     pub cache_misses: IntCounter,
@@ -113,6 +114,11 @@ impl Metrics {
             .unwrap_or_else(|e| unreachable!("{e}")),
             broker_connected: IntGauge::new("warren_broker_connected", "1 while connected to the broker.")
                 .unwrap_or_else(|e| unreachable!("{e}")),
+            io_threads: IntGauge::new(
+                "warren_io_threads",
+                "Worker threads of the async runtime (--io-threads).",
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             ready: IntGauge::new(
                 "warren_ready",
                 "1 while /readyz answers 200 (connected, consuming every pool, not stopping).",
@@ -157,6 +163,7 @@ impl Metrics {
             Box::new(m.redelivered.clone()),
             Box::new(m.broker_connected.clone()),
             Box::new(m.ready.clone()),
+            Box::new(m.io_threads.clone()),
             Box::new(m.broker_reconnects.clone()),
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),

@@ -25,6 +25,10 @@ pub async fn run(
     shutdown_signal: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(Metrics::new());
+    let runtime_threads = tokio::runtime::Handle::current().metrics().num_workers();
+    metrics
+        .io_threads
+        .set(i64::try_from(runtime_threads).unwrap_or(i64::MAX));
     let health = Arc::new(Health::new(config.pools.len()));
     let mut pools = Vec::with_capacity(config.pools.len());
     for pool in &config.pools {
