@@ -15,6 +15,8 @@ mod echo;
 mod process;
 mod workloads;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
@@ -297,26 +299,11 @@ impl Bench<'_> {
             vary: workload.vary.clone(),
             reply_timeout: Duration::from_secs(30),
         };
-        let pids: Vec<u32> = subjects.iter().map(Subject::pid).collect();
-        let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let sampler = {
-            let sampling = sampling.clone();
-            tokio::spawn(async move {
-                let mut most = 0u64;
-                while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                    let rss = pids
-                        .iter()
-                        .map(|pid| process::rss_of(*pid))
-                        .max()
-                        .unwrap_or(0);
-                    most = most.max(rss);
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-                most
-            })
-        };
+        // Sampled on a thread of its own, from pids found once: scanning /proc on the
+        // load generator's runtime delayed its results by ~1 ms every sample.
+        let sampler = MemorySampler::start(subjects.iter().map(Subject::processes).collect());
         let report = warren_client::bench::run(client, &options, |_| {}).await;
-        sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+        let rss_load = sampler.stop();
         let report = report?;
         let cpu_after: Duration = subjects.iter().map(Subject::cpu).sum();
         let ready = subjects
@@ -327,7 +314,6 @@ impl Bench<'_> {
         for subject in subjects {
             subject.stop();
         }
-        let rss_load = sampler.await.unwrap_or(0);
         workloads::delete_queues(amqp_url, &queue).await;
         anyhow::ensure!(
             report.missing() == 0,
@@ -350,6 +336,43 @@ impl Bench<'_> {
             rss_load,
             ready,
         })
+    }
+}
+
+/// The most memory a fleet's processes held while a workload ran: each subject's
+/// processes summed, the largest subject, sampled every 50 ms.
+struct MemorySampler {
+    sampling: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<u64>>,
+}
+
+impl MemorySampler {
+    fn start(subjects: Vec<Vec<u32>>) -> MemorySampler {
+        let sampling = Arc::new(AtomicBool::new(true));
+        let running = sampling.clone();
+        let thread = std::thread::Builder::new()
+            .name("memory-sampler".into())
+            .spawn(move || {
+                let mut most = 0;
+                while running.load(Ordering::Relaxed) {
+                    let largest = subjects
+                        .iter()
+                        .map(|pids| pids.iter().map(|pid| process::pss_of(*pid)).sum())
+                        .max()
+                        .unwrap_or(0);
+                    most = most.max(largest);
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                most
+            })
+            .ok();
+        MemorySampler { sampling, thread }
+    }
+
+    /// Stops sampling; the most seen (0 if the thread could not start).
+    fn stop(self) -> u64 {
+        self.sampling.store(false, Ordering::Relaxed);
+        self.thread.and_then(|t| t.join().ok()).unwrap_or(0)
     }
 }
 

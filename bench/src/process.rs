@@ -100,6 +100,13 @@ impl Subject {
         self.child.id()
     }
 
+    /// The subject's process and its sandbox processes, as they are now.
+    pub fn processes(&self) -> Vec<u32> {
+        std::iter::once(self.pid())
+            .chain(warren_worker::sandbox::process::children_of(self.pid()))
+            .collect()
+    }
+
     /// Memory in use, in bytes: see [`rss_of`].
     pub fn rss(&self) -> u64 {
         rss_of(self.pid())
@@ -151,7 +158,8 @@ pub fn rss_of(pid: u32) -> u64 {
         .sum()
 }
 
-fn pss_of(pid: u32) -> u64 {
+/// Proportional set size of one process, in bytes (0 if it is gone).
+pub fn pss_of(pid: u32) -> u64 {
     let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
     rollup
         .lines()
