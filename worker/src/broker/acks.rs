@@ -50,6 +50,8 @@ struct Book {
 }
 
 impl Book {
+    /// Records `note` (tags arrive in increasing order, as the broker numbers them);
+    /// a delivery it never heard of gets its frame back, to be sent alone.
     fn note(&mut self, note: Note) -> Option<Frame> {
         match note {
             Note::Received(tag) => {
