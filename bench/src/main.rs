@@ -340,7 +340,8 @@ impl Bench<'_> {
 }
 
 /// The most memory a fleet's processes held while a workload ran: each subject's
-/// processes summed, the largest subject, sampled every 50 ms.
+/// processes summed, the largest subject, sampled every 50 ms. The processes are the
+/// ones alive at the start (a sandbox process replaced during the run is not seen).
 struct MemorySampler {
     sampling: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<u64>>,

@@ -180,14 +180,16 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
         "--prefetch",
         "64",
         "--timeout-ms",
-        "9000",
+        "25000",
+        "--shutdown-grace",
+        "30",
     ];
     let mut worker = WorkerProcess::spawn(&queue, &flags);
     assert!(worker.wait_ready(WAIT).await, "worker ready");
     let mut client = TestClient::connect().await;
     // Delivered first, so it is at the front of the worker's outstanding deliveries
     // for the whole test.
-    let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 8000))";
+    let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 20000))";
     client.submit(&queue, "slow", slow, json!(0)).await;
     let fast = "export default (i) => i";
     for n in 0..40 {
@@ -198,8 +200,8 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     let (results, duplicates) = client.collect(40, WAIT).await;
     assert_eq!((results.len(), duplicates), (40, 0));
     assert!(!results.contains_key("slow"));
-    // Acks are sent after results: give the last ones a moment to reach the broker.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Acks are sent after results: give the last ones time to reach the broker.
+    tokio::time::sleep(Duration::from_secs(1)).await;
     worker.signal(libc::SIGKILL);
     assert!(worker.wait_exit(WAIT).await.is_some(), "worker killed");
     let returned = eventually(Duration::from_secs(10), || {
@@ -209,7 +211,7 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     })
     .await;
     assert!(returned, "the running job went back to the queue");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         client.ready_count(&queue).await,
         1,

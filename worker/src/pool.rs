@@ -43,8 +43,9 @@ pub enum SessionEnd {
     Lost(String),
 }
 
-/// How long a draining pool waits for its last acks to be sent.
-const SETTLE_GRACE: Duration = Duration::from_secs(5);
+/// How long a draining pool waits for its last acks to be sent (they normally go at
+/// once; this bounds a connection that stopped taking frames).
+const SETTLE_GRACE: Duration = Duration::from_secs(2);
 
 /// Declares the pool's topology on its own channel. A jobs queue that already exists
 /// with other arguments is used as it is (with a warning) rather than refused.

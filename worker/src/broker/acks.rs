@@ -14,7 +14,7 @@ use lapin::Channel;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tracing::debug;
+use tracing::{debug, warn};
 
 /// How a finished delivery is to be settled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,14 +67,23 @@ impl Book {
                         self.outstanding[index].1 = Some(settlement);
                         None
                     }
-                    // Never heard of (cannot happen): settle it alone rather than keep it.
-                    Err(_) => Some(match settlement {
-                        Settlement::Ack => Frame::Ack {
+                    // Never heard of (cannot happen): settle it alone rather than keep it
+                    // unsettled; were it settled already, the broker closes the channel
+                    // and redelivers what it held, which loses nothing.
+                    Err(_) => {
+                        warn!(
                             tag,
-                            multiple: false,
-                        },
-                        Settlement::Requeue => Frame::Requeue(tag),
-                    }),
+                            ?settlement,
+                            "Settling a delivery that was not recorded."
+                        );
+                        Some(match settlement {
+                            Settlement::Ack => Frame::Ack {
+                                tag,
+                                multiple: false,
+                            },
+                            Settlement::Requeue => Frame::Requeue(tag),
+                        })
+                    }
                 }
             }
         }
