@@ -220,6 +220,47 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     client.delete_pool_queues(&queue).await;
 }
 
+/// A worker whose result channel closes under it starts over on a new connection:
+/// the job whose result could not be published is delivered again and answered, and
+/// so are the jobs behind it (before, the worker kept its dead channel and stalled).
+#[tokio::test]
+async fn a_closed_result_channel_reconnects_and_loses_nothing() {
+    let queue = unique_queue("results-closed");
+    let binary = tokio::task::spawn_blocking(warren_tests::process::hooks_binary)
+        .await
+        .expect("hooks binary");
+    let flags = ["--concurrency", "1", "--prefetch", "1"];
+    let worker = WorkerProcess::spawn_program(binary, &queue, &flags);
+    assert!(worker.wait_ready(WAIT).await, "worker ready");
+    let mut client = TestClient::connect().await;
+    let code = "export default (i) => i";
+    // The hook closes the result channel under this job's first attempt.
+    let hooked = "warren-test-close-results-1";
+    client.submit(&queue, hooked, code, json!(0)).await;
+    for n in 0..5 {
+        client
+            .submit(&queue, &format!("after-{n}"), code, json!(n))
+            .await;
+    }
+    let (results, _) = client.collect(6, WAIT).await;
+    assert_eq!(results.len(), 6, "answered: {:?}", results.keys());
+    assert!(results.values().all(|r| r["status"] == "ok"));
+    assert_eq!(
+        results[hooked]["stats"]["attempt"], 2,
+        "{}",
+        results[hooked]
+    );
+    let (_, metrics) = warren_tests::http_get(worker.metrics_addr, "/metrics")
+        .await
+        .expect("metrics");
+    assert_eq!(
+        warren_tests::metric(&metrics, "warren_broker_reconnects_total", &[]),
+        Some(1.0)
+    );
+    drop(worker);
+    client.delete_pool_queues(&queue).await;
+}
+
 /// The worker's async runtime has the threads `--io-threads` asks for, one by default.
 #[tokio::test]
 async fn io_threads_sets_the_async_runtime_threads() {

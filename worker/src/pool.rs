@@ -13,7 +13,7 @@ use lapin::options::{
 use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection, ErrorKind as LapinErrorKind};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tracing::{Instrument, debug, info, info_span, warn};
 use warren_wire::{ErrorKind, Job, JobResult, LogEntry, Outcome, Stats};
@@ -32,6 +32,15 @@ pub struct Pool {
     pub engine: Engine,
     pub worker_name: String,
     pub metrics: Arc<Metrics>,
+}
+
+/// What a job's task shares with its session.
+struct JobLink {
+    /// The channel results are published on, in confirm mode.
+    publish: Channel,
+    settler: Settler,
+    /// Notified when `publish` turns out to be closed.
+    results_closed: Arc<Notify>,
 }
 
 /// Why a session with the broker ended.
@@ -125,6 +134,9 @@ impl Pool {
         );
 
         let (settler, settling) = Settler::start(consume.clone());
+        // Told when a result cannot be published because its channel closed: every
+        // later result would fail too, so the session starts over on a new connection.
+        let results_closed = Arc::new(Notify::new());
         let mut tasks = JoinSet::new();
         let mut cancelled = *shutdown.borrow();
         let mut stop_at: Option<Instant> = None;
@@ -150,14 +162,22 @@ impl Pool {
                 item = consumer.next() => match item {
                     Some(Ok(delivery)) => {
                         settler.received(delivery.delivery_tag);
-                        let (pool, publish, settler) = (self.clone(), publish.clone(), settler.clone());
-                        tasks.spawn(async move { pool.handle(delivery, &publish, &settler).await });
+                        let link = JobLink {
+                            publish: publish.clone(),
+                            settler: settler.clone(),
+                            results_closed: results_closed.clone(),
+                        };
+                        let pool = self.clone();
+                        tasks.spawn(async move { pool.handle(delivery, &link).await });
                     }
                     Some(Err(err)) => break SessionEnd::Lost(format!("consumer failed: {err}")),
                     None if cancelled => break SessionEnd::Drained,
                     None => break SessionEnd::Lost("the broker cancelled the consumer".into()),
                 },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = results_closed.notified() => {
+                    break SessionEnd::Lost("the channel results are published on closed".into());
+                }
             }
         };
         consuming.store(false, std::sync::atomic::Ordering::SeqCst);
@@ -191,13 +211,18 @@ impl Pool {
     }
 
     /// Runs one delivery to its end: result published and confirmed, then acked.
-    async fn handle(self: Arc<Self>, delivery: Delivery, publish: &Channel, settler: &Settler) {
+    async fn handle(self: Arc<Self>, delivery: Delivery, link: &JobLink) {
         let queue = self.config.queue.as_str();
         let envelope = Envelope::of(&delivery);
         // Test builds only: a job that kills the whole worker, as an engine fault would.
         #[cfg(feature = "test-hooks")]
         if envelope.job_id.starts_with("warren-test-abort") {
             std::process::abort();
+        }
+        // Test builds only: the result channel closes under the job's first attempt.
+        #[cfg(feature = "test-hooks")]
+        if envelope.job_id.starts_with("warren-test-close-results") && envelope.attempt == 1 {
+            let _ = link.publish.close(200, "test hook".into()).await;
         }
         let span = info_span!(
             "job",
@@ -245,15 +270,21 @@ impl Pool {
 
             let settlement = match envelope.reply_to.as_deref() {
                 None => Some(Settlement::Ack),
-                Some(reply_to) => self.reply(publish, reply_to, &envelope, &result).await,
+                Some(reply_to) => {
+                    self.reply(&link.publish, reply_to, &envelope, &result)
+                        .await
+                }
             };
             match settlement {
                 Some(settlement) => {
-                    settler.finished(delivery.delivery_tag, settlement);
+                    link.settler.finished(delivery.delivery_tag, settlement);
                     debug!(outcome, wall_ms = result.stats.wall_ms, "Job done.");
                 }
                 None => {
-                    debug!("Job not settled: its channel is gone; the broker will redeliver it.")
+                    debug!("Job not settled: its result was not published; the broker will redeliver it.");
+                    if !link.publish.status().connected() {
+                        link.results_closed.notify_one();
+                    }
                 }
             }
             in_flight.dec();
