@@ -134,7 +134,7 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
     // The machine drifts over minutes (it is shared), so the echo ceiling and the
     // trivial workload run alternately, and the pair with the median ratio is reported.
     let repeats = if args.quick { 1 } else { REPEATS };
-    let mut pairs = Vec::with_capacity(repeats);
+    let mut pairs: Vec<(Row, Row)> = Vec::with_capacity(repeats);
     for _ in 0..repeats {
         let echo = bench
             .measure(Fleet::Echo, &Workload::trivial(), None)
@@ -146,8 +146,7 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
         trivial.report.jobs_per_second() / echo.report.jobs_per_second().max(f64::EPSILON)
     };
     let ratios: Vec<f64> = pairs.iter().map(ratio).collect();
-    pairs.sort_by(|a, b| ratio(a).total_cmp(&ratio(b)));
-    let (echo, trivial) = pairs.swap_remove(pairs.len() / 2);
+    let (echo, trivial) = median_by(pairs, ratio);
     let (echo_rate, trivial_rate) = (
         echo.report.jobs_per_second(),
         trivial.report.jobs_per_second(),
@@ -173,8 +172,9 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
     let half_p99s: Vec<f64> = warren_halves.iter().map(|r| p(&r.report, 0.99)).collect();
     let echo_half_p99s: Vec<f64> = echo_halves.iter().map(|r| p(&r.report, 0.99)).collect();
     let (half_p99, echo_half_p99) = (median(&half_p99s), median(&echo_half_p99s));
-    rows.push(median_p99_run(warren_halves));
-    rows.push(median_p99_run(echo_halves));
+    let p99 = |run: &Row| p(&run.report, 0.99);
+    rows.push(median_by(warren_halves, p99));
+    rows.push(median_by(echo_halves, p99));
 
     println!("{}", table(&rows));
     let worker_rows: Vec<&Row> = rows
@@ -229,17 +229,15 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
 /// Runs of the throughput pairs and of the half-rate latency, for the median.
 const REPEATS: usize = 3;
 
-/// The median of a few figures (the upper one of the middle two for an even count).
-fn median(figures: &[f64]) -> f64 {
-    let mut sorted = figures.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len() / 2).copied().unwrap_or(0.0)
+/// The item whose `key` is the median of `items` (at least one; the upper one of the
+/// middle two for an even count).
+fn median_by<T>(mut items: Vec<T>, key: impl Fn(&T) -> f64) -> T {
+    items.sort_by(|a, b| key(a).total_cmp(&key(b)));
+    items.swap_remove(items.len() / 2)
 }
 
-/// The run whose p99 is the median of `runs` (at least one).
-fn median_p99_run(mut runs: Vec<Row>) -> Row {
-    runs.sort_by(|a, b| p(&a.report, 0.99).total_cmp(&p(&b.report, 0.99)));
-    runs.swap_remove(runs.len() / 2)
+fn median(figures: &[f64]) -> f64 {
+    median_by(figures.to_vec(), |f| *f)
 }
 
 /// `0.52, 0.55, 0.49`, each figure with `unit`.

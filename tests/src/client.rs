@@ -150,6 +150,14 @@ impl TestClient {
         id.to_owned()
     }
 
+    /// Submits `count` jobs of `code` with ids `{prefix}{n}` and input `n`, in order.
+    pub async fn submit_numbered(&self, queue: &str, prefix: &str, code: &str, count: usize) {
+        for n in 0..count {
+            self.submit(queue, &format!("{prefix}{n}"), code, serde_json::json!(n))
+                .await;
+        }
+    }
+
     /// The next result on the reply queue, with its AMQP properties.
     pub async fn next_result(&mut self, within: Duration) -> Option<(Value, BasicProperties)> {
         let delivery = tokio::time::timeout(within, self.consumer.next())

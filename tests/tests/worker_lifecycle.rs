@@ -17,11 +17,7 @@ async fn sigterm_finishes_in_flight_jobs_and_exits_zero() {
     assert!(worker.wait_ready(WAIT).await, "worker ready");
     let mut client = TestClient::connect().await;
     let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 300))";
-    for n in 0..6 {
-        client
-            .submit(&queue, &format!("slow-{n}"), slow, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "slow-", slow, 6).await;
     // Let the worker pick jobs up, then ask it to stop.
     tokio::time::sleep(Duration::from_millis(150)).await;
     worker.signal(libc::SIGTERM);
@@ -88,11 +84,7 @@ async fn two_workers_share_a_queue() {
     .await;
     let mut client = TestClient::connect().await;
     let code = "export default (i) => new Promise((r) => setTimeout(() => r(i), 20))";
-    for n in 0..40 {
-        client
-            .submit(&queue, &format!("j{n}"), code, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "j", code, 40).await;
     let (results, duplicates) = client.collect(40, WAIT).await;
     assert_eq!(results.len(), 40);
     assert_eq!(duplicates, 0);
@@ -113,11 +105,7 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
     let worker = InProcessWorker::start(&queue, &["--worker-name", &name]).await;
     let mut client = TestClient::connect().await;
     let code = "export default (i) => new Promise((r) => setTimeout(() => r(i), 50))";
-    for n in 0..20 {
-        client
-            .submit(&queue, &format!("before-{n}"), code, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "before-", code, 20).await;
     // Watch readiness closely while the connection is cut: it must drop, then recover.
     let addr = worker.config.metrics_addr;
     let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
@@ -138,11 +126,7 @@ async fn forced_connection_close_recovers_without_losing_jobs() {
         warren_tests::broker::close_connections_named(&name) > 0,
         "found the worker's connection"
     );
-    for n in 0..20 {
-        client
-            .submit(&queue, &format!("after-{n}"), code, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "after-", code, 20).await;
     let (results, duplicates) = client.collect(40, WAIT).await;
     assert_eq!(results.len(), 40, "no job lost (duplicates: {duplicates})");
     assert!(results.values().all(|r| r["status"] == "ok"));
@@ -192,11 +176,7 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 20000))";
     client.submit(&queue, "slow", slow, json!(0)).await;
     let fast = "export default (i) => i";
-    for n in 0..40 {
-        client
-            .submit(&queue, &format!("fast-{n}"), fast, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "fast-", fast, 40).await;
     let (results, duplicates) = client.collect(40, WAIT).await;
     assert_eq!((results.len(), duplicates), (40, 0));
     assert!(!results.contains_key("slow"));
@@ -237,11 +217,7 @@ async fn a_closed_result_channel_reconnects_and_loses_nothing() {
     // The hook closes the result channel under this job's first attempt.
     let hooked = "warren-test-close-results-1";
     client.submit(&queue, hooked, code, json!(0)).await;
-    for n in 0..5 {
-        client
-            .submit(&queue, &format!("after-{n}"), code, json!(n))
-            .await;
-    }
+    client.submit_numbered(&queue, "after-", code, 5).await;
     let (results, _) = client.collect(6, WAIT).await;
     assert_eq!(results.len(), 6, "answered: {:?}", results.keys());
     assert!(results.values().all(|r| r["status"] == "ok"));

@@ -288,9 +288,7 @@ impl Args {
         let io_threads = match self.io_threads {
             Some(0) => anyhow::bail!("--io-threads must be at least 1"),
             Some(threads) => threads,
-            None if pools.iter().any(|p| p.engine.egress.is_some()) => {
-                std::thread::available_parallelism().map_or(1, |n| n.get())
-            }
+            None if pools.iter().any(|p| p.engine.egress.is_some()) => cores(),
             None => 1,
         };
         Ok(WorkerConfig {
@@ -304,8 +302,7 @@ impl Args {
     }
 
     fn pool(&self, file: &PoolFile) -> anyhow::Result<PoolConfig> {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let concurrency = file.concurrency.or(self.concurrency).unwrap_or(cores);
+        let concurrency = file.concurrency.or(self.concurrency).unwrap_or_else(cores);
         let egress = self.egress(file)?;
         // Jobs waiting on `fetch` hold no slot: let more of them in.
         let default_prefetch = match egress {
@@ -402,6 +399,11 @@ impl Args {
             caps,
         }))
     }
+}
+
+/// CPU cores this process may use (1 if unknown): the default for slots and threads.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Refuses settings that cannot work together.
@@ -513,9 +515,8 @@ mod tests {
 
     #[test]
     fn io_threads_default_to_one_per_core_when_a_pool_fetches() {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let fetching = args(&["--allow-host", "api.example.com"]).resolve();
-        assert_eq!(fetching.expect("valid").io_threads, cores);
+        assert_eq!(fetching.expect("valid").io_threads, cores());
         let chosen = args(&["--allow-host", "api.example.com", "--io-threads", "3"]).resolve();
         assert_eq!(chosen.expect("valid").io_threads, 3);
     }
