@@ -12,9 +12,12 @@ scripts/ensure-kubectl.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The end-to-end tests start the real binaries; the deploy test also runs the release
-# build exactly as the Dockerfile makes it.
-cargo build --workspace --bins --locked
+# The worker, and its sandbox layer by layer, read from the bottom up: no import cycle.
+python3 scripts/check-layers.py worker/src >/dev/null
+python3 scripts/check-layers.py worker/src/sandbox >/dev/null
+# The end-to-end tests start the real binaries (and the client library's example); the
+# deploy test also runs the release build exactly as the Dockerfile makes it.
+cargo build --workspace --bins --examples --locked
 cargo build --release --locked --bins
 # The fleet suite's poison-job scenario needs the worker built with its test-only hook.
 cargo build --locked -p warren-worker --features test-hooks --bin warren-worker-test-hooks
@@ -25,13 +28,14 @@ if cargo nextest --version >/dev/null 2>&1; then
   # The sandbox suites run in sandbox processes (the default) above; once more in
   # thread slots (--isolation thread).
   WARREN_TEST_ISOLATION=thread cargo nextest run -p warren-worker --locked --no-fail-fast \
-    -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules)'
+    -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules) | binary(sandbox_fetch)'
   cargo test --workspace --locked --doc
   cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
 else
   cargo test --workspace --locked --no-fail-fast -- --skip fleet_
   WARREN_TEST_ISOLATION=thread cargo test -p warren-worker --locked --no-fail-fast \
-    --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules
+    --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules \
+    --test sandbox_fetch
   cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
 fi
 # The benchmark still builds and runs (each workload once, debug build; figures are

@@ -8,17 +8,16 @@ use std::sync::Arc;
 use futures_lite::StreamExt;
 use lapin::options::{BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
 use lapin::types::FieldTable;
-use lapin::{Connection, ConnectionProperties};
+use warren_amqp::acks::{Settlement, Settler};
+use warren_amqp::envelope::Envelope;
+use warren_amqp::publish::{Published, publish_result};
 use warren_wire::{JobResult, Outcome, Stats};
-use warren_worker::broker::acks::{Settlement, Settler};
-use warren_worker::broker::delivery::Envelope;
-use warren_worker::broker::publish::{Published, publish_result};
 
 /// Serves `queue` until the process is stopped.
 pub async fn serve(amqp_url: &str, queue: &str, prefetch: u16) -> anyhow::Result<()> {
-    let connection = Connection::connect(amqp_url, ConnectionProperties::default()).await?;
+    let connection = warren_amqp::connect(amqp_url, "warren-echo").await?;
     let consume = connection.create_channel().await?;
-    warren_worker::broker::topology::declare(&consume, queue).await?;
+    warren_amqp::topology::declare(&consume, queue).await?;
     consume
         .basic_qos(prefetch, BasicQosOptions::default())
         .await?;
@@ -41,18 +40,15 @@ pub async fn serve(amqp_url: &str, queue: &str, prefetch: u16) -> anyhow::Result
         settler.received(delivery.delivery_tag);
         let (publish, settler) = (publish.clone(), settler.clone());
         tokio::spawn(async move {
-            // The worker's own envelope, publish and ack paths: only the sandbox is missing.
+            // The worker's own envelope, publish and ack paths (`warren-amqp`): only the
+            // sandbox is missing.
             let envelope = Envelope::of(&delivery);
             if let Some(reply_to) = &envelope.reply_to {
                 let result = JobResult::new(
                     envelope.job_id.clone(),
                     Outcome::Ok(warren_wire::job::null_value()),
                     Vec::new(),
-                    Stats {
-                        wall_ms: 0.0,
-                        memory_peak_bytes: None,
-                        attempt: envelope.attempt,
-                    },
+                    Stats::measured(std::time::Duration::ZERO, None, envelope.attempt),
                     "warren-echo".to_owned(),
                 );
                 let Ok(body) = serde_json::to_vec(&result) else {

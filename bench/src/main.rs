@@ -20,8 +20,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use clap::Parser;
-use warren_client::bench::{BenchOptions, BenchReport};
-use warren_client::client::Client;
+use warren_cli::loadgen::{LoadOptions, LoadReport};
+use warren_client::Client;
 
 use process::Subject;
 use workloads::Workload;
@@ -37,7 +37,7 @@ struct Cli {
         long,
         global = true,
         env = "WARREN_AMQP_URL",
-        default_value = "amqp://guest:guest@127.0.0.1:5672/%2f"
+        default_value = warren_amqp::DEFAULT_URL
     )]
     amqp_url: String,
     #[command(subcommand)]
@@ -106,7 +106,7 @@ fn main() -> std::process::ExitCode {
 /// One row of the table.
 struct Row {
     name: String,
-    report: BenchReport,
+    report: LoadReport,
     cpu_per_job: Duration,
     rss_idle: u64,
     rss_load: u64,
@@ -246,7 +246,7 @@ fn listed(figures: &[f64], unit: &str) -> String {
     shown.join(", ")
 }
 
-fn p(report: &BenchReport, quantile: f64) -> f64 {
+fn p(report: &LoadReport, quantile: f64) -> f64 {
     report.latency_us.value_at_quantile(quantile) as f64 / 1000.0
 }
 
@@ -284,7 +284,7 @@ impl Bench<'_> {
         let rss_idle = subjects.iter().map(Subject::rss).max().unwrap_or(0);
         let cpu_before: Duration = subjects.iter().map(Subject::cpu).sum();
         let jobs = ((workload.jobs as f64 * scale) as usize).max(50);
-        let options = BenchOptions {
+        let options = LoadOptions {
             queue: queue.clone(),
             job: workload.job.clone(),
             jobs,
@@ -300,7 +300,7 @@ impl Bench<'_> {
         // Sampled on a thread of its own, from pids found once: scanning /proc on the
         // load generator's runtime delayed its results by ~1 ms every sample.
         let sampler = MemorySampler::start(subjects.iter().map(Subject::processes).collect());
-        let report = warren_client::bench::run(client, &options, |_| {}).await;
+        let report = warren_cli::loadgen::run(client, &options, |_| {}).await;
         let rss_load = sampler.stop();
         let report = report?;
         let cpu_after: Duration = subjects.iter().map(Subject::cpu).sum();

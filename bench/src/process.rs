@@ -103,7 +103,7 @@ impl Subject {
     /// The subject's process and its sandbox processes, as they are now.
     pub fn processes(&self) -> Vec<u32> {
         std::iter::once(self.pid())
-            .chain(warren_worker::sandbox::process::children_of(self.pid()))
+            .chain(warren_worker::sandbox::children_of(self.pid()))
             .collect()
     }
 
@@ -116,7 +116,7 @@ impl Subject {
     /// ones, and those it has reaped).
     pub fn cpu(&self) -> Duration {
         let own = cpu_ticks(self.pid(), true);
-        let children: u64 = warren_worker::sandbox::process::children_of(self.pid())
+        let children: u64 = warren_worker::sandbox::children_of(self.pid())
             .into_iter()
             .map(|pid| cpu_ticks(pid, false))
             .sum();
@@ -153,7 +153,7 @@ impl Drop for Subject {
 /// binary's code) instead of counting them once per process, as RSS would.
 pub fn rss_of(pid: u32) -> u64 {
     std::iter::once(pid)
-        .chain(warren_worker::sandbox::process::children_of(pid))
+        .chain(warren_worker::sandbox::children_of(pid))
         .map(pss_of)
         .sum()
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use warren_client::bench::JobMaker;
-use warren_client::client::JobSpec;
+use warren_cli::loadgen::JobMaker;
+use warren_client::JobSpec;
 
 /// One workload: a job (or a job per index) and how many to run at full scale.
 pub struct Workload {

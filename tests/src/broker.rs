@@ -75,3 +75,24 @@ impl Drop for StoppedBroker {
         }
     }
 }
+
+/// What the broker holds of `queue`: messages ready for delivery, and delivered but
+/// not yet acknowledged (`None` when there is no such queue).
+pub fn queue_counts(queue: &str) -> Option<(u64, u64)> {
+    rabbitmqctl(&[
+        "list_queues",
+        "-q",
+        "--no-table-headers",
+        "name",
+        "messages_ready",
+        "messages_unacknowledged",
+    ])
+    .lines()
+    .find_map(|line| {
+        let mut fields = line.split_whitespace();
+        if fields.next()? != queue {
+            return None;
+        }
+        Some((fields.next()?.parse().ok()?, fields.next()?.parse().ok()?))
+    })
+}

@@ -10,8 +10,9 @@ use lapin::options::{
     QueueDeleteOptions,
 };
 use lapin::types::{AMQPValue, FieldTable, ShortString};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, Consumer};
+use lapin::{BasicProperties, Channel, Connection, Consumer};
 use serde_json::Value;
+use warren_amqp::topology::{self, QueueState};
 
 /// A connection with a publishing channel and an exclusive reply queue.
 pub struct TestClient {
@@ -62,7 +63,7 @@ impl TestClient {
     }
 
     async fn connect_with_reply_queue(durable: Option<&str>) -> TestClient {
-        let connection = Connection::connect(&crate::amqp_url(), ConnectionProperties::default())
+        let connection = warren_amqp::connect(&crate::amqp_url(), "warren-tests")
             .await
             .expect("connect to the test broker");
         let channel = connection.create_channel().await.expect("channel");
@@ -192,35 +193,21 @@ impl TestClient {
         (results, duplicates)
     }
 
-    /// A passive declare on a throwaway channel: the queue, or `None` when it is missing
-    /// (the broker closes the channel then).
-    async fn passive_declare(&self, queue: &str) -> Option<lapin::Queue> {
-        let channel = self.connection.create_channel().await.expect("channel");
-        let declared = channel
-            .queue_declare(
-                queue.into(),
-                QueueDeclareOptions {
-                    passive: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
+    /// The queue as the broker reports it, `None` when it is missing.
+    async fn inspect(&self, queue: &str) -> Option<QueueState> {
+        topology::inspect(&self.connection, queue)
             .await
-            .ok();
-        let _ = channel.close(200, "OK".into()).await;
-        declared
+            .expect("look at a queue")
     }
 
     /// Whether a queue exists.
     pub async fn queue_exists(&self, queue: &str) -> bool {
-        self.passive_declare(queue).await.is_some()
+        self.inspect(queue).await.is_some()
     }
 
     /// Ready messages in a queue (0 if it does not exist).
     pub async fn ready_count(&self, queue: &str) -> u32 {
-        self.passive_declare(queue)
-            .await
-            .map_or(0, |q| q.message_count())
+        self.inspect(queue).await.map_or(0, |q| q.messages)
     }
 
     /// Plays a worker that dies on every job of `queue`: takes each delivery and hands it

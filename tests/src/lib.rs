@@ -1,10 +1,22 @@
 //! Helpers for end-to-end tests against the real broker at `WARREN_TEST_AMQP_URL`
 //! (default: the local RabbitMQ). Every test uses its own queues and deletes them.
+//!
+//! # Layout
+//! - this file: queue names, worker flags, a worker inside the test process
+//!   ([`InProcessWorker`]), HTTP probes of its endpoints, metrics, waiting on a
+//!   condition ([`eventually`]).
+//! - [`process`]: the real binaries as processes (workers, `warren`, examples).
+//! - [`client`]: a minimal producer that speaks the protocol on its own.
+//! - [`broker`]: acting on the broker itself (`rabbitmqctl`).
+//! - [`fleet`]: the fleet scenarios' paced, counted load and readiness watching.
+//!
+//! Tests that need no broker live beside their crate (`worker/tests`, `cli/tests`);
+//! the stand-in HTTP server is `warren-testkit`'s.
 #![allow(clippy::unwrap_used)]
 
 pub mod broker;
 pub mod client;
-pub mod http_stub;
+pub mod fleet;
 pub mod process;
 
 use std::net::TcpListener;
@@ -17,8 +29,7 @@ use warren_worker::config::{Args, WorkerConfig};
 
 /// The broker the tests use.
 pub fn amqp_url() -> String {
-    std::env::var("WARREN_TEST_AMQP_URL")
-        .unwrap_or_else(|_| "amqp://guest:guest@127.0.0.1:5672/%2f".to_owned())
+    std::env::var("WARREN_TEST_AMQP_URL").unwrap_or_else(|_| warren_amqp::DEFAULT_URL.to_owned())
 }
 
 /// A queue name no other test (or test run) uses.
@@ -196,4 +207,17 @@ pub fn metric(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
             let same = found.len() == labels.len() && labels.iter().all(|l| found.contains(l));
             same.then(|| value.parse().ok()).flatten()
         })
+}
+
+/// Jobs the worker with metrics at `addr` has finished on `queue`, by any outcome (0
+/// when it does not answer).
+pub async fn jobs_done(addr: std::net::SocketAddr, queue: &str) -> u64 {
+    let Ok((200, text)) = http_get(addr, "/metrics").await else {
+        return 0;
+    };
+    let label = format!("queue=\"{queue}\"");
+    text.lines()
+        .filter(|line| line.starts_with("warren_jobs_total{") && line.contains(&label))
+        .filter_map(|line| line.rsplit_once(' ')?.1.parse::<f64>().ok())
+        .sum::<f64>() as u64
 }

@@ -12,22 +12,34 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-/// Path to a workspace binary (debug profile). `scripts/test.sh` builds the binaries
-/// before the tests; when one is missing it is built here, once, the same way (other
-/// package selections would resolve features differently and relink every time).
+/// Path to a workspace binary (debug profile).
 pub fn binary(name: &str) -> PathBuf {
+    built(target_dir().join("debug").join(name))
+}
+
+/// Path to a workspace example program (debug profile), such as the client library's
+/// `submit_and_wait`.
+pub fn example(name: &str) -> PathBuf {
+    built(target_dir().join("debug").join("examples").join(name))
+}
+
+/// `path`, a debug build of a binary or example. `scripts/test.sh` builds them before
+/// the tests; when one is missing they are built here, once, the same way (other
+/// package selections would resolve features differently and relink every time).
+fn built(path: PathBuf) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
-    let path = target_dir().join("debug").join(name);
-    if path.exists() {
-        return path;
+    if !path.exists() {
+        BUILT.get_or_init(|| {
+            let status = cargo()
+                .args(["build", "--quiet", "--workspace", "--bins", "--examples"])
+                .status()
+                .expect("run cargo build");
+            assert!(
+                status.success(),
+                "building the binaries and examples failed"
+            );
+        });
     }
-    BUILT.get_or_init(|| {
-        let status = cargo()
-            .args(["build", "--quiet", "--workspace", "--bins"])
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "building the binaries failed");
-    });
     path
 }
 
@@ -68,7 +80,7 @@ pub fn hooks_binary() -> PathBuf {
 
 /// The ids of `parent`'s child processes, from `/proc`.
 pub fn child_pids(parent: u32) -> Vec<u32> {
-    warren_worker::sandbox::process::children_of(parent)
+    warren_worker::sandbox::children_of(parent)
 }
 
 /// `cargo` at the workspace root with a clean environment. A test process carries the

@@ -45,34 +45,6 @@ fn assert_exit(output: &Output, code: Option<i32>) {
     );
 }
 
-#[test]
-fn run_exit_codes() {
-    let ok = warren(&["run", "examples/hello.js", "--input", r#"{"name":"Ada"}"#]);
-    assert_eq!(ok.status.code(), Some(0));
-    let result: Value = serde_json::from_slice(&ok.stdout).expect("result JSON");
-    assert_eq!(result["value"], json!({"greeting": "Hello, Ada!"}));
-    let timeout = warren(&["run", "examples/runaway.js", "--timeout-ms", "50"]);
-    assert_eq!(timeout.status.code(), Some(1));
-    let result: Value = serde_json::from_slice(&timeout.stdout).expect("result JSON");
-    assert_eq!(result["error"]["kind"], "timeout");
-    assert_eq!(
-        warren(&["run", "examples/hello.js", "--input", "{nope"])
-            .status
-            .code(),
-        Some(2)
-    );
-    assert_eq!(
-        warren(&["run", "examples/missing.js"]).status.code(),
-        Some(2)
-    );
-    assert_eq!(
-        warren(&["run", "examples/hello.js", "--allow-module", "fs"])
-            .status
-            .code(),
-        Some(2)
-    );
-}
-
 #[tokio::test]
 async fn submit_waits_prints_and_exits_by_outcome() {
     let queue = unique_queue("cli-submit");

@@ -1,4 +1,5 @@
-//! The Rust client library against a real worker: call, submit, results streams.
+//! The Rust client library against a real worker: call, submit, results streams, and
+//! its example program.
 
 use std::time::Duration;
 
@@ -95,4 +96,34 @@ async fn unreachable_broker_is_a_retryable_connect_error() {
         .unwrap_err();
     assert!(matches!(err, ClientError::Connect(_)), "{err}");
     assert!(err.is_retryable());
+}
+
+/// `client/examples/submit_and_wait.rs`, the program docs/clients.md shows, runs as
+/// its comments say: one value, then one error result handled as such.
+#[tokio::test]
+async fn the_client_example_submits_awaits_and_handles_an_error() {
+    let queue = unique_queue("library-example");
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    let program = warren_tests::process::example("submit_and_wait");
+    let args = [amqp_url(), queue.clone()];
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(program)
+            .args(args)
+            .output()
+            .expect("run the example")
+    })
+    .await
+    .expect("join");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout.lines().collect::<Vec<_>>(),
+        ["ok 0.25", "error exception: division by zero"]
+    );
+    worker.stop().await;
+    TestClient::connect().await.delete_pool_queues(&queue).await;
 }

@@ -6,134 +6,19 @@
 //! they run one at a time and after every other test: `scripts/test.sh` does that.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use warren_tests::client::{Publish, TestClient};
+use warren_tests::fleet::{
+    Tally, all_ready_within, bench, job, numbered_jobs, paced_load, quantile, watch_readiness,
+};
 use warren_tests::process::WorkerProcess;
-use warren_tests::unique_queue;
+use warren_tests::{eventually, jobs_done, unique_queue};
 
-/// Counts of one scenario: what came back, against what was sent.
-#[derive(Default)]
-struct Tally {
-    sent: usize,
-    results: HashMap<String, Value>,
-    duplicates: usize,
-    /// From publishing a job to receiving its (first) result.
-    latency: HashMap<String, Duration>,
-}
-
-impl Tally {
-    fn lost(&self) -> usize {
-        self.sent - self.results.len()
-    }
-
-    fn failed(&self) -> usize {
-        self.results
-            .values()
-            .filter(|r| r["status"] != "ok")
-            .count()
-    }
-
-    fn record(&mut self, value: Value, sent_at: &HashMap<String, Instant>) {
-        let id = value["job_id"].as_str().unwrap_or_default().to_owned();
-        if let Some(at) = sent_at.get(&id) {
-            self.latency
-                .entry(id.clone())
-                .or_insert_with(|| at.elapsed());
-        }
-        if self.results.insert(id, value).is_some() {
-            self.duplicates += 1;
-        }
-    }
-
-    fn report(&self, scenario: &str) {
-        let redelivered = self
-            .results
-            .values()
-            .filter(|r| r["stats"]["attempt"].as_u64() > Some(1))
-            .count();
-        println!(
-            "{scenario}: sent={} answered={} lost={} duplicated={} failed={} redelivered={redelivered}",
-            self.sent,
-            self.results.len(),
-            self.lost(),
-            self.duplicates,
-            self.failed()
-        );
-    }
-}
-
-/// The `q`-quantile of `latencies` (0 when empty).
-fn quantile(mut latencies: Vec<Duration>, q: f64) -> Duration {
-    latencies.sort_unstable();
-    let rank = ((latencies.len() as f64 * q).ceil() as usize).saturating_sub(1);
-    latencies.get(rank).copied().unwrap_or_default()
-}
-
-/// A job with plain code and input, as most scenarios send.
-fn job(id: &str, code: &str, input: Value) -> Publish {
-    Publish::job(id, &json!({"code": code, "input": input}))
-}
-
-/// Publishes `jobs` at about `per_second` from a connection of its own while `client`
-/// reads the results as they come (so a publisher held up by confirms never delays the
-/// reading, nor the latencies measured), then waits up to a minute for the rest.
-async fn paced_load(
-    client: &mut TestClient,
-    queue: &str,
-    jobs: Vec<Publish>,
-    per_second: usize,
-) -> Tally {
-    let sent_at = Arc::new(Mutex::new(HashMap::new()));
-    let mut tally = Tally {
-        sent: jobs.len(),
-        ..Tally::default()
-    };
-    let publisher = TestClient::connect().await;
-    let publishing = {
-        let (queue, reply_to, sent_at) = (
-            queue.to_owned(),
-            client.reply_queue.clone(),
-            sent_at.clone(),
-        );
-        tokio::spawn(async move {
-            let started = tokio::time::Instant::now();
-            for (n, mut job) in jobs.into_iter().enumerate() {
-                job.reply_to = Some(reply_to.clone());
-                let id = job.message_id.clone().unwrap_or_default();
-                sent_at.lock().expect("sent_at").insert(id, Instant::now());
-                publisher.publish(&queue, job).await;
-                tokio::time::sleep_until(
-                    started + Duration::from_secs_f64((n + 1) as f64 / per_second as f64),
-                )
-                .await;
-            }
-        })
-    };
-    let deadline =
-        Instant::now() + Duration::from_secs_f64(tally.sent as f64 / per_second as f64 + 60.0);
-    while tally.results.len() < tally.sent {
-        let Some((value, _)) = client
-            .next_result(deadline.saturating_duration_since(Instant::now()))
-            .await
-        else {
-            break;
-        };
-        tally.record(value, &sent_at.lock().expect("sent_at"));
-    }
-    publishing.await.expect("publisher");
-    tally
-}
-
-/// `total` numbered jobs running `code` on their number.
-fn numbered_jobs(code: &str, total: usize) -> Vec<Publish> {
-    (0..total)
-        .map(|n| job(&format!("job-{n}"), code, json!(n)))
-        .collect()
-}
+/// How long the broker stays down in the broker-restart scenario.
+const BROKER_OUTAGE: Duration = Duration::from_secs(2);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_rolling_restart_loses_and_fails_nothing() {
@@ -148,11 +33,18 @@ async fn fleet_rolling_restart_loses_and_fails_nothing() {
     let mut client = TestClient::connect().await;
     let restarter_queue = queue.clone();
     let restarter = tokio::spawn(async move {
-        // Restart each worker in turn while the load runs: SIGTERM, wait for the exit,
-        // start its replacement and wait until it is ready before the next.
+        // Restart each worker in turn while the load runs: once it is busy, SIGTERM,
+        // wait for the exit, start its replacement and wait until it is ready before
+        // the next.
         let mut exits = Vec::new();
         for worker in workers.iter_mut() {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let addr = worker.metrics_addr;
+            let queue = &restarter_queue;
+            let busy = eventually(Duration::from_secs(30), || async move {
+                jobs_done(addr, queue).await >= 200
+            })
+            .await;
+            assert!(busy, "the worker took part in the load before its restart");
             worker.signal(libc::SIGTERM);
             let status = worker.wait_exit(Duration::from_secs(30)).await;
             exits.push(status.is_some_and(|s| s.success()));
@@ -200,7 +92,13 @@ async fn fleet_kill_9_mid_flight_loses_nothing() {
             )
             .await;
     }
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Killed once it is under way: it holds unfinished jobs (its prefetch) then.
+    let addr = victim.metrics_addr;
+    let under_way = eventually(Duration::from_secs(30), || async {
+        jobs_done(addr, &queue).await >= 4
+    })
+    .await;
+    assert!(under_way, "the victim took jobs");
     victim.signal(libc::SIGKILL);
     assert!(victim.wait_exit(Duration::from_secs(10)).await.is_some());
     let (results, duplicates) = client.collect(total, Duration::from_secs(90)).await;
@@ -372,67 +270,6 @@ async fn fleet_soak_has_no_leak_and_balances() {
     TestClient::connect().await.delete_pool_queues(&queue).await;
 }
 
-async fn bench(
-    client: &warren_client::client::Client,
-    queue: &str,
-    job: &warren_client::client::JobSpec,
-    jobs: usize,
-) -> warren_client::bench::BenchReport {
-    let options = warren_client::bench::BenchOptions {
-        queue: queue.to_owned(),
-        job: job.clone(),
-        jobs,
-        concurrency: 32,
-        rate: None,
-        vary: None,
-        reply_timeout: Duration::from_secs(30),
-    };
-    warren_client::bench::run(client, &options, |_| {})
-        .await
-        .expect("bench")
-}
-
-/// Whether, within `within`, every worker at `addrs` answers `/readyz` with 200
-/// (`ready`) or every one does not (`!ready`).
-async fn all_ready_within(addrs: &[std::net::SocketAddr], ready: bool, within: Duration) -> bool {
-    warren_tests::eventually(within, || async move {
-        for addr in addrs {
-            let answered = matches!(warren_tests::http_get(*addr, "/readyz").await, Ok((200, _)));
-            if answered != ready {
-                return false;
-            }
-        }
-        true
-    })
-    .await
-}
-
-/// Watches `/readyz` of each address every 5 ms until told to stop; reports whether any
-/// of them answered "not ready" meanwhile.
-fn watch_readiness(
-    addrs: Vec<std::net::SocketAddr>,
-) -> (
-    std::sync::Arc<std::sync::atomic::AtomicBool>,
-    tokio::task::JoinHandle<bool>,
-) {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let watching = std::sync::Arc::new(AtomicBool::new(true));
-    let flag = watching.clone();
-    let watcher = tokio::spawn(async move {
-        let mut saw_not_ready = false;
-        while flag.load(Ordering::Relaxed) {
-            for addr in &addrs {
-                if !matches!(warren_tests::http_get(*addr, "/readyz").await, Ok((200, _))) {
-                    saw_not_ready = true;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        saw_not_ready
-    });
-    (watching, watcher)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_connection_cut_under_load_loses_nothing() {
     let queue = unique_queue("fleet-cut");
@@ -453,8 +290,19 @@ async fn fleet_connection_cut_under_load_loses_nothing() {
     }
     let addrs: Vec<_> = workers.iter().map(|w| w.metrics_addr).collect();
     let (watching, watcher) = watch_readiness(addrs.clone());
+    let (cut_addrs, cut_queue) = (addrs.clone(), queue.clone());
     let cutter = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Cut once the load is flowing through both workers.
+        let flowing = eventually(Duration::from_secs(30), || async {
+            for addr in &cut_addrs {
+                if jobs_done(*addr, &cut_queue).await < 100 {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
+        assert!(flowing, "both workers took part in the load");
         tokio::task::spawn_blocking(move || warren_tests::broker::close_connections_named(&name))
             .await
             .expect("rabbitmqctl")
@@ -535,7 +383,8 @@ async fn fleet_broker_restart_completes_every_queued_job() {
         .expect("stop_app");
     let addrs: Vec<_> = workers.iter().map(|w| w.metrics_addr).collect();
     let went_unready = all_ready_within(&addrs, false, Duration::from_secs(10)).await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The outage itself: the broker stays down while the workers retry with backoff.
+    tokio::time::sleep(BROKER_OUTAGE).await;
     tokio::task::spawn_blocking(move || stopped.start())
         .await
         .expect("start_app");

@@ -4,6 +4,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use serde_json::json;
+use warren_tests::broker::queue_counts;
 use warren_tests::client::{Publish, TestClient};
 use warren_tests::process::WorkerProcess;
 use warren_tests::{InProcessWorker, eventually, unique_queue};
@@ -18,8 +19,13 @@ async fn sigterm_finishes_in_flight_jobs_and_exits_zero() {
     let mut client = TestClient::connect().await;
     let slow = "export default (i) => new Promise((r) => setTimeout(() => r(i), 300))";
     client.submit_numbered(&queue, "slow-", slow, 6).await;
-    // Let the worker pick jobs up, then ask it to stop.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Once the worker holds what its prefetch allows, ask it to stop.
+    let holding = eventually(Duration::from_secs(10), || {
+        let (client, queue) = (&client, &queue);
+        async move { client.ready_count(queue).await <= 2 }
+    })
+    .await;
+    assert!(holding, "the worker took its jobs");
     worker.signal(libc::SIGTERM);
     // It reports not-ready while draining.
     let addr = worker.metrics_addr;
@@ -180,22 +186,35 @@ async fn acks_cover_every_finished_job_and_no_running_one() {
     let (results, duplicates) = client.collect(40, WAIT).await;
     assert_eq!((results.len(), duplicates), (40, 0));
     assert!(!results.contains_key("slow"));
-    // Acks are sent after results: give the last ones time to reach the broker.
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    worker.signal(libc::SIGKILL);
-    assert!(worker.wait_exit(WAIT).await.is_some(), "worker killed");
-    let returned = eventually(Duration::from_secs(10), || {
-        let client = &client;
-        let queue = &queue;
-        async move { client.ready_count(queue).await > 0 }
+    // Acks go out after results: the broker must come to hold exactly the running job
+    // unacknowledged (a merged ack over it leaves none; deferred acks leave more).
+    let counts = || {
+        let queue = queue.clone();
+        async move {
+            tokio::task::spawn_blocking(move || queue_counts(&queue))
+                .await
+                .expect("rabbitmqctl")
+        }
+    };
+    let only_the_running_one = eventually(Duration::from_secs(10), || async {
+        counts().await == Some((0, 1))
     })
     .await;
-    assert!(returned, "the running job went back to the queue");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        client.ready_count(&queue).await,
-        1,
-        "only the unfinished job is handed back"
+    assert!(
+        only_the_running_one,
+        "ready and unacked: {:?}",
+        counts().await
+    );
+    worker.signal(libc::SIGKILL);
+    assert!(worker.wait_exit(WAIT).await.is_some(), "worker killed");
+    let returned = eventually(Duration::from_secs(10), || async {
+        counts().await == Some((1, 0))
+    })
+    .await;
+    assert!(
+        returned,
+        "only the unfinished job is handed back: ready and unacked {:?}",
+        counts().await
     );
     client.delete_pool_queues(&queue).await;
 }

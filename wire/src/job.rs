@@ -115,6 +115,46 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The job body as PROTOCOL.md defines it: `code`, `input`, and `limits` when any
+    /// is set.
+    pub fn to_body(&self) -> Vec<u8> {
+        body(&self.code, &self.input, &self.limits)
+    }
+}
+
+/// The body of a job of `code` with `input` (JSON text) and `limits`.
+pub fn body(code: &str, input: &RawValue, limits: &JobLimits) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        code: &'a str,
+        input: &'a RawValue,
+        #[serde(skip_serializing_if = "Limits::is_empty")]
+        limits: Limits,
+    }
+    #[derive(serde::Serialize)]
+    struct Limits {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        memory_mb: Option<u64>,
+    }
+    impl Limits {
+        fn is_empty(&self) -> bool {
+            self.timeout_ms.is_none() && self.memory_mb.is_none()
+        }
+    }
+    let body = Body {
+        code,
+        input,
+        limits: Limits {
+            timeout_ms: limits.timeout_ms,
+            memory_mb: limits.memory_mb,
+        },
+    };
+    serde_json::to_vec(&body).unwrap_or_else(|err| unreachable!("job bodies serialise: {err}"))
+}
+
 impl JobLimits {
     fn from_json(text: &str) -> Result<JobLimits, RejectedJob> {
         let value: serde_json::Value =
@@ -194,6 +234,20 @@ mod tests {
                 memory_mb: Some(2)
             }
         );
+    }
+
+    #[test]
+    fn bodies_read_back_as_the_same_job() {
+        let job = parse(r#"{"code":"x","input":{"a":[1,2]},"limits":{"memory_mb":2}}"#)
+            .expect("valid job");
+        assert_eq!(
+            String::from_utf8(job.to_body()).expect("utf8"),
+            r#"{"code":"x","input":{"a":[1,2]},"limits":{"memory_mb":2}}"#
+        );
+        let plain = body("y", &null_value(), &JobLimits::default());
+        assert_eq!(plain, br#"{"code":"y","input":null}"#);
+        let back = Job::from_body(&plain).expect("valid job");
+        assert_eq!((back.code.as_str(), back.input.get()), ("y", "null"));
     }
 
     #[test]

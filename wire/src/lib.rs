@@ -5,11 +5,13 @@
 //! - [`result`]: the result body a worker publishes back ([`result::JobResult`]).
 //! - [`error_kind`]: the closed set of `error.kind` values.
 //! - [`content_type`]: the `content_type` property rules.
+//! - [`ids`]: job ids for jobs published without one.
 //!
 //! The wire contract itself is `PROTOCOL.md`, copied into `docs/protocol.md`.
 
 pub mod content_type;
 pub mod error_kind;
+pub mod ids;
 pub mod job;
 pub mod result;
 

@@ -1,5 +1,7 @@
 //! The result body a worker publishes to a job's `reply_to`.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -117,6 +119,18 @@ pub struct Stats {
     pub attempt: u32,
 }
 
+impl Stats {
+    /// The stats of a run that took `wall` (reported in milliseconds, to the
+    /// microsecond).
+    pub fn measured(wall: Duration, memory_peak_bytes: Option<u64>, attempt: u32) -> Stats {
+        Stats {
+            wall_ms: (wall.as_secs_f64() * 1e6).round() / 1000.0,
+            memory_peak_bytes,
+            attempt,
+        }
+    }
+}
+
 impl JobResult {
     /// Builds a result from an outcome.
     pub fn new(
@@ -150,6 +164,16 @@ impl JobResult {
         }
     }
 
+    /// The metric label of the result's outcome (`ok` or the error kind), if its
+    /// fields agree with its status.
+    pub fn label(&self) -> Option<&'static str> {
+        match (self.status, &self.value, &self.error) {
+            (Status::Ok, Some(_), _) => Some("ok"),
+            (Status::Error, _, Some(error)) => Some(error.kind.as_str()),
+            _ => None,
+        }
+    }
+
     /// Serialises the result body.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self)
@@ -160,6 +184,13 @@ impl JobResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_time_is_milliseconds_to_the_microsecond() {
+        let stats = Stats::measured(Duration::from_nanos(1_234_567), Some(8), 2);
+        assert_eq!(stats.wall_ms, 1.235);
+        assert_eq!((stats.memory_peak_bytes, stats.attempt), (Some(8), 2));
+    }
 
     #[test]
     fn ok_result_has_value_and_no_error() {

@@ -2,25 +2,31 @@
 //! resource-limited QuickJS sandbox, then publishes its result to the job's `reply_to`.
 //!
 //! # Layout
-//! - [`sandbox`]: the engine that runs a job and produces its outcome (no AMQP).
+//! - [`sandbox`]: the engine that runs a job and produces its outcome (no AMQP); its
+//!   own `//! # Layout` maps its layers.
 //! - [`egress`]: `fetch`'s network half: allowlist, address guard, HTTP client.
-//! - [`broker`]: connecting, topology, deliveries, publishing with confirms (no sandbox).
+//! - [`broker`]: (re)connecting and declaring each pool's topology; the AMQP
+//!   conventions themselves are `warren-amqp`'s (no sandbox in either).
 //! - [`pool`]: the job loop joining them: delivery → job → outcome → result → confirm → ack.
 //! - [`worker`]: `run(config, shutdown)`: engines, health endpoints, (re)connection, drain.
 //! - [`config`]: flags, environment variables and the pools file, checked at start-up;
 //!   [`cli`]: the `warren-worker` command line.
-//! - [`metrics`], [`health`], [`telemetry`], [`trace_context`], [`shutdown`]: operating the worker.
+//! - [`events`]: telemetry events, each logging and counting in one place;
+//!   [`metrics`], [`health`], [`telemetry`], [`shutdown`]: operating the worker.
+//!
+//! Dependencies point down: `cli` → `worker` → `pool` → (`broker`, `sandbox`) →
+//! `egress`; `config` describes `sandbox` and `egress` settings; `events` and
+//! `metrics` are leaves every layer above `sandbox` may use.
 
 pub mod broker;
 pub mod cli;
 pub mod config;
 pub mod egress;
+pub mod events;
 pub mod health;
-pub mod ids;
 pub mod metrics;
 pub mod pool;
 pub mod sandbox;
 pub mod shutdown;
 pub mod telemetry;
-pub mod trace_context;
 pub mod worker;

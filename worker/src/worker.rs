@@ -7,13 +7,16 @@ use std::sync::atomic::Ordering;
 
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use tracing::{error, info, warn};
+use tracing::info;
 
-use crate::broker;
+use crate::broker::{self, declare_topology};
 use crate::config::WorkerConfig;
+use crate::events::{
+    BrokerConnected, BrokerDisconnected, BrokerLost, BrokerUnreachable, TopologyFailed,
+};
 use crate::health::{self, Health};
 use crate::metrics::Metrics;
-use crate::pool::{Pool, SessionEnd, declare_topology};
+use crate::pool::{Pool, SessionEnd};
 use crate::sandbox::Engine;
 use crate::shutdown;
 
@@ -51,11 +54,11 @@ pub async fn run(
     let slot_pools = pools.clone();
     let slots = move || {
         let total: usize = slot_pools.iter().map(|p| p.engine.slots()).sum();
-        let stat = |read: fn(&crate::sandbox::engine::EngineStats) -> usize| -> usize {
-            slot_pools.iter().map(|p| read(p.engine.stats())).sum()
-        };
         let busy: usize = slot_pools.iter().map(|p| p.engine.busy()).sum();
-        let waiting = stat(|s| s.waiting.load(Ordering::Relaxed));
+        let waiting: usize = slot_pools
+            .iter()
+            .map(|p| p.engine.stats().waiting.load(Ordering::Relaxed))
+            .sum();
         let overruns: usize = slot_pools
             .iter()
             .map(|p| p.engine.watchdog().overruns.load(Ordering::Relaxed))
@@ -94,7 +97,7 @@ pub async fn run(
         }
         let mut stop_watch = stopped.clone();
         let connected = tokio::select! {
-            connected = broker::connect(&config.amqp_url, &config.worker_name) => connected,
+            connected = warren_amqp::connect(&config.amqp_url, &config.worker_name) => connected,
             _ = stop_watch.changed() => break,
         };
         let connection = match connected {
@@ -102,7 +105,11 @@ pub async fn run(
             Err(err) => {
                 let wait = broker::backoff(failures);
                 failures = failures.saturating_add(1);
-                warn!(cause = %err, retry_in_ms = wait.as_millis() as u64, "Cannot reach the broker.");
+                BrokerUnreachable {
+                    cause: &err,
+                    retry_in: wait,
+                }
+                .emit();
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => continue,
                     _ = stop_watch.changed() => break,
@@ -110,9 +117,6 @@ pub async fn run(
             }
         };
         connections += 1;
-        if connections > 1 {
-            metrics.broker_reconnects.inc();
-        }
         let mut declared = Ok(());
         for pool in &pools {
             declared = declare_topology(&connection, &pool.config.queue).await;
@@ -123,7 +127,11 @@ pub async fn run(
         if let Err(err) = declared {
             let wait = broker::backoff(failures);
             failures = failures.saturating_add(1);
-            error!(cause = %err, retry_in_ms = wait.as_millis() as u64, "Cannot declare the topology.");
+            TopologyFailed {
+                cause: &err,
+                retry_in: wait,
+            }
+            .emit();
             let _ = connection.close(200, "OK".into()).await;
             tokio::select! {
                 _ = tokio::time::sleep(wait) => continue,
@@ -132,8 +140,7 @@ pub async fn run(
         }
         failures = 0;
         health.connected.store(true, Ordering::SeqCst);
-        metrics.broker_connected.set(1);
-        info!(connections, "Connected to the broker.");
+        BrokerConnected { connections }.emit(&metrics);
 
         let mut sessions = JoinSet::new();
         for (index, pool) in pools.iter().enumerate() {
@@ -158,14 +165,14 @@ pub async fn run(
             };
             if lost.is_none() {
                 health.connected.store(false, Ordering::SeqCst);
-                warn!(reason, "Lost the broker; reconnecting.");
+                BrokerLost { reason: &reason }.emit();
                 // One pool's failure restarts them all on a fresh connection.
                 let _ = connection.close(200, "reconnecting".into()).await;
                 lost = Some(reason);
             }
         }
         health.connected.store(false, Ordering::SeqCst);
-        metrics.broker_connected.set(0);
+        BrokerDisconnected.emit(&metrics);
         if lost.is_none() {
             let _ = connection.close(200, "OK".into()).await;
             break;

@@ -5,8 +5,8 @@ mod common;
 use common::*;
 use serde_json::json;
 use warren_wire::ErrorKind;
+use warren_worker::sandbox::Library;
 use warren_worker::sandbox::PoolLimits;
-use warren_worker::sandbox::modules::Library;
 
 #[test]
 fn denied_imports_of_every_form() {

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -88,7 +89,6 @@ fn every_sandbox_process_is_confined_before_it_runs_a_job() {
 
 #[test]
 fn closing_an_engine_ends_its_processes_cleanly() {
-    use std::sync::atomic::Ordering;
     let engine = engine_isolated(2, PoolLimits::default(), process_isolation());
     let stats = engine.stats_handle();
     let pids = engine.sandbox_pids();
@@ -103,13 +103,17 @@ fn closing_an_engine_ends_its_processes_cleanly() {
         assert!(Instant::now() < deadline, "sandbox processes still alive");
         std::thread::sleep(Duration::from_millis(10));
     }
-    std::thread::sleep(Duration::from_millis(200));
+    // Each supervisor counts a death (or not) before it ends, and the last to end
+    // drops the pool's share of the counters.
+    while std::sync::Arc::strong_count(&stats) > 1 {
+        assert!(Instant::now() < deadline, "supervisors still running");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(stats.process_deaths.load(Ordering::Relaxed), 0);
 }
 
 #[test]
 fn the_watchdog_kills_a_process_stuck_in_one_call_and_the_pool_keeps_serving() {
-    use std::sync::atomic::Ordering;
     let engine = engine_isolated(2, PoolLimits::default(), process_isolation());
     let before = engine.sandbox_pids();
     // One toString of a ~950,000-bit BigInt: seconds inside one builtin call, where
@@ -138,8 +142,14 @@ fn the_watchdog_kills_a_process_stuck_in_one_call_and_the_pool_keeps_serving() {
             }
             Outcome::Ok(value) => panic!("expected timeout, got {value}"),
         }
-        // Killed at deadline + margin (100 ms + 100 ms), not when the call ended.
+        // Killed at deadline + margin (100 ms + 100 ms), not when the call ended; the
+        // report says how long the job ran.
         assert!(took < Duration::from_secs(2), "answered after {took:?}");
+        assert!(
+            report.run.wall >= Duration::from_millis(100) && report.run.wall <= took,
+            "wall {:?} of {took:?}",
+            report.run.wall
+        );
     });
     assert_eq!(engine.watchdog().overruns.load(Ordering::Relaxed), 1);
     let killed: Vec<u32> = before
@@ -158,14 +168,20 @@ fn the_watchdog_kills_a_process_stuck_in_one_call_and_the_pool_keeps_serving() {
 fn kill_while_running(signal: i32) -> (JobReport, JobReport, Engine) {
     let engine = engine_isolated(1, PoolLimits::default(), process_isolation());
     let pid = engine.sandbox_pids()[0];
-    let waiting = "export default async () => { await new Promise(r => setTimeout(r, 300)); return 'waited' }";
+    // Its timer is due long after the stuck job has started, so the process is inside
+    // the stuck job, not this one, when it is killed.
+    let waiting = "export default async () => { await new Promise(r => setTimeout(r, 1500)); return 'waited' }";
     let stuck = "export default () => { const end = Date.now() + 3000; while (Date.now() < end) {} return 'done' }";
     let (waited, crashed) = std::thread::scope(|s| {
         let waited = s.spawn(|| engine.run_blocking(request(waiting, "null")));
-        // The waiting job parks first; then the stuck one occupies the process.
-        std::thread::sleep(Duration::from_millis(100));
-        let crashed = s.spawn(|| engine.run_blocking(request(stuck, "null")));
+        // The waiting job parks first and the process is back in its loop; then the
+        // stuck one occupies the process.
         let deadline = Instant::now() + Duration::from_secs(5);
+        while engine.stats().waiting.load(Ordering::Relaxed) == 0 || engine.busy() != 0 {
+            assert!(Instant::now() < deadline, "the waiting job never parked");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let crashed = s.spawn(|| engine.run_blocking(request(stuck, "null")));
         while engine.busy() == 0 {
             assert!(Instant::now() < deadline, "the stuck job never started");
             std::thread::sleep(Duration::from_millis(5));
@@ -219,7 +235,6 @@ fn a_process_killed_from_outside_like_the_oom_killer_is_a_crash_for_its_job() {
 
 #[test]
 fn a_job_that_keeps_killing_its_process_is_failed_not_retried_forever() {
-    use std::sync::atomic::Ordering;
     // Two jobs wait in one process; whichever process holds them keeps being killed.
     // Each is started again at most twice, then failed as a crash.
     let engine = engine_isolated(1, PoolLimits::default(), process_isolation());

@@ -1,20 +1,13 @@
-//! Everything AMQP: connecting, declaring the topology, reading deliveries and
-//! publishing results with confirms. It knows nothing of the sandbox.
-
-pub mod acks;
-pub mod delivery;
-pub mod publish;
-pub mod topology;
+//! The worker's connection to the broker: reconnecting with backoff and declaring each
+//! pool's topology on a fresh connection. The AMQP conventions themselves (topology,
+//! publishing, envelopes, acks) are `warren-amqp`'s; nothing here knows the sandbox.
 
 use std::time::Duration;
 
-use lapin::{Connection, ConnectionProperties};
-
-/// Opens a connection named after the worker (lapin sets TCP_NODELAY on its socket).
-pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
-    let properties = ConnectionProperties::default().with_connection_name(name.into());
-    Connection::connect(url, properties).await
-}
+use lapin::Connection;
+use lapin::protocol::AMQPSoftError;
+use tracing::warn;
+use warren_amqp::topology;
 
 /// Capped exponential backoff with jitter: 100 ms, 200 ms, ... up to 10 s, each ±25 %.
 pub fn backoff(attempt: u32) -> Duration {
@@ -25,6 +18,26 @@ pub fn backoff(attempt: u32) -> Duration {
         Err(_) => 0.0,
     };
     Duration::from_millis((base as f64 * (1.0 + jitter)) as u64)
+}
+
+/// Declares a pool's topology on its own channel. A jobs queue that already exists
+/// with other arguments is used as it is (with a warning) rather than refused.
+pub async fn declare_topology(connection: &Connection, queue: &str) -> lapin::Result<()> {
+    let channel = connection.create_channel().await?;
+    match topology::declare(&channel, queue).await {
+        Ok(()) => {
+            let _ = channel.close(200, "OK".into()).await;
+            Ok(())
+        }
+        Err(err) if warren_amqp::is_channel_error(&err, AMQPSoftError::PRECONDITIONFAILED) => {
+            warn!(queue, cause = %err, "Jobs queue exists with other arguments; using it as it is.");
+            match topology::inspect(connection, queue).await? {
+                Some(_) => Ok(()),
+                None => Err(err),
+            }
+        }
+        Err(err) => Err(err),
+    }
 }
 
 #[cfg(test)]

@@ -5,24 +5,22 @@
 //! timer holds no slot: its slot parks it and runs others.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Sender;
-
-use serde_json::value::RawValue;
 use tokio::sync::oneshot;
-use warren_wire::{ErrorKind, JobLimits};
+use warren_wire::ErrorKind;
 
-use super::compile::{CacheUse, compile_host};
-use super::jobs::{SlotSetup, failed};
+use super::code::compile_host;
+use super::job::{JobReport, JobRequest, Task, failed};
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::process::{ProcessIsolation, ProcessPool};
-use super::run::RunReport;
-use super::slot::{self, SlotContext};
-use super::watchdog::{self, SlotWatch, WatchdogStats};
-use crate::egress::{EgressPolicy, FetchCaps, Fetcher};
+use super::setup::SlotSetup;
+use super::stats::EngineStats;
+use super::thread::slot::{self, SlotContext};
+use super::thread::watchdog::{self, SlotWatch, WatchdogStats};
+use crate::egress::{EgressConfig, Fetcher};
 
 /// How an engine is set up.
 #[derive(Debug, Clone)]
@@ -40,13 +38,6 @@ pub struct EngineConfig {
     pub thread_stack_bytes: usize,
     /// Where jobs may `fetch`; `None`: no `fetch` at all.
     pub egress: Option<EgressConfig>,
-}
-
-/// A pool's grant of `fetch`: its allowlist and per-job caps.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EgressConfig {
-    pub policy: EgressPolicy,
-    pub caps: FetchCaps,
 }
 
 /// Where an engine's slots run.
@@ -72,45 +63,6 @@ impl Default for EngineConfig {
             egress: None,
         }
     }
-}
-
-/// One job for the engine.
-#[derive(Debug, Clone)]
-pub struct JobRequest {
-    pub job_id: String,
-    pub attempt: u32,
-    pub code: String,
-    pub input: Box<RawValue>,
-    pub limits: JobLimits,
-}
-
-/// A job handed to a slot, with where to send its report.
-pub struct Task {
-    pub request: JobRequest,
-    pub reply: oneshot::Sender<JobReport>,
-    /// Sandbox processes that died while holding this job (it is started again).
-    pub deaths: u32,
-}
-
-/// What the engine reports for a job.
-#[derive(Debug)]
-pub struct JobReport {
-    pub run: RunReport,
-    /// Whether the code's bytecode came from the cache (`None` if it never got that far).
-    pub cache: Option<CacheUse>,
-}
-
-/// Counters the slots keep, for metrics.
-#[derive(Debug, Default)]
-pub struct EngineStats {
-    /// Slots running JavaScript right now.
-    pub busy: AtomicUsize,
-    /// Jobs parked while they wait for a response or a timer.
-    pub waiting: AtomicUsize,
-    pub cache_hits: AtomicU64,
-    pub cache_misses: AtomicU64,
-    /// Sandbox processes that died and were replaced.
-    pub process_deaths: AtomicU64,
 }
 
 /// Why the engine could not start.
@@ -197,9 +149,15 @@ impl Engine {
                 engine.threads = start_threads(context, &config, &alive)?;
             }
             Isolation::Process(isolation) => {
-                let pool =
-                    ProcessPool::start(isolation.clone(), &config, &setup, stats, watchdog, io)
-                        .map_err(EngineError::Process)?;
+                let pool = ProcessPool::start(
+                    isolation.clone(),
+                    (config.slots, config.thread_stack_bytes),
+                    &setup,
+                    stats,
+                    watchdog,
+                    io,
+                )
+                .map_err(EngineError::Process)?;
                 engine.processes = Some(pool);
             }
         }

@@ -1,14 +1,31 @@
-//! Native half of the `crypto` module (`warren:native/crypto`): digests, HMACs and
-//! randomness. The JS half (`js/crypto.js`) gives them Node's API.
+//! The `crypto` module: its JS half (`crypto.js`) gives Node's API over its native
+//! half (`warren:native/crypto`): digests, HMACs and randomness.
 
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use rquickjs::module::{Declarations, Exports, ModuleDef};
-use rquickjs::{Ctx, Exception, Function, Result, TypedArray};
+use rquickjs::{Ctx, Exception, Function, Module, Result, TypedArray};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
-use crate::sandbox::host::copy_bytes;
+use super::{BuiltinModule, NativeModule};
+use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
+
+pub const MODULE: BuiltinModule = BuiltinModule {
+    names: &["crypto", "node:crypto"],
+    source: include_str!("crypto.js"),
+    native: Some(NativeModule {
+        name: "warren:native/crypto",
+        declare: declare_native,
+    }),
+};
+
+fn declare_native<'js>(
+    ctx: &Ctx<'js>,
+    name: &str,
+) -> Result<Module<'js, rquickjs::module::Declared>> {
+    Module::declare_def::<CryptoNative, _>(ctx.clone(), name)
+}
 
 /// The native module the `crypto` JS module imports.
 pub struct CryptoNative;
@@ -71,8 +88,7 @@ fn digest<'js>(
             ));
         }
     };
-    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays)?;
-    TypedArray::new_copy(ctx, out)
+    new_bytes(&ctx, out)
 }
 
 fn hmac<'js>(
@@ -97,8 +113,7 @@ fn hmac<'js>(
             ));
         }
     };
-    crate::sandbox::intrinsics::ensure(&ctx, crate::sandbox::intrinsics::Lazy::TypedArrays)?;
-    TypedArray::new_copy(ctx, out)
+    new_bytes(&ctx, out)
 }
 
 fn random_fill<'js>(ctx: Ctx<'js>, target: TypedArray<'js, u8>) -> Result<()> {
@@ -113,6 +128,6 @@ fn random_fill<'js>(ctx: Ctx<'js>, target: TypedArray<'js, u8>) -> Result<()> {
 }
 
 fn uuid(ctx: Ctx<'_>) -> Result<String> {
-    crate::ids::uuid_v4()
+    warren_wire::ids::uuid_v4()
         .map_err(|err| Exception::throw_internal(&ctx, &format!("no randomness: {err}")))
 }

@@ -1,104 +1,72 @@
-//! The modules a job may import: built-in host modules, each in its own file, and the
-//! pool's allowed-module table that decides which of them a job can see.
+//! The modules a job may import: the built-in host modules, each in a file of its own
+//! with its JavaScript beside it, the operator's library, the pool's table of what
+//! may be imported, and the loader that enforces it.
+//!
+//! - [`crypto`] (`crypto.js` over a native module), [`url`] (`url.js`): built-ins.
+//! - [`library`]: the operator's modules (`--modules-dir`).
+//! - [`table`]: the pool's allowed-module table.
+//! - [`loader`]: the resolver that only knows allowed names, and the loader.
 
 pub mod crypto;
 pub mod library;
+pub mod loader;
+pub mod table;
+pub mod url;
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use rquickjs::module::Declared;
+use rquickjs::{Ctx, Module, Result};
 
 pub use library::{LIBRARY_PREFIX, Library, LibraryError};
+pub use table::{ModuleTable, UnknownModule};
 
-/// A module Warren ships, written in JS over native helpers.
+/// A module Warren ships: an ES module in JS, over a native module of its own if it
+/// needs one.
 pub struct BuiltinModule {
     /// The names it answers to (`node:` aliases included).
     pub names: &'static [&'static str],
-    /// Its ES module source, compiled once per slot.
+    /// Its ES module source, compiled once per engine.
     pub source: &'static str,
+    /// Its native half, which only it may import.
+    pub native: Option<NativeModule>,
 }
 
-/// Every built-in module.
-pub const BUILTINS: &[BuiltinModule] = &[
-    BuiltinModule {
-        names: &["crypto", "node:crypto"],
-        source: include_str!("../js/crypto.js"),
-    },
-    BuiltinModule {
-        names: &["url", "node:url"],
-        source: include_str!("../js/url.js"),
-    },
-];
+/// A module written in Rust, importable by built-in modules only.
+pub struct NativeModule {
+    /// Its name, under [`NATIVE_PREFIX`].
+    pub name: &'static str,
+    /// Declares it in a job's runtime under the name it was imported by.
+    pub declare: for<'js> fn(&Ctx<'js>, &str) -> Result<Module<'js, Declared>>,
+}
 
 /// Prefix of the native halves of built-in modules; only built-ins may import them.
 pub const NATIVE_PREFIX: &str = "warren:native/";
 
-/// The default allowed-module table.
-pub const DEFAULT_ALLOWED: &[&str] = &["crypto", "url"];
+/// Every built-in module.
+pub const BUILTINS: &[BuiltinModule] = &[crypto::MODULE, url::MODULE];
 
-/// The source of a built-in module known by `name`.
-pub fn builtin_source(name: &str) -> Option<&'static str> {
+/// The built-in module known by `name`.
+pub fn builtin(name: &str) -> Option<&'static BuiltinModule> {
+    BUILTINS.iter().find(|m| m.names.contains(&name))
+}
+
+/// The native module called `name`.
+pub fn native(name: &str) -> Option<&'static NativeModule> {
     BUILTINS
         .iter()
-        .find(|m| m.names.contains(&name))
-        .map(|m| m.source)
+        .filter_map(|m| m.native.as_ref())
+        .find(|native| native.name == name)
 }
 
-/// A pool's allowed-module table (exact names, byte for byte) and the operator's
-/// library those names may come from besides the built-ins.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModuleTable {
-    allowed: BTreeSet<String>,
-    library: Arc<Library>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Default for ModuleTable {
-    fn default() -> Self {
-        ModuleTable::new(DEFAULT_ALLOWED.iter().map(|s| s.to_string()))
-    }
-}
-
-/// A name in the table that Warren cannot provide.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir)"
-)]
-pub struct UnknownModule(pub String);
-
-impl ModuleTable {
-    pub fn new(names: impl IntoIterator<Item = String>) -> ModuleTable {
-        ModuleTable {
-            allowed: names.into_iter().collect(),
-            library: Arc::default(),
+    #[test]
+    fn natives_are_named_under_their_prefix() {
+        for native in BUILTINS.iter().filter_map(|m| m.native.as_ref()) {
+            assert!(native.name.starts_with(NATIVE_PREFIX), "{}", native.name);
+            assert_eq!(self::native(native.name).map(|n| n.name), Some(native.name));
         }
-    }
-
-    /// The same table, with operator modules to draw from.
-    pub fn with_library(mut self, library: Arc<Library>) -> ModuleTable {
-        self.library = library;
-        self
-    }
-
-    pub fn library(&self) -> &Library {
-        &self.library
-    }
-
-    /// Checks that every listed name is a module Warren can load.
-    pub fn validate(&self) -> Result<(), UnknownModule> {
-        match self
-            .allowed
-            .iter()
-            .find(|name| builtin_source(name).is_none() && self.library.file_for(name).is_none())
-        {
-            Some(name) => Err(UnknownModule(name.clone())),
-            None => Ok(()),
-        }
-    }
-
-    pub fn allows(&self, name: &str) -> bool {
-        self.allowed.contains(name)
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.allowed.iter().map(String::as_str)
+        assert!(builtin("node:crypto").is_some() && builtin("fs").is_none());
     }
 }

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 use super::codec::{self, Decoder, Encoder};
 use super::confine::{CHANNEL_FD, WATCH_FD, confine};
 use super::pipe::{FrameReader, ReadError, write_all};
-use super::protocol::{self, CLOSE, FETCHED, INIT, TASK};
+use super::protocol::{self, CLOSE, FETCHED, INIT, TASK, fetch, init};
 use super::watch::SharedWatch;
 use crate::egress::FetchRequest;
-use crate::sandbox::engine::JobReport;
-use crate::sandbox::jobs::{JobSet, SlotHost};
+use crate::sandbox::job::JobReport;
+use crate::sandbox::slot::jobs::{JobSet, SlotHost};
 
 /// The argument that makes `warren-worker` a sandbox process.
 pub const SANDBOX_ARG: &str = "--warren-sandbox-process";
@@ -69,7 +69,7 @@ impl SlotHost for ProcessHost {
     fn request(&mut self, key: u64, id: u32, request: FetchRequest) {
         let mut frame = self.frame(protocol::REQUEST);
         frame.u64(key).u32(id);
-        codec::put_fetch_request(&mut frame, &request);
+        fetch::put_fetch_request(&mut frame, &request);
         self.send(frame);
     }
 
@@ -82,7 +82,7 @@ impl SlotHost for ProcessHost {
     fn report(&mut self, key: u64, _reply: (), report: JobReport, _parked: bool) {
         let mut frame = self.frame(protocol::REPORT);
         frame.u64(key);
-        codec::put_report(&mut frame, &report);
+        protocol::jobs::put_report(&mut frame, &report);
         self.send(frame);
     }
 }
@@ -135,7 +135,7 @@ fn serve() -> Result<(), (u8, String)> {
         if tag != INIT {
             return Err(setup_failed(format!("set-up expected, got tag {tag}")));
         }
-        protocol::decode_init(&mut d).map_err(|err| setup_failed(format!("set-up: {err}")))?
+        init::decode_init(&mut d).map_err(|err| setup_failed(format!("set-up: {err}")))?
     };
     // SAFETY: plain libc call, single-threaded.
     unsafe { tzset() };
@@ -185,7 +185,7 @@ fn serve() -> Result<(), (u8, String)> {
                 // The task is this process's business from here: if reading or
                 // starting it kills the process, the worker blames this task.
                 jobs.host.watch.enter(key, Instant::now() + timeout);
-                let request = codec::get_request(&mut d).map_err(protocol_error)?;
+                let request = protocol::jobs::get_request(&mut d).map_err(protocol_error)?;
                 #[cfg(feature = "test-hooks")]
                 test_hooks::before_job(&request.job_id);
                 jobs.start(key, &request, ());
@@ -193,7 +193,7 @@ fn serve() -> Result<(), (u8, String)> {
             FETCHED => {
                 let key = d.u64().map_err(protocol_error)?;
                 let id = d.u32().map_err(protocol_error)?;
-                let result = codec::get_fetch_result(&mut d).map_err(protocol_error)?;
+                let result = fetch::get_fetch_result(&mut d).map_err(protocol_error)?;
                 jobs.deliver(key, id, result);
             }
             CLOSE => open = false,

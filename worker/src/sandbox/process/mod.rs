@@ -6,9 +6,10 @@
 //!
 //! - [`supervisor`]: the worker's side: start, feed, watch, replace.
 //! - [`child`]: the process's side: set up, confine, serve.
-//! - [`confine`]: the walls. [`protocol`], [`codec`], [`pipe`]: the channel.
+//! - [`confine`]: the walls.
+//! - the channel: [`codec`] (framing), [`protocol`] (the messages), [`pipe`] (reading
+//!   frames), [`writer`] (writes that never block the writing thread).
 //! - [`watch`]: memory shared with the process, for the watchdog.
-//! - [`writer`]: writes to a process that never block the writing thread.
 
 pub mod child;
 pub mod codec;

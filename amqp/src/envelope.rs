@@ -1,0 +1,64 @@
+//! What a consumer reads off a job's delivery besides its body.
+
+use lapin::message::Delivery;
+use warren_wire::ids::new_job_id;
+
+use crate::headers;
+use crate::trace_context::TraceParent;
+
+/// A job's envelope: identity, routing for its result, and timing.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    /// The job's id; a new one for a job that carries neither id.
+    pub job_id: String,
+    pub correlation_id: Option<String>,
+    /// Where the result goes; `None` when absent or empty.
+    pub reply_to: Option<String>,
+    pub content_type: Option<String>,
+    /// Which delivery of this job this is, from 1.
+    pub attempt: u32,
+    pub redelivered: bool,
+    /// Seconds since the epoch, from the AMQP `timestamp` property.
+    pub timestamp: Option<u64>,
+    /// The producer's trace context, when the job carries a valid `traceparent`.
+    pub trace_parent: Option<TraceParent>,
+    /// The job's own span in that trace (a child of `trace_parent`), passed on in the
+    /// result's `traceparent` header.
+    pub trace: Option<TraceParent>,
+}
+
+impl Envelope {
+    pub fn of(delivery: &Delivery) -> Envelope {
+        let props = &delivery.properties;
+        let reply_to = props
+            .reply_to()
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .filter(|s| !s.is_empty());
+        // Quorum queues count earlier deliveries in `x-delivery-count`.
+        let earlier = headers::get(props, "x-delivery-count").and_then(headers::count);
+        let attempt = match earlier {
+            Some(count) => u32::try_from(count.saturating_add(1)).unwrap_or(u32::MAX),
+            None if delivery.redelivered => 2,
+            None => 1,
+        };
+        let trace_parent = headers::get(props, "traceparent")
+            .and_then(headers::text)
+            .and_then(|text| TraceParent::parse(&text));
+        let trace = trace_parent.as_ref().map(TraceParent::child);
+        Envelope {
+            job_id: headers::job_id(props).unwrap_or_else(new_job_id),
+            correlation_id: props
+                .correlation_id()
+                .as_ref()
+                .map(|s| s.as_str().to_owned()),
+            reply_to,
+            content_type: props.content_type().as_ref().map(|s| s.as_str().to_owned()),
+            attempt,
+            redelivered: delivery.redelivered || earlier.is_some_and(|n| n > 0),
+            timestamp: *props.timestamp(),
+            trace_parent,
+            trace,
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! Warren's AMQP conventions, written once for every party on the broker: the worker,
+//! the client library, the `warren` command, the benchmark and the tests. The wire
+//! contract itself (bodies, names, arguments) is [`warren_wire`]; this crate is how
+//! it is spoken with lapin.
+//!
+//! # Layout
+//! - [`topology`]: the queues and exchange a pool needs, declared or looked at.
+//! - [`publish`]: persistent, mandatory publishes and what the broker did with them.
+//! - [`headers`]: reading AMQP headers whatever type they were sent as.
+//! - [`envelope`]: what a consumer reads off a job's delivery besides its body.
+//! - [`trace_context`]: W3C trace context, carried in the `traceparent` header.
+//! - [`acks`]: settling a consuming channel's deliveries, merged into few frames.
+//!
+//! Dependencies point down: `envelope` reads `headers` and `trace_context`;
+//! `publish` answers an `envelope`; nothing here knows of the sandbox.
+
+pub mod acks;
+pub mod envelope;
+pub mod headers;
+pub mod publish;
+pub mod topology;
+pub mod trace_context;
+
+use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+use lapin::{Connection, ConnectionProperties};
+
+/// The broker every Warren command and the worker use unless told otherwise.
+pub const DEFAULT_URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+/// Opens a connection that names itself `name` to the broker (its management UI and
+/// `rabbitmqctl list_connections` show it). lapin sets TCP_NODELAY on its socket.
+pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
+    let properties = ConnectionProperties::default().with_connection_name(name.into());
+    Connection::connect(url, properties).await
+}
+
+/// `url` without its password, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Whether `err` is the broker closing a channel with `code` (a missing queue is
+/// `NOTFOUND`, a queue declared with other arguments `PRECONDITIONFAILED`).
+pub fn is_channel_error(err: &lapin::Error, code: AMQPSoftError) -> bool {
+    matches!(err.kind(), lapin::ErrorKind::ProtocolError(e)
+        if *e.kind() == AMQPErrorKind::Soft(code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("amqp://guest:guest@127.0.0.1:5672/%2f"),
+            "amqp://guest:***@127.0.0.1:5672/%2f"
+        );
+        assert_eq!(redact("amqp://127.0.0.1"), "amqp://127.0.0.1");
+    }
+}

@@ -1,0 +1,47 @@
+//! One file per subcommand; each returns the process's exit code.
+
+pub mod bench;
+pub mod dlq;
+pub mod run;
+pub mod status;
+pub mod submit;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the command line to its exit code.
+pub fn run(cli: Cli) -> u8 {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Submit(args) => with_runtime(submit::submit(args)),
+        Command::Bench(args) => with_runtime(bench::bench(args)),
+        Command::Dlq(command) => with_runtime(dlq::dlq(command)),
+        Command::Status(args) => with_runtime(status::status(args)),
+    }
+}
+
+/// Reports a usage or connection error; exit code 2.
+pub fn usage_error(err: impl std::fmt::Display) -> u8 {
+    eprintln!("warren: {err:#}");
+    2
+}
+
+/// Runs `future` to its exit code on a runtime of its own.
+fn with_runtime(future: impl std::future::Future<Output = u8>) -> u8 {
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(future),
+        Err(err) => usage_error(err),
+    }
+}
+
+/// Connects to the broker at `url`, or reports why not (exit code 2).
+async fn connect(url: &str) -> Result<lapin::Connection, u8> {
+    warren_amqp::connect(url, "warren").await.map_err(|err| {
+        usage_error(format!(
+            "cannot reach the broker at {}: {err}",
+            warren_amqp::redact(url)
+        ))
+    })
+}

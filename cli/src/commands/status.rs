@@ -1,0 +1,57 @@
+//! `warren status`: depth and consumers of jobs queues and their dead-letter queues.
+
+use warren_amqp::topology;
+
+use crate::cli::BrokerArgs;
+use crate::commands::{connect, usage_error};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Jobs queues to report (repeatable).
+    #[arg(long = "queue", env = "WARREN_QUEUE", default_value = warren_wire::DEFAULT_JOBS_QUEUE)]
+    pub queues: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
+}
+
+pub async fn status(args: Args) -> u8 {
+    let connection = match connect(&args.broker.amqp_url).await {
+        Ok(connection) => connection,
+        Err(code) => return code,
+    };
+    let mut rows = Vec::new();
+    for queue in &args.queues {
+        for name in [queue.clone(), warren_wire::dead_letter_queue(queue)] {
+            rows.push(match topology::inspect(&connection, &name).await {
+                Ok(Some(state)) => serde_json::json!({"queue": name, "exists": true, "ready": state.messages, "consumers": state.consumers}),
+                Ok(None) => serde_json::json!({"queue": name, "exists": false}),
+                Err(err) => return usage_error(format!("cannot look at {name}: {err}")),
+            });
+        }
+    }
+    let _ = connection.close(200, "OK".into()).await;
+    if args.json {
+        println!("{}", serde_json::Value::from(rows));
+        return 0;
+    }
+    println!("{:<50} {:>10} {:>10}", "QUEUE", "READY", "CONSUMERS");
+    for row in &rows {
+        let queue = row["queue"].as_str().unwrap_or("");
+        if row["exists"] == true {
+            println!(
+                "{queue:<50} {:>10} {:>10}",
+                row["ready"].to_string(),
+                row["consumers"].to_string()
+            );
+        } else {
+            println!("{queue:<50} {:>10} {:>10}", "missing", "-");
+        }
+    }
+    println!(
+        "(message rates need RabbitMQ's management plugin: rabbitmq-plugins enable rabbitmq_management)"
+    );
+    0
+}

@@ -1,0 +1,79 @@
+//! `warren run`: a function run locally, with no broker. Outputs and exit codes.
+
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use warren_testkit::http_stub::HttpStub;
+
+/// Runs the `warren` binary from the workspace root (where `examples/` is).
+fn warren(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_warren"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("run warren")
+}
+
+#[test]
+fn run_exit_codes() {
+    let ok = warren(&["run", "examples/hello.js", "--input", r#"{"name":"Ada"}"#]);
+    assert_eq!(ok.status.code(), Some(0));
+    let result: Value = serde_json::from_slice(&ok.stdout).expect("result JSON");
+    assert_eq!(result["value"], json!({"greeting": "Hello, Ada!"}));
+    let timeout = warren(&["run", "examples/runaway.js", "--timeout-ms", "50"]);
+    assert_eq!(timeout.status.code(), Some(1));
+    let result: Value = serde_json::from_slice(&timeout.stdout).expect("result JSON");
+    assert_eq!(result["error"]["kind"], "timeout");
+    assert_eq!(
+        warren(&["run", "examples/hello.js", "--input", "{nope"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        warren(&["run", "examples/missing.js"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        warren(&["run", "examples/hello.js", "--allow-module", "fs"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn warren_run_grants_fetch_with_allow_host() {
+    let stub = HttpStub::start().await;
+    let input = json!({"url": stub.url("/json"), "field": "items"}).to_string();
+    let run = |extra: Vec<String>| {
+        let mut args = vec![
+            "run".to_owned(),
+            "examples/fetch-field.js".into(),
+            "--input".into(),
+            input.clone(),
+        ];
+        args.extend(extra);
+        // Blocking, off the runtime that serves the stub.
+        tokio::task::spawn_blocking(move || {
+            warren(&args.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    };
+    let granted = run(vec!["--allow-host".into(), stub.addr.to_string()])
+        .await
+        .expect("warren run");
+    let body: Value = serde_json::from_slice(&granted.stdout).expect("result body");
+    assert_eq!(granted.status.code(), Some(0), "{body}");
+    assert_eq!(body["value"], json!([1, 2, 3]));
+    // Without the grant there is no fetch at all.
+    let denied = run(vec![]).await.expect("warren run");
+    let body: Value = serde_json::from_slice(&denied.stdout).expect("result body");
+    assert_eq!(denied.status.code(), Some(1));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("fetch is not defined")),
+        "{body}"
+    );
+    assert_eq!(stub.requests(), 1);
+}

@@ -1,0 +1,161 @@
+//! The pooled client.
+//!
+//! Connections come from a `deadpool-lapin` pool; jobs are published as
+//! [`crate::publish`] says. Results are at-least-once: [`Client::call`] and
+//! [`ResultStream`] drop duplicates by `job_id`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use deadpool_lapin::{Config, Pool, Runtime};
+use futures_lite::StreamExt;
+use lapin::Channel;
+use lapin::options::ConfirmSelectOptions;
+use tokio::sync::{Mutex as AsyncMutex, oneshot};
+use warren_wire::JobResult;
+
+pub use crate::error::ClientError;
+pub use crate::job::JobSpec;
+use crate::publish::publish_job;
+pub use crate::results::ResultStream;
+use crate::results::reply_queue;
+
+/// Waiters for `call` results, by job id.
+type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<JobResult>>>>;
+
+/// A pooled client. Cheap to share behind an `Arc`; every method takes `&self`.
+pub struct Client {
+    pool: Pool,
+    publisher: AsyncMutex<Option<Channel>>,
+    calls: AsyncMutex<Option<CallReplies>>,
+}
+
+/// The reply queue behind `call`, and the task that routes its results.
+struct CallReplies {
+    queue: String,
+    waiters: Waiters,
+    // Keeps the connection (and so the exclusive queue) alive.
+    connection: deadpool_lapin::Connection,
+}
+
+impl Client {
+    /// A client for the broker at `amqp_url` (connections are opened on first use).
+    pub fn new(amqp_url: &str) -> Result<Client, ClientError> {
+        let config = Config {
+            url: Some(amqp_url.to_owned()),
+            ..Config::default()
+        };
+        let pool = config
+            .create_pool(lapin::ConnectionProperties::default, Runtime::Tokio1)
+            .map_err(|err| ClientError::Connect(err.to_string()))?;
+        Ok(Client {
+            pool,
+            publisher: AsyncMutex::new(None),
+            calls: AsyncMutex::new(None),
+        })
+    }
+
+    async fn connection(&self) -> Result<deadpool_lapin::Connection, ClientError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|err| ClientError::Connect(err.to_string()))
+    }
+
+    /// A confirm-mode channel for publishing, reopened after failures.
+    async fn publisher(&self) -> Result<Channel, ClientError> {
+        let mut slot = self.publisher.lock().await;
+        if let Some(channel) = slot.as_ref()
+            && channel.status().connected()
+        {
+            return Ok(channel.clone());
+        }
+        let connection = self.connection().await?;
+        let channel = connection.create_channel().await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        *slot = Some(channel.clone());
+        Ok(channel)
+    }
+
+    /// Publishes a job without a `reply_to` and returns its id once the broker confirms it.
+    pub async fn submit(&self, queue: &str, job: &JobSpec) -> Result<String, ClientError> {
+        let job_id = job.id();
+        let channel = self.publisher().await?;
+        publish_job(&channel, queue, &job_id, &job.body(), None).await?;
+        Ok(job_id)
+    }
+
+    /// Runs a job and waits for its result on the client's own reply queue.
+    pub async fn call(
+        &self,
+        queue: &str,
+        job: &JobSpec,
+        timeout: Duration,
+    ) -> Result<JobResult, ClientError> {
+        let job_id = job.id();
+        let (reply_queue, waiters) = self.call_replies().await?;
+        let (sender, receiver) = oneshot::channel();
+        lock(&waiters).insert(job_id.clone(), sender);
+        let channel = self.publisher().await?;
+        if let Err(err) =
+            publish_job(&channel, queue, &job_id, &job.body(), Some(&reply_queue)).await
+        {
+            lock(&waiters).remove(&job_id);
+            return Err(err);
+        }
+        match tokio::time::timeout(timeout, receiver).await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(_)) => Err(ClientError::Connect(
+                "the reply queue's connection closed".into(),
+            )),
+            Err(_) => {
+                lock(&waiters).remove(&job_id);
+                Err(ClientError::Timeout(timeout))
+            }
+        }
+    }
+
+    async fn call_replies(&self) -> Result<(String, Waiters), ClientError> {
+        let mut slot = self.calls.lock().await;
+        if let Some(replies) = slot.as_ref()
+            && replies.connection.status().connected()
+        {
+            return Ok((replies.queue.clone(), replies.waiters.clone()));
+        }
+        let connection = self.connection().await?;
+        let (queue, mut consumer) = reply_queue(&connection).await?;
+        let waiters: Waiters = Arc::default();
+        let routes = waiters.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(delivery)) = consumer.next().await {
+                let Ok(result) = serde_json::from_slice::<JobResult>(&delivery.data) else {
+                    continue;
+                };
+                // A result nobody waits for is a duplicate or too late: dropped.
+                if let Some(waiter) = lock(&routes).remove(&result.job_id) {
+                    let _ = waiter.send(result);
+                }
+            }
+        });
+        *slot = Some(CallReplies {
+            queue: queue.clone(),
+            waiters: waiters.clone(),
+            connection,
+        });
+        Ok((queue, waiters))
+    }
+
+    /// A stream of results on a fresh reply queue, for many jobs in flight.
+    pub async fn results(&self) -> Result<ResultStream, ClientError> {
+        ResultStream::open(self.connection().await?).await
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,43 @@
+//! Why a client call failed, and whether trying again may help.
+
+use std::time::Duration;
+
+/// Why a client call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The broker cannot be reached. Retry with backoff.
+    #[error("cannot reach the broker: {0}")]
+    Connect(String),
+    /// The connection or channel failed mid-call. Retry; the job may have been published.
+    #[error("broker error: {0}")]
+    Broker(#[from] lapin::Error),
+    /// No queue of that name exists: no worker has declared it. Retrying will not help
+    /// until a worker for that pool starts.
+    #[error("no queue named {0:?}: start a worker on it first (workers declare their queue)")]
+    NoRoute(String),
+    /// The broker refused the job (publisher nack). Retry.
+    #[error("the broker refused the job (nack)")]
+    Refused,
+    /// No result in time. The job may still run and answer later.
+    #[error("no result within {0:?}")]
+    Timeout(Duration),
+    /// A queue name or job id over 255 bytes.
+    #[error("name too long for AMQP (255 bytes at most): {0:?}")]
+    InvalidName(String),
+    /// What came back on the reply queue is not a result body.
+    #[error("the result is not valid JSON: {0}")]
+    BadResult(serde_json::Error),
+}
+
+impl ClientError {
+    /// Whether the same call may succeed if tried again.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Connect(_)
+                | ClientError::Broker(_)
+                | ClientError::Refused
+                | ClientError::Timeout(_)
+        )
+    }
+}

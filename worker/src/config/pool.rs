@@ -1,0 +1,251 @@
+//! One pool's settings, declared once for the command line (each flag with its
+//! `WARREN_*` environment variable) and for a `[[pool]]` table of the pools file, and
+//! resolved into the engine a pool runs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::egress::{EgressConfig, EgressPolicy, FetchCaps, HostPattern};
+use crate::sandbox::{EngineConfig, Isolation, Library, ModuleTable, PoolLimits};
+
+/// A pool's settings. Every field is optional: a `[[pool]]` table leaves out what it
+/// takes from the command line, and the command line's defaults (shown in `--help`)
+/// are the sandbox's own ([`PoolLimits::default`], [`FetchCaps::default`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSettings {
+    /// Jobs queue to consume (a durable quorum queue, declared if missing).
+    #[arg(long, env = "WARREN_QUEUE", default_value = warren_wire::DEFAULT_JOBS_QUEUE)]
+    pub queue: Option<String>,
+
+    /// Jobs run at once (sandbox slots); defaults to the number of CPU cores.
+    #[arg(long, env = "WARREN_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+
+    /// Unacknowledged jobs the broker may hand this worker; defaults to 2 × concurrency
+    /// (at least 64 in a pool granted `fetch`).
+    #[arg(long, env = "WARREN_PREFETCH")]
+    pub prefetch: Option<u16>,
+
+    /// Wall-clock limit of a job (the pool's maximum), in milliseconds.
+    #[arg(long, env = "WARREN_TIMEOUT_MS", default_value = "5000")]
+    pub timeout_ms: Option<u64>,
+
+    /// Memory limit of a job (the pool's maximum), in MiB.
+    #[arg(long, env = "WARREN_MEMORY_MB", default_value = "64")]
+    pub memory_mb: Option<u64>,
+
+    /// JS stack limit, in KiB.
+    #[arg(long, env = "WARREN_STACK_KB", default_value = "1024")]
+    pub stack_kb: Option<u64>,
+
+    /// Largest job body accepted, in bytes; larger ones are `bad_request`.
+    #[arg(long, env = "WARREN_MAX_JOB_BYTES", default_value = "1048576")]
+    pub max_job_bytes: Option<usize>,
+
+    /// Largest serialised result value, in bytes; larger ones are `output` errors.
+    #[arg(long, env = "WARREN_MAX_RESULT_BYTES", default_value = "1048576")]
+    pub max_result_bytes: Option<usize>,
+
+    /// Most console entries kept per job.
+    #[arg(long, env = "WARREN_MAX_LOG_ENTRIES", default_value = "1000")]
+    pub max_log_entries: Option<usize>,
+
+    /// Most bytes of console output kept per job.
+    #[arg(long, env = "WARREN_MAX_LOG_BYTES", default_value = "65536")]
+    pub max_log_bytes: Option<usize>,
+
+    /// A module jobs may import (repeatable). Default: crypto and url.
+    #[arg(
+        long = "allow-module",
+        env = "WARREN_ALLOW_MODULES",
+        value_delimiter = ','
+    )]
+    pub allow_modules: Option<Vec<String>>,
+
+    /// Folder of operator-shipped JS modules (`NAME.js`, or `NAME/index.js` with its
+    /// files); each is importable as NAME when listed with --allow-module.
+    #[arg(long, env = "WARREN_MODULES_DIR")]
+    pub modules_dir: Option<PathBuf>,
+
+    /// Grants jobs `fetch` to this host (repeatable): `host` (default port of the
+    /// scheme), `host:port`, `*.suffix`, or an IP address (the only way to reach a
+    /// private one). No entry: no `fetch`.
+    #[arg(long = "allow-host", env = "WARREN_ALLOW_HOSTS", value_delimiter = ',')]
+    pub allow_hosts: Option<Vec<String>>,
+
+    /// A URL scheme `fetch` may use (repeatable). Default: https and http.
+    #[arg(
+        long = "allow-scheme",
+        env = "WARREN_ALLOW_SCHEMES",
+        value_delimiter = ','
+    )]
+    pub allow_schemes: Option<Vec<String>>,
+
+    /// Most `fetch` requests one job may make.
+    #[arg(long, env = "WARREN_FETCH_MAX_REQUESTS", default_value = "16")]
+    pub fetch_max_requests: Option<u32>,
+
+    /// Largest `fetch` request body, in bytes.
+    #[arg(
+        long,
+        env = "WARREN_FETCH_MAX_REQUEST_BYTES",
+        default_value = "1048576"
+    )]
+    pub fetch_max_request_bytes: Option<usize>,
+
+    /// Largest `fetch` response body, in bytes.
+    #[arg(
+        long,
+        env = "WARREN_FETCH_MAX_RESPONSE_BYTES",
+        default_value = "4194304"
+    )]
+    pub fetch_max_response_bytes: Option<usize>,
+}
+
+/// Largest job body a pool accepts unless told otherwise.
+pub const DEFAULT_MAX_JOB_BYTES: usize = 1 << 20;
+
+/// A pool, resolved and checked.
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    pub queue: String,
+    /// Copy job console output into the worker's logs.
+    pub log_job_console: bool,
+    pub prefetch: u16,
+    pub max_job_bytes: usize,
+    pub engine: EngineConfig,
+}
+
+/// What a pool's engine runs on, the same for every pool of a worker.
+#[derive(Debug, Clone)]
+pub struct Slots {
+    pub isolation: Isolation,
+    /// Native stack of each sandbox process (or thread).
+    pub stack_bytes: usize,
+}
+
+impl PoolSettings {
+    /// These settings, with `fallback`'s wherever these have none.
+    pub fn or(&self, fallback: &PoolSettings) -> PoolSettings {
+        let s = self.clone();
+        let f = fallback.clone();
+        PoolSettings {
+            queue: s.queue.or(f.queue),
+            concurrency: s.concurrency.or(f.concurrency),
+            prefetch: s.prefetch.or(f.prefetch),
+            timeout_ms: s.timeout_ms.or(f.timeout_ms),
+            memory_mb: s.memory_mb.or(f.memory_mb),
+            stack_kb: s.stack_kb.or(f.stack_kb),
+            max_job_bytes: s.max_job_bytes.or(f.max_job_bytes),
+            max_result_bytes: s.max_result_bytes.or(f.max_result_bytes),
+            max_log_entries: s.max_log_entries.or(f.max_log_entries),
+            max_log_bytes: s.max_log_bytes.or(f.max_log_bytes),
+            allow_modules: s.allow_modules.or(f.allow_modules),
+            modules_dir: s.modules_dir.or(f.modules_dir),
+            allow_hosts: s.allow_hosts.or(f.allow_hosts),
+            allow_schemes: s.allow_schemes.or(f.allow_schemes),
+            fetch_max_requests: s.fetch_max_requests.or(f.fetch_max_requests),
+            fetch_max_request_bytes: s.fetch_max_request_bytes.or(f.fetch_max_request_bytes),
+            fetch_max_response_bytes: s.fetch_max_response_bytes.or(f.fetch_max_response_bytes),
+        }
+    }
+
+    /// The pool these settings describe (not yet checked against the worker's other
+    /// settings: see `checks`).
+    pub fn resolve(&self, slots: &Slots, log_job_console: bool) -> anyhow::Result<PoolConfig> {
+        let queue = self
+            .queue
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("a pool needs a queue name"))?;
+        let engine = self
+            .engine(slots)
+            .map_err(|err| anyhow::anyhow!("pool {queue:?}: {err:#}"))?;
+        // Jobs waiting on `fetch` hold no slot: let more of them in.
+        let default_prefetch = match engine.egress {
+            Some(_) => engine.slots.saturating_mul(2).max(64),
+            None => engine.slots.saturating_mul(2),
+        };
+        let prefetch = self
+            .prefetch
+            .unwrap_or_else(|| u16::try_from(default_prefetch).unwrap_or(u16::MAX));
+        Ok(PoolConfig {
+            queue,
+            log_job_console,
+            prefetch,
+            max_job_bytes: self.max_job_bytes.unwrap_or(DEFAULT_MAX_JOB_BYTES),
+            engine,
+        })
+    }
+
+    /// The engine these settings describe: slots, limits, the module table (with the
+    /// operator's library) and the `fetch` grant.
+    pub fn engine(&self, slots: &Slots) -> anyhow::Result<EngineConfig> {
+        let limits = PoolLimits::default();
+        let library = match &self.modules_dir {
+            Some(dir) => Library::load(dir)?,
+            None => Library::default(),
+        };
+        let modules = match &self.allow_modules {
+            Some(names) => ModuleTable::new(names.iter().cloned()),
+            None => ModuleTable::default(),
+        };
+        let modules = modules.with_library(Arc::new(library));
+        modules.validate()?;
+        Ok(EngineConfig {
+            slots: self.concurrency.unwrap_or_else(cores),
+            limits: PoolLimits {
+                timeout_ms: self.timeout_ms.unwrap_or(limits.timeout_ms),
+                memory_mb: self.memory_mb.unwrap_or(limits.memory_mb),
+                stack_kb: self.stack_kb.unwrap_or(limits.stack_kb),
+                max_result_bytes: self.max_result_bytes.unwrap_or(limits.max_result_bytes),
+                max_log_entries: self.max_log_entries.unwrap_or(limits.max_log_entries),
+                max_log_bytes: self.max_log_bytes.unwrap_or(limits.max_log_bytes),
+            },
+            isolation: slots.isolation.clone(),
+            modules: Arc::new(modules),
+            cache_bytes: 32 << 20,
+            thread_stack_bytes: slots.stack_bytes,
+            egress: self.egress()?,
+        })
+    }
+
+    /// The pool's `fetch` grant: `None` without allowed hosts.
+    fn egress(&self) -> anyhow::Result<Option<EgressConfig>> {
+        let hosts = self.allow_hosts.as_deref().unwrap_or_default();
+        if hosts.is_empty() {
+            return Ok(None);
+        }
+        let patterns = hosts
+            .iter()
+            .map(|h| h.parse::<HostPattern>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let schemes = self.allow_schemes.as_deref().unwrap_or_default();
+        if let Some(bad) = schemes
+            .iter()
+            .find(|s| !matches!(s.to_ascii_lowercase().as_str(), "http" | "https"))
+        {
+            anyhow::bail!("fetch supports the schemes http and https, not {bad:?}");
+        }
+        let caps = FetchCaps::default();
+        Ok(Some(EgressConfig {
+            policy: EgressPolicy::new(patterns, schemes),
+            caps: FetchCaps {
+                max_requests: self.fetch_max_requests.unwrap_or(caps.max_requests),
+                max_request_bytes: self
+                    .fetch_max_request_bytes
+                    .unwrap_or(caps.max_request_bytes),
+                max_response_bytes: self
+                    .fetch_max_response_bytes
+                    .unwrap_or(caps.max_response_bytes),
+            },
+        }))
+    }
+}
+
+/// CPU cores this process may use (1 if unknown): the default for slots and threads.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}

@@ -1,0 +1,174 @@
+//! One delivery run to its end: validated, run in the sandbox, its result published
+//! and confirmed, then settled. Job failures are outcomes, published like any result;
+//! only a result that could not be published leaves the job unsettled, for the broker
+//! to redeliver.
+
+use std::sync::Arc;
+
+use lapin::message::Delivery;
+use tracing::{Instrument, info_span};
+use warren_amqp::acks::Settlement;
+use warren_amqp::envelope::Envelope;
+use warren_amqp::publish::{Published, publish_result};
+use warren_wire::{ErrorKind, Job, JobResult, Outcome, Stats};
+
+use super::Pool;
+use super::session::JobLink;
+use crate::events::{
+    JobConsole, JobFinished, JobReceived, JobRejected, JobSettled, ResultPublished,
+};
+use crate::sandbox::{CacheUse, JobRequest};
+
+impl Pool {
+    /// Runs one delivery to its end: result published and confirmed, then acked.
+    pub(super) async fn handle(self: Arc<Self>, delivery: Delivery, link: &JobLink) {
+        let queue = self.config.queue.as_str();
+        let envelope = Envelope::of(&delivery);
+        // Test builds only: a job that kills the whole worker, as an engine fault would.
+        #[cfg(feature = "test-hooks")]
+        if envelope.job_id.starts_with("warren-test-abort") {
+            std::process::abort();
+        }
+        // Test builds only: the result channel closes under the job's first attempt.
+        #[cfg(feature = "test-hooks")]
+        if envelope.job_id.starts_with("warren-test-close-results") && envelope.attempt == 1 {
+            let _ = link.publish.close(200, "test hook".into()).await;
+        }
+        let span = info_span!(
+            "job",
+            job_id = %envelope.job_id,
+            queue,
+            attempt = envelope.attempt,
+            outcome = tracing::field::Empty,
+            wall_ms = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+            parent_span_id = tracing::field::Empty,
+        );
+        if let (Some(parent), Some(trace)) = (&envelope.trace_parent, &envelope.trace) {
+            span.record("trace_id", parent.trace_id.as_str());
+            span.record("span_id", trace.span_id.as_str());
+            span.record("parent_span_id", parent.span_id.as_str());
+        }
+        async {
+            let metrics = &self.metrics;
+            JobReceived {
+                queue,
+                envelope: &envelope,
+            }
+            .emit(metrics);
+            let (result, cache) = self.run(&delivery, &envelope).await;
+            JobFinished {
+                queue,
+                result: &result,
+                cache,
+            }
+            .emit(metrics);
+            if self.config.log_job_console {
+                JobConsole { logs: &result.logs }.emit();
+            }
+            let settlement = match envelope.reply_to.as_deref() {
+                None => Some(Settlement::Ack),
+                Some(reply_to) => {
+                    let published =
+                        publish_result(&link.publish, reply_to, &envelope, &result.to_json()).await;
+                    ResultPublished {
+                        reply_to,
+                        published: &published,
+                    }
+                    .emit(metrics);
+                    settlement(&published)
+                }
+            };
+            match settlement {
+                Some(settlement) => link.settler.finished(delivery.delivery_tag, settlement),
+                None if !link.publish.status().connected() => link.results_closed.notify_one(),
+                None => {}
+            }
+            JobSettled {
+                queue,
+                settled: settlement.is_some(),
+            }
+            .emit(metrics);
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Validates and runs the job: its result body, and whether its code was cached.
+    async fn run(&self, delivery: &Delivery, envelope: &Envelope) -> (JobResult, Option<CacheUse>) {
+        let job = match Job::from_message(
+            envelope.content_type.as_deref(),
+            &delivery.data,
+            self.config.max_job_bytes,
+        ) {
+            Ok(job) => job,
+            Err(rejected) => {
+                JobRejected { cause: &rejected }.emit();
+                let result = JobResult::new(
+                    envelope.job_id.clone(),
+                    Outcome::error(ErrorKind::BadRequest, rejected.to_string()),
+                    Vec::new(),
+                    Stats::measured(std::time::Duration::ZERO, None, envelope.attempt),
+                    self.worker_name.clone(),
+                );
+                return (result, None);
+            }
+        };
+        let report = self
+            .engine
+            .run(JobRequest {
+                job_id: envelope.job_id.clone(),
+                attempt: envelope.attempt,
+                code: job.code,
+                input: job.input,
+                limits: job.limits,
+            })
+            .await;
+        let cache = report.cache;
+        let result =
+            report
+                .run
+                .into_result(envelope.job_id.clone(), envelope.attempt, &self.worker_name);
+        (result, cache)
+    }
+}
+
+/// How a job whose result was published is settled: acked once the result is
+/// confirmed, or had nowhere to go (lost by design: no such reply queue); back to the
+/// queue when the broker refused it; left unsettled when publishing failed (the
+/// channel is gone, and the broker redelivers the job).
+fn settlement(published: &lapin::Result<Published>) -> Option<Settlement> {
+    match published {
+        Ok(Published::Confirmed | Published::Returned(_)) => Some(Settlement::Ack),
+        Ok(Published::Nacked) => Some(Settlement::Requeue),
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_settles_its_job_by_what_the_broker_did_with_it() {
+        assert_eq!(settlement(&Ok(Published::Confirmed)), Some(Settlement::Ack));
+        assert_eq!(
+            settlement(&Ok(Published::Returned("NO_ROUTE".into()))),
+            Some(Settlement::Ack)
+        );
+        assert_eq!(
+            settlement(&Ok(Published::Nacked)),
+            Some(Settlement::Requeue)
+        );
+        assert_eq!(
+            settlement(&Err(lapin::Error::from(
+                lapin::ErrorKind::InvalidChannelState(
+                    lapin::ChannelState::Closed,
+                    "publishing a result"
+                )
+            ))),
+            None
+        );
+    }
+}

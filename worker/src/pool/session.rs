@@ -1,0 +1,162 @@
+//! A pool's session with the broker: consume its queue until shutdown (then drain
+//! within the grace) or until the connection fails.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_lite::StreamExt;
+use lapin::options::{
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+use tracing::{info, warn};
+use warren_amqp::acks::Settler;
+
+use super::Pool;
+
+/// What a job's task shares with its session.
+pub(super) struct JobLink {
+    /// The channel results are published on, in confirm mode.
+    pub publish: Channel,
+    pub settler: Settler,
+    /// Notified when `publish` turns out to be closed.
+    pub results_closed: Arc<Notify>,
+}
+
+/// Why a session with the broker ended.
+#[derive(Debug)]
+pub enum SessionEnd {
+    /// Shutdown was requested and the pool drained.
+    Drained,
+    /// The connection or channel failed; reconnect.
+    Lost(String),
+}
+
+/// How long a draining pool waits for its last acks to be sent (they normally go at
+/// once; this bounds a connection that stopped taking frames).
+const SETTLE_GRACE: Duration = Duration::from_secs(2);
+
+impl Pool {
+    /// Consumes until shutdown (then drains within the grace) or until the connection fails.
+    pub async fn session(
+        self: &Arc<Self>,
+        connection: &Connection,
+        mut shutdown: watch::Receiver<bool>,
+        grace: Duration,
+        consuming: &AtomicBool,
+    ) -> SessionEnd {
+        let queue = self.config.queue.as_str();
+        let setup = async {
+            let consume = connection.create_channel().await?;
+            consume
+                .basic_qos(self.config.prefetch, BasicQosOptions::default())
+                .await?;
+            let publish = connection.create_channel().await?;
+            publish
+                .confirm_select(ConfirmSelectOptions::default())
+                .await?;
+            let tag = format!("{}/{}", self.worker_name, queue);
+            let tag = lapin::types::ShortString::try_new(tag).unwrap_or_else(|_| "".into());
+            let consumer = consume
+                .basic_consume(
+                    queue.into(),
+                    tag,
+                    BasicConsumeOptions::default(),
+                    FieldTable::default(),
+                )
+                .await?;
+            Ok::<_, lapin::Error>((consume, publish, consumer))
+        };
+        let (consume, publish, mut consumer) = match setup.await {
+            Ok(parts) => parts,
+            Err(err) => return SessionEnd::Lost(format!("cannot start consuming {queue}: {err}")),
+        };
+        consuming.store(true, Ordering::SeqCst);
+        info!(
+            queue,
+            prefetch = self.config.prefetch,
+            slots = self.engine.slots(),
+            "Consuming."
+        );
+
+        let (settler, settling) = Settler::start(consume.clone());
+        // Told when a result cannot be published because its channel closed: every
+        // later result would fail too, so the session starts over on a new connection.
+        let results_closed = Arc::new(Notify::new());
+        let mut tasks = JoinSet::new();
+        let mut cancelled = *shutdown.borrow();
+        let mut stop_at: Option<Instant> = None;
+        if cancelled {
+            stop_at = Some(Instant::now() + grace);
+            let _ = consume
+                .basic_cancel(consumer.tag(), BasicCancelOptions::default())
+                .await;
+        }
+        let end = loop {
+            tokio::select! {
+                changed = shutdown.changed(), if !cancelled => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        cancelled = true;
+                        consuming.store(false, Ordering::SeqCst);
+                        stop_at = Some(Instant::now() + grace);
+                        info!(queue, in_flight = tasks.len(), "Stopping: no new jobs; finishing those held.");
+                        if let Err(err) = consume.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await {
+                            break SessionEnd::Lost(format!("cancel failed: {err}"));
+                        }
+                    }
+                }
+                item = consumer.next() => match item {
+                    Some(Ok(delivery)) => {
+                        settler.received(delivery.delivery_tag);
+                        let link = JobLink {
+                            publish: publish.clone(),
+                            settler: settler.clone(),
+                            results_closed: results_closed.clone(),
+                        };
+                        let pool = self.clone();
+                        tasks.spawn(async move { pool.handle(delivery, &link).await });
+                    }
+                    Some(Err(err)) => break SessionEnd::Lost(format!("consumer failed: {err}")),
+                    None if cancelled => break SessionEnd::Drained,
+                    None => break SessionEnd::Lost("the broker cancelled the consumer".into()),
+                },
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = results_closed.notified() => {
+                    break SessionEnd::Lost("the channel results are published on closed".into());
+                }
+            }
+        };
+        consuming.store(false, Ordering::SeqCst);
+        if let SessionEnd::Drained = end {
+            // Finish what this worker holds, within the grace; the rest goes back.
+            let deadline = stop_at.unwrap_or_else(Instant::now);
+            let drained = tokio::time::timeout_at(deadline.into(), async {
+                while tasks.join_next().await.is_some() {}
+            })
+            .await;
+            if drained.is_err() {
+                warn!(
+                    queue,
+                    unfinished = tasks.len(),
+                    "Shutdown grace over; returning unfinished jobs to the queue."
+                );
+                tasks.abort_all();
+                while tasks.join_next().await.is_some() {}
+            }
+            // Every task is over: the settling task sends the last acks, then ends.
+            drop(settler);
+            let _ = tokio::time::timeout(SETTLE_GRACE, settling).await;
+            let _ = publish.close(200, "OK".into()).await;
+            let _ = consume.close(200, "OK".into()).await;
+            info!(queue, "Drained.");
+        } else {
+            // The broker redelivers what was in flight; let those tasks end on their own.
+            tasks.detach_all();
+        }
+        end
+    }
+}

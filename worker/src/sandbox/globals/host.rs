@@ -1,0 +1,78 @@
+//! The `host` object: the native helpers the prelude and its parts call, handed to
+//! them and never reachable from job code. Helpers every job may need are here from
+//! the start; a part's own helpers are added when the part first loads.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Instant;
+
+use rquickjs::{Ctx, Exception, Function, Object, Result, Value};
+
+use super::PreludeParts;
+use super::console::LogSink;
+
+/// Name of the error the prelude throws when a module exports no function; the
+/// job's `compile` outcome is recognised by it (and by the flag `noFunction` sets).
+pub const NO_FUNCTION_ERROR_NAME: &str = "WarrenNoFunctionError";
+
+/// Builds the `host` object for one job.
+pub fn host_object<'js>(
+    ctx: &Ctx<'js>,
+    logs: Rc<RefCell<LogSink>>,
+    started: Rc<Cell<Instant>>,
+    parts: PreludeParts,
+    no_function: Rc<Cell<bool>>,
+) -> Result<Object<'js>> {
+    let host = Object::new(ctx.clone())?;
+    // No prototype: whatever job code puts on `Object.prototype` (a setter for a name
+    // the host later gets) never runs with the host as `this`.
+    host.set_prototype(None)?;
+    host.set(
+        "noFunction",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, message: String| -> Result<Value<'js>> {
+                no_function.set(true);
+                let error = Exception::from_message(ctx, &message)?;
+                error.set("name", NO_FUNCTION_ERROR_NAME)?;
+                Ok(error.into_value())
+            },
+        )?,
+    )?;
+    host.set(
+        "part",
+        Function::new(
+            ctx.clone(),
+            move |ctx: Ctx<'js>, name: String| -> Result<Value<'js>> {
+                match parts.get(name.as_str()) {
+                    // SAFETY: prelude parts are compiled by this process (`code::host`).
+                    Some(bytecode) => unsafe {
+                        crate::sandbox::runtime::bytecode::run_script(&ctx, bytecode)
+                    },
+                    None => Err(Exception::throw_reference(
+                        &ctx,
+                        &format!("no prelude part {name}"),
+                    )),
+                }
+            },
+        )?,
+    )?;
+    let sink = logs.clone();
+    host.set(
+        "log",
+        Function::new(ctx.clone(), move |level: u32, message: String| {
+            sink.borrow_mut().push(level, message);
+        })?,
+    )?;
+    host.set(
+        "logOpen",
+        Function::new(ctx.clone(), move || logs.borrow().is_open())?,
+    )?;
+    host.set(
+        "clock",
+        Function::new(ctx.clone(), move || {
+            started.get().elapsed().as_millis() as f64
+        })?,
+    )?;
+    Ok(host)
+}

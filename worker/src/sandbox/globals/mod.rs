@@ -1,0 +1,110 @@
+//! Warren's globals: the prelude every job context runs, and the parts of it made on
+//! a job's first use of one of their names (`console`, timers, `TextEncoder` and
+//! `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`, `structuredClone`, and
+//! `fetch` in pools granted it). Each part's JavaScript sits beside its native half:
+//!
+//! - `prelude.js`: what the host drives a job with (the call, timers, responses).
+//! - [`host`]: the `host` object of native helpers the prelude and the parts call.
+//! - [`lazy`]: the object on the global object's prototype chain that makes a part
+//!   (or a lazily added intrinsic) when job code first reads one of its names.
+//! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
+//!   [`url`] (`url.js`), [`fetch`] (`fetch.js`); `timers.js`, `base64.js` and
+//!   `structured_clone.js` are JavaScript only.
+
+pub mod console;
+pub mod fetch;
+pub mod host;
+pub mod lazy;
+pub mod text;
+pub mod url;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rquickjs::{Ctx, Object, Result};
+
+/// The prelude's source.
+pub const PRELUDE: &str = include_str!("prelude.js");
+
+/// One part of the prelude, compiled on its own and run on first use: a function of
+/// the `host` helpers, returning the object of the names it defines.
+pub struct Part {
+    pub name: &'static str,
+    pub source: &'static str,
+    /// The globals it defines (none for a part other parts load themselves).
+    pub globals: &'static [&'static str],
+    /// Native helpers it calls on `host`, added when it first loads.
+    pub natives: &'static [Natives],
+}
+
+/// Adds a group of native helpers to a job's `host` object (once per job).
+pub type Natives = for<'js> fn(&Ctx<'js>, &Object<'js>) -> Result<()>;
+
+/// The part only pools granted egress have.
+pub const FETCH_PART: &str = "fetch";
+
+/// Every part of the prelude.
+pub const PARTS: &[Part] = &[
+    Part {
+        name: "console",
+        source: include_str!("console.js"),
+        globals: &["console"],
+        natives: &[],
+    },
+    Part {
+        name: "console_format",
+        source: include_str!("console_format.js"),
+        globals: &[],
+        natives: &[],
+    },
+    Part {
+        name: "timers",
+        source: include_str!("timers.js"),
+        globals: &[
+            "setTimeout",
+            "setInterval",
+            "clearTimeout",
+            "clearInterval",
+            "queueMicrotask",
+        ],
+        natives: &[],
+    },
+    Part {
+        name: "structured_clone",
+        source: include_str!("structured_clone.js"),
+        globals: &["structuredClone"],
+        natives: &[],
+    },
+    Part {
+        name: "base64",
+        source: include_str!("base64.js"),
+        globals: &["btoa", "atob"],
+        natives: &[],
+    },
+    Part {
+        name: "text_encoding",
+        source: include_str!("text_encoding.js"),
+        globals: &["TextEncoder", "TextDecoder"],
+        natives: &[text::install],
+    },
+    Part {
+        name: "url_globals",
+        source: include_str!("url.js"),
+        globals: &["URL", "URLSearchParams"],
+        natives: &[url::install],
+    },
+    Part {
+        name: FETCH_PART,
+        source: include_str!("fetch.js"),
+        globals: &["fetch", "Headers", "Response"],
+        natives: &[text::install],
+    },
+];
+
+/// The part called `name`.
+pub fn part(name: &str) -> Option<&'static Part> {
+    PARTS.iter().find(|part| part.name == name)
+}
+
+/// The parts' bytecode, by name, compiled once per engine.
+pub type PreludeParts = Arc<HashMap<&'static str, Vec<u8>>>;

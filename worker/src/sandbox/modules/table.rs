@@ -1,0 +1,71 @@
+//! A pool's allowed-module table: the exact names its jobs may import, and the
+//! operator's library those names may come from besides the built-ins.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::builtin;
+use super::library::Library;
+
+/// The default allowed-module table.
+pub const DEFAULT_ALLOWED: &[&str] = &["crypto", "url"];
+
+/// A pool's allowed-module table (exact names, byte for byte) and the operator's
+/// library those names may come from besides the built-ins.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleTable {
+    allowed: BTreeSet<String>,
+    library: Arc<Library>,
+}
+
+impl Default for ModuleTable {
+    fn default() -> Self {
+        ModuleTable::new(DEFAULT_ALLOWED.iter().map(|s| s.to_string()))
+    }
+}
+
+/// A name in the table that Warren cannot provide.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir)"
+)]
+pub struct UnknownModule(pub String);
+
+impl ModuleTable {
+    pub fn new(names: impl IntoIterator<Item = String>) -> ModuleTable {
+        ModuleTable {
+            allowed: names.into_iter().collect(),
+            library: Arc::default(),
+        }
+    }
+
+    /// The same table, with operator modules to draw from.
+    pub fn with_library(mut self, library: Arc<Library>) -> ModuleTable {
+        self.library = library;
+        self
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
+    /// Checks that every listed name is a module Warren can load.
+    pub fn validate(&self) -> Result<(), UnknownModule> {
+        match self
+            .allowed
+            .iter()
+            .find(|name| builtin(name).is_none() && self.library.file_for(name).is_none())
+        {
+            Some(name) => Err(UnknownModule(name.clone())),
+            None => Ok(()),
+        }
+    }
+
+    pub fn allows(&self, name: &str) -> bool {
+        self.allowed.contains(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.allowed.iter().map(String::as_str)
+    }
+}

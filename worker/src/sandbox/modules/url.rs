@@ -1,0 +1,10 @@
+//! The `url` module (`url.js`): the WHATWG URL classes, also present as globals
+//! (whose native half is `globals::url`).
+
+use super::BuiltinModule;
+
+pub const MODULE: BuiltinModule = BuiltinModule {
+    names: &["url", "node:url"],
+    source: include_str!("url.js"),
+    native: None,
+};

@@ -1,0 +1,192 @@
+//! The set-up message that gives a sandbox process everything it needs (limits,
+//! module table, Warren's compiled JS, the fetch allowlist), so it never reads a
+//! file itself.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::INIT;
+use crate::egress::{EgressConfig, EgressPolicy, FetchCaps, HostPattern};
+use crate::sandbox::code::HostBytecode;
+use crate::sandbox::globals;
+use crate::sandbox::limits::PoolLimits;
+use crate::sandbox::modules::{Library, ModuleTable};
+use crate::sandbox::process::codec::{CodecError, Decoder, Encoder, Result};
+use crate::sandbox::setup::SlotSetup;
+
+/// What a sandbox process is set up with.
+pub struct Init {
+    pub setup: SlotSetup,
+    /// Virtual memory the process may map (`RLIMIT_AS`).
+    pub address_space_bytes: u64,
+}
+
+pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
+    let mut e = Encoder::frame(INIT);
+    let limits = &setup.limits;
+    e.u64(address_space_bytes)
+        .u64(limits.timeout_ms)
+        .u64(limits.memory_mb)
+        .u64(limits.stack_kb)
+        .u64(limits.max_result_bytes as u64)
+        .u64(limits.max_log_entries as u64)
+        .u64(limits.max_log_bytes as u64)
+        .u64(setup.cache_bytes as u64);
+    let names: Vec<&str> = setup.modules.names().collect();
+    e.strings(names.into_iter());
+    let library = setup.modules.library().files();
+    e.u32(library.len() as u32);
+    for (path, source) in library {
+        e.str(path).str(source);
+    }
+    match &setup.fetch {
+        Some(grant) => {
+            let patterns: Vec<String> = grant
+                .policy
+                .patterns()
+                .iter()
+                .map(|p| p.to_string())
+                .collect();
+            e.bool(true)
+                .strings(patterns.iter().map(String::as_str))
+                .strings(grant.policy.schemes().iter().map(String::as_str))
+                .u32(grant.caps.max_requests)
+                .u64(grant.caps.max_request_bytes as u64)
+                .u64(grant.caps.max_response_bytes as u64);
+        }
+        None => {
+            e.bool(false);
+        }
+    }
+    let host = &setup.host;
+    e.bytes(&host.prelude).u32(host.parts.len() as u32);
+    for (name, code) in host.parts.iter() {
+        e.str(name).bytes(code);
+    }
+    e.u32(host.modules.len() as u32);
+    for (name, code) in host.modules.iter() {
+        e.str(name).bytes(code);
+    }
+    e.finish()
+}
+
+pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
+    let address_space_bytes = d.u64()?;
+    let limits = PoolLimits {
+        timeout_ms: d.u64()?,
+        memory_mb: d.u64()?,
+        stack_kb: d.u64()?,
+        max_result_bytes: d.usize()?,
+        max_log_entries: d.usize()?,
+        max_log_bytes: d.usize()?,
+    };
+    let cache_bytes = d.usize()?;
+    let names = d.strings()?;
+    let count = d.count()?;
+    let files = (0..count)
+        .map(|_| Ok((d.str()?, d.str()?)))
+        .collect::<Result<Vec<_>>>()?;
+    let library = Library::from_files(files);
+    let modules = Arc::new(ModuleTable::new(names).with_library(Arc::new(library)));
+    let fetch = if d.bool()? {
+        let patterns = d
+            .strings()?
+            .iter()
+            .map(|p| p.parse::<HostPattern>())
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|_| CodecError::Invalid("allowlist entry"))?;
+        let schemes = d.strings()?;
+        let caps = FetchCaps {
+            max_requests: d.u32()?,
+            max_request_bytes: d.usize()?,
+            max_response_bytes: d.usize()?,
+        };
+        Some(Arc::new(EgressConfig {
+            policy: EgressPolicy::new(patterns, &schemes),
+            caps,
+        }))
+    } else {
+        None
+    };
+    let prelude = d.bytes()?.to_vec();
+    let count = d.count()?;
+    let mut parts = HashMap::with_capacity(count);
+    for _ in 0..count {
+        let name = globals::part(d.str()?)
+            .map(|part| part.name)
+            .ok_or(CodecError::Invalid("prelude part"))?;
+        parts.insert(name, d.bytes()?.to_vec());
+    }
+    let count = d.count()?;
+    let mut modules_code = HashMap::with_capacity(count);
+    for _ in 0..count {
+        modules_code.insert(d.string()?, d.bytes()?.to_vec());
+    }
+    let host = HostBytecode {
+        prelude,
+        parts: Arc::new(parts),
+        modules: Arc::new(modules_code),
+    };
+    Ok(Init {
+        setup: SlotSetup {
+            limits,
+            modules,
+            cache_bytes,
+            host: Arc::new(host),
+            fetch,
+        },
+        address_space_bytes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::code::compile_host;
+    use crate::sandbox::process::codec::LENGTH_BYTES;
+
+    #[test]
+    fn a_process_is_set_up_exactly_as_the_worker_is() {
+        let library = Library::from_files([("pad.js", "export default (s) => s + '!';")]);
+        let modules = Arc::new(
+            ModuleTable::new(["crypto".to_string(), "pad".to_string()])
+                .with_library(Arc::new(library)),
+        );
+        let host = Arc::new(compile_host(&modules).expect("host JS compiles"));
+        let policy = EgressPolicy::new(
+            vec![
+                "api.example.com".parse().expect("pattern"),
+                "*.example.org:8443".parse().expect("pattern"),
+            ],
+            &["https".to_string()],
+        );
+        let setup = SlotSetup {
+            limits: PoolLimits {
+                timeout_ms: 1234,
+                ..PoolLimits::default()
+            },
+            modules: modules.clone(),
+            cache_bytes: 99,
+            host: host.clone(),
+            fetch: Some(Arc::new(EgressConfig {
+                policy: policy.clone(),
+                caps: FetchCaps::default(),
+            })),
+        };
+        let frame = encode_init(&setup, 1 << 30);
+        let (tag, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
+        assert_eq!(tag, INIT);
+        let init = decode_init(&mut d).expect("decodes");
+        d.end().expect("whole frame read");
+        assert_eq!(init.address_space_bytes, 1 << 30);
+        assert_eq!(init.setup.limits, setup.limits);
+        assert_eq!(init.setup.cache_bytes, 99);
+        assert_eq!(*init.setup.modules, *modules);
+        let grant = init.setup.fetch.expect("fetch granted");
+        assert_eq!(grant.policy, policy);
+        assert_eq!(grant.caps, FetchCaps::default());
+        assert_eq!(init.setup.host.prelude, host.prelude);
+        assert_eq!(*init.setup.host.parts, *host.parts);
+        assert_eq!(*init.setup.host.modules, *host.modules);
+    }
+}

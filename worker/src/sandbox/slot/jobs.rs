@@ -1,0 +1,251 @@
+//! The jobs one slot holds: it starts each (compiled, or cached), drives it until it
+//! finishes or can only wait, parks it while it waits, and resumes it when what it
+//! waits for arrives. Where the slot lives (a thread of the worker, or a sandbox
+//! process) is its [`SlotHost`]'s business: the host is told when JavaScript starts
+//! and stops running, which requests to perform, and where each report goes.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use warren_wire::Outcome;
+
+use super::prepare::Preparer;
+use crate::egress::{FetchError, FetchRequest, FetchResponse};
+use crate::sandbox::code::Compiler;
+use crate::sandbox::job::{CacheUse, JobReport, JobRequest, RunReport, crash_report};
+use crate::sandbox::run::{JobIdentity, LiveJob, Step};
+use crate::sandbox::setup::SlotSetup;
+
+/// What a slot's surroundings do for it.
+pub trait SlotHost {
+    /// Where a job's report goes.
+    type Reply;
+
+    /// JavaScript of job `key` starts (or resumes) running, against `deadline`.
+    fn entering(&mut self, key: u64, deadline: Instant, timeout: Duration, reply: &Self::Reply);
+
+    /// The slot is back in its own loop.
+    fn leaving(&mut self);
+
+    /// Job `key` asked for request `id`: perform it and hand the outcome back through
+    /// [`JobSet::deliver`].
+    fn request(&mut self, key: u64, id: u32, request: FetchRequest);
+
+    /// Job `key` waits for the first time (it holds no slot from now on).
+    fn parked(&mut self, key: u64);
+
+    /// Job `key` is done: send its report. `parked` says whether it ever waited.
+    fn report(&mut self, key: u64, reply: Self::Reply, report: JobReport, parked: bool);
+}
+
+/// A job waiting for something.
+struct Parked<R> {
+    job: LiveJob,
+    reply: R,
+    timeout: Duration,
+    cache: CacheUse,
+    wake: Instant,
+    announced: bool,
+}
+
+/// The live jobs of one slot.
+pub struct JobSet<H: SlotHost> {
+    pub host: H,
+    setup: SlotSetup,
+    compiler: Compiler,
+    preparer: Preparer,
+    parked: HashMap<u64, Parked<H::Reply>>,
+}
+
+impl<H: SlotHost> JobSet<H> {
+    pub fn new(setup: SlotSetup, host: H) -> JobSet<H> {
+        let compiler = fresh_compiler(&setup);
+        JobSet {
+            host,
+            preparer: Preparer::default(),
+            setup,
+            compiler,
+            parked: HashMap::new(),
+        }
+    }
+
+    /// Whether no job waits here.
+    pub fn is_empty(&self) -> bool {
+        self.parked.is_empty()
+    }
+
+    /// Prepares the next job's context; call when the slot is about to wait for work.
+    pub fn prepare_ahead(&mut self) {
+        // A failure here is met again, and reported, by the job that needs a context.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            self.preparer.prepare_ahead(&self.setup)
+        }));
+    }
+
+    /// When the slot must look at its parked jobs next (a timer, or a deadline).
+    pub fn next_wake(&self) -> Option<Instant> {
+        self.parked.values().map(|p| p.wake).min()
+    }
+
+    /// Compiles (or finds cached) and starts a new job under `key`, then drives it.
+    /// Its clock starts now.
+    pub fn start(&mut self, key: u64, request: &JobRequest, reply: H::Reply) {
+        let received = Instant::now();
+        let limits = self.setup.limits.for_job(&request.limits);
+        self.host
+            .entering(key, received + limits.timeout, limits.timeout, &reply);
+        let started = catch_unwind(AssertUnwindSafe(|| {
+            let (compiled, cache) = self.compiler.compile(&request.code);
+            let compiled = match compiled {
+                Ok(compiled) => compiled,
+                Err(error) => return Err((Outcome::Error(error), cache)),
+            };
+            let identity = JobIdentity {
+                job_id: &request.job_id,
+                attempt: request.attempt,
+            };
+            let job = self.preparer.take(&self.setup).start(
+                &compiled,
+                &request.input,
+                identity,
+                &limits,
+                received,
+            );
+            Ok((job, cache))
+        }));
+        match started {
+            Ok(Ok((job, cache))) => {
+                let parked = Parked {
+                    job,
+                    reply,
+                    timeout: limits.timeout,
+                    cache,
+                    wake: Instant::now(),
+                    announced: false,
+                };
+                self.advance(key, parked);
+            }
+            Ok(Err((outcome, cache))) => {
+                let run = RunReport {
+                    outcome,
+                    logs: Vec::new(),
+                    wall: received.elapsed(),
+                    memory_peak_bytes: 0,
+                };
+                let report = JobReport {
+                    run,
+                    cache: Some(cache),
+                };
+                self.host.report(key, reply, report, false);
+            }
+            Err(_) => {
+                self.recover();
+                self.host.report(key, reply, crash_report(), false);
+            }
+        }
+        self.host.leaving();
+    }
+
+    /// Hands job `key` the outcome of its request `id` and drives it (if it still waits).
+    pub fn deliver(&mut self, key: u64, id: u32, result: Result<FetchResponse, FetchError>) {
+        let Some(mut parked) = self.parked.remove(&key) else {
+            return;
+        };
+        self.host
+            .entering(key, parked.job.deadline(), parked.timeout, &parked.reply);
+        // A response that arrives after the deadline (the slot was busy) is too late.
+        if parked.job.deadline() <= Instant::now() {
+            parked.job.expire();
+        }
+        let delivered = catch_unwind(AssertUnwindSafe(|| parked.job.fetch_settled(id, result)));
+        match delivered {
+            Ok(()) => self.advance(key, parked),
+            Err(_) => {
+                self.recover();
+                self.abandon(key, parked, crash_report());
+            }
+        }
+        self.host.leaving();
+    }
+
+    /// Resumes every parked job whose timer is due, and ends those past their deadline.
+    pub fn wake_due(&mut self) {
+        let now = Instant::now();
+        let due: Vec<u64> = self
+            .parked
+            .iter()
+            .filter(|(_, p)| p.wake <= now)
+            .map(|(key, _)| *key)
+            .collect();
+        for key in due {
+            let Some(mut parked) = self.parked.remove(&key) else {
+                continue;
+            };
+            self.host
+                .entering(key, parked.job.deadline(), parked.timeout, &parked.reply);
+            if parked.job.deadline() <= now {
+                parked.job.expire();
+            }
+            self.advance(key, parked);
+            self.host.leaving();
+        }
+    }
+
+    /// Drives a job: it either finishes (report sent, then freed) or is parked.
+    fn advance(&mut self, key: u64, mut parked: Parked<H::Reply>) {
+        let step = catch_unwind(AssertUnwindSafe(|| parked.job.drive()));
+        match step {
+            Ok(Step::Finished) => {
+                let report = JobReport {
+                    run: parked.job.report(),
+                    cache: Some(parked.cache),
+                };
+                self.abandon(key, parked, report);
+            }
+            Ok(Step::Waiting { wake }) => {
+                parked.wake = wake;
+                for (id, request) in parked.job.take_requests() {
+                    self.host.request(key, id, request);
+                }
+                if !parked.announced {
+                    parked.announced = true;
+                    self.host.parked(key);
+                }
+                self.parked.insert(key, parked);
+            }
+            Err(_) => {
+                self.recover();
+                self.abandon(key, parked, crash_report());
+            }
+        }
+    }
+
+    /// Sends `report` for a job, then frees it: the report goes first, so the
+    /// runtime's teardown is off the job's latency. A job whose engine state may be
+    /// corrupt (after a panic) is still freed here; QuickJS frees by walking its own
+    /// lists, which a Rust panic does not touch.
+    fn abandon(&mut self, key: u64, parked: Parked<H::Reply>, report: JobReport) {
+        let Parked {
+            job,
+            reply,
+            announced,
+            ..
+        } = parked;
+        self.host.report(key, reply, report, announced);
+        drop(job);
+    }
+
+    /// A panic may have left the compiler's state half-updated: start afresh.
+    fn recover(&mut self) {
+        self.compiler = fresh_compiler(&self.setup);
+    }
+}
+
+fn fresh_compiler(setup: &SlotSetup) -> Compiler {
+    Compiler::new(
+        setup.modules.clone(),
+        setup.host.modules.clone(),
+        setup.cache_bytes,
+    )
+}

@@ -1,0 +1,338 @@
+//! `fetch` behind the egress allowlist, against a local stand-in server: every
+//! documented outcome, in the sandbox processes a worker runs (or thread slots, with
+//! `WARREN_TEST_ISOLATION=thread`).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use warren_testkit::http_stub::HttpStub;
+use warren_wire::{ErrorKind, JobLimits, Outcome};
+use warren_worker::egress::{EgressConfig, EgressPolicy, FetchCaps};
+use warren_worker::sandbox::{Engine, EngineConfig, JobRequest, ModuleTable, PoolLimits};
+
+fn engine_for(hosts: &[String], caps: FetchCaps, slots: usize) -> Engine {
+    let patterns = hosts.iter().map(|h| h.parse().expect("pattern")).collect();
+    Engine::start(EngineConfig {
+        slots,
+        limits: PoolLimits {
+            timeout_ms: 3_000,
+            ..PoolLimits::default()
+        },
+        isolation: common::isolation(),
+        modules: Arc::new(ModuleTable::default()),
+        egress: Some(EgressConfig {
+            policy: EgressPolicy::new(patterns, &[]),
+            caps,
+        }),
+        ..EngineConfig::default()
+    })
+    .expect("engine")
+}
+
+/// An engine allowed to reach the stub (by address, as the tests must).
+fn engine(stub: &HttpStub) -> Engine {
+    engine_for(&[stub.addr.to_string()], FetchCaps::default(), 2)
+}
+
+fn request(code: &str, input: Value, limits: JobLimits) -> JobRequest {
+    JobRequest {
+        job_id: "fetch-job".into(),
+        attempt: 1,
+        code: code.into(),
+        input: RawValue::from_string(input.to_string()).expect("json"),
+        limits,
+    }
+}
+
+/// Runs a job; its value, or its error kind and message.
+async fn run(engine: &Engine, code: &str, input: Value) -> Result<Value, (ErrorKind, String)> {
+    run_with(engine, code, input, JobLimits::default()).await
+}
+
+async fn run_with(
+    engine: &Engine,
+    code: &str,
+    input: Value,
+    limits: JobLimits,
+) -> Result<Value, (ErrorKind, String)> {
+    match engine.run(request(code, input, limits)).await.run.outcome {
+        Outcome::Ok(value) => Ok(serde_json::from_str(value.get()).expect("value")),
+        Outcome::Error(error) => Err((error.kind, error.message)),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allowed_host_answers_get_and_post() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let got = run(
+        &engine,
+        "export default async (url) => { const r = await fetch(url); \
+         return { ok: r.ok, status: r.status, type: r.headers.get('Content-Type'), body: await r.json() } }",
+        json!(stub.url("/json")),
+    )
+    .await;
+    assert_eq!(
+        got,
+        Ok(
+            json!({"ok": true, "status": 200, "type": "application/json", "body": {"name": "warren", "items": [1, 2, 3]}})
+        )
+    );
+    let posted = run(
+        &engine,
+        "export default async (url) => { \
+           const r = await fetch(url, { method: 'post', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: 1 }) }); \
+           return { method: r.headers.get('x-method'), type: r.headers.get('x-content-type'), echo: await r.text(), bytes: (await fetch(url, { method: 'POST', body: new Uint8Array([104, 105]) }).then(r => r.arrayBuffer())).byteLength } }",
+        json!(stub.url("/echo")),
+    )
+    .await;
+    assert_eq!(
+        posted,
+        Ok(json!({"method": "POST", "type": "application/json", "echo": "{\"a\":1}", "bytes": 2}))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosts_off_the_allowlist_are_refused_and_the_refusal_can_be_caught() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let refused = run(
+        &engine,
+        "export default async () => (await fetch('http://example.com/')).status",
+        json!(null),
+    )
+    .await;
+    let (kind, message) = refused.expect_err("refused");
+    assert_eq!(kind, ErrorKind::Exception);
+    assert!(
+        message.contains("not on this pool's egress allowlist"),
+        "{message}"
+    );
+    let caught = run(
+        &engine,
+        "export default async () => { try { await fetch('https://169.254.169.254/latest/meta-data'); return 'reached' } \
+         catch (e) { return e.name + ': ' + e.message } }",
+        json!(null),
+    )
+    .await
+    .expect("caught");
+    assert!(
+        caught
+            .as_str()
+            .is_some_and(|m| m.starts_with("TypeError: fetch:")),
+        "{caught}"
+    );
+    // A port not listed is another destination.
+    let other_port = format!("http://127.0.0.1:{}/json", stub.addr.port().wrapping_add(1));
+    let refused = run(
+        &engine,
+        "export default (u) => fetch(u).then(r => r.status)",
+        json!(other_port),
+    )
+    .await;
+    assert!(
+        matches!(refused, Err((ErrorKind::Exception, _))),
+        "{refused:?}"
+    );
+    assert_eq!(stub.requests(), 0, "nothing refused reached the network");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_are_checked_hop_by_hop() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let inside = run(
+        &engine,
+        "export default async (u) => { const r = await fetch(u); return { redirected: r.redirected, url: r.url, name: (await r.json()).name } }",
+        json!(stub.url(&format!("/redirect?to={}", stub.url("/json")))),
+    )
+    .await;
+    assert_eq!(
+        inside,
+        Ok(json!({"redirected": true, "url": stub.url("/json"), "name": "warren"}))
+    );
+    let outside = run(
+        &engine,
+        "export default (u) => fetch(u).then(r => r.status)",
+        json!(stub.url("/redirect?to=http://example.com/")),
+    )
+    .await;
+    let (kind, message) = outside.expect_err("redirect out refused");
+    assert_eq!(kind, ErrorKind::Exception);
+    assert!(message.contains("example.com"), "{message}");
+    let manual = run(
+        &engine,
+        "export default (u) => fetch(u, { redirect: 'manual' }).then(r => [r.status, r.headers.get('location')])",
+        json!(stub.url("/redirect?to=http://example.com/")),
+    )
+    .await;
+    assert_eq!(manual, Ok(json!([302, "http://example.com/"])));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_that_resolves_to_a_private_address_is_refused() {
+    let stub = HttpStub::start().await;
+    // `localhost` is allowed by name, but names never lead to private addresses.
+    let engine = engine_for(
+        &[format!("localhost:{}", stub.addr.port())],
+        FetchCaps::default(),
+        1,
+    );
+    let refused = run(
+        &engine,
+        "export default (u) => fetch(u).then(r => r.status)",
+        json!(format!("http://localhost:{}/json", stub.addr.port())),
+    )
+    .await;
+    let (kind, message) = refused.expect_err("refused");
+    assert_eq!(kind, ErrorKind::Exception);
+    assert!(message.contains("private or reserved address"), "{message}");
+    assert_eq!(stub.requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_job_caps_are_exceptions_the_job_can_catch() {
+    let stub = HttpStub::start().await;
+    let caps = FetchCaps {
+        max_requests: 3,
+        max_request_bytes: 1_000,
+        max_response_bytes: 100_000,
+    };
+    let engine = engine_for(&[stub.addr.to_string()], caps, 1);
+    let count = run(
+        &engine,
+        "export default async (u) => { let n = 0; try { for (;;) { await fetch(u); n++ } } catch (e) { return [n, e.message] } }",
+        json!(stub.url("/json")),
+    )
+    .await
+    .expect("caught");
+    assert_eq!(count[0], 3);
+    assert!(
+        count[1]
+            .as_str()
+            .is_some_and(|m| m.contains("at most 3 requests")),
+        "{count}"
+    );
+    let big = run(
+        &engine,
+        "export default (u) => fetch(u).then(r => r.text()).then(t => t.length)",
+        json!(stub.url("/big?bytes=200000")),
+    )
+    .await;
+    let (kind, message) = big.expect_err("too large");
+    assert_eq!(kind, ErrorKind::Exception);
+    assert!(
+        message.contains("over this pool's limit of 100000 bytes"),
+        "{message}"
+    );
+    let body = run(
+        &engine,
+        "export default (u) => fetch(u, { method: 'POST', body: 'x'.repeat(2000) }).then(r => r.status)",
+        json!(stub.url("/echo")),
+    )
+    .await;
+    assert!(
+        matches!(&body, Err((ErrorKind::Exception, m)) if m.contains("request body")),
+        "{body:?}"
+    );
+    // URL and headers are bounded too (they live outside the job's heap once sent).
+    for (code, needle) in [
+        (
+            "export default (u) => fetch(u + '?' + 'x'.repeat(20000)).then(r => r.status)",
+            "longer than 16384 bytes",
+        ),
+        (
+            "export default (u) => fetch(u, { headers: Object.fromEntries(Array.from({ length: 30000 }, (_, i) => ['x-h' + i, '1'])) }).then(r => r.status)",
+            "more than 100 headers",
+        ),
+        (
+            "export default (u) => fetch(u, { headers: { 'x-big': 'y'.repeat(100000) } }).then(r => r.status)",
+            "headers are over 65536 bytes",
+        ),
+    ] {
+        let refused = run(&engine, code, json!(stub.url("/json"))).await;
+        assert!(
+            matches!(&refused, Err((ErrorKind::Exception, m)) if m.contains(needle)),
+            "{refused:?}"
+        );
+    }
+    // The same engine still serves a job within the caps.
+    assert_eq!(
+        run(
+            &engine,
+            "export default (u) => fetch(u).then(r => r.status)",
+            json!(stub.url("/big?bytes=10"))
+        )
+        .await,
+        Ok(json!(200))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_server_past_the_deadline_is_a_timeout() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let slow = run_with(
+        &engine,
+        "export default (u) => fetch(u).then(r => r.json())",
+        json!(stub.url("/slow?ms=5000")),
+        JobLimits {
+            timeout_ms: Some(300),
+            ..JobLimits::default()
+        },
+    )
+    .await;
+    assert!(matches!(slow, Err((ErrorKind::Timeout, _))), "{slow:?}");
+    assert_eq!(
+        run(
+            &engine,
+            "export default (u) => fetch(u).then(r => r.json())",
+            json!(stub.url("/json"))
+        )
+        .await,
+        Ok(json!({"name": "warren", "items": [1, 2, 3]}))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_awaiting_responses_do_not_hold_slots() {
+    // 100 jobs on 2 slots, each waiting on a response the server only gives once all
+    // 100 requests are waiting together: possible only if waiting jobs free their slot.
+    let stub = HttpStub::start().await;
+    let engine = Arc::new(engine(&stub));
+    let started = Instant::now();
+    let jobs: Vec<_> = (0..100)
+        .map(|n| {
+            let engine = engine.clone();
+            let url = stub.url("/gather?n=100");
+            tokio::spawn(async move {
+                run(
+                    &engine,
+                    "export default async ({ url, n }) => { const r = await fetch(url); return { n, together: (await r.json()).together } }",
+                    json!({"url": url, "n": n}),
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for (n, job) in jobs.into_iter().enumerate() {
+        let value = job.await.expect("job").expect("ok");
+        assert_eq!(value["n"], n);
+        answered += 1;
+    }
+    println!(
+        "100 jobs awaiting responses on 2 slots: answered={answered} waiting_together={} in {:?}",
+        stub.most_gathered(),
+        started.elapsed()
+    );
+    assert_eq!(
+        stub.most_gathered(),
+        100,
+        "all 100 requests were in flight at once"
+    );
+}
