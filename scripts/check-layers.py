@@ -1,19 +1,28 @@
 #!/usr/bin/env python3
 """Checks that a Rust module tree reads from the bottom up: no `use` cycle between its
-files, nor between its top-level modules (its layers). A parent module using its own
-children does not count; comments and `#[cfg(test)]` code are ignored.
+files, nor between its top-level modules (its layers). A parent that declares its
+children (`mod x;`) does not use them; one that re-exports them does, and then none
+of them may use it. Comments and `#[cfg(test)]` code are ignored.
 
-Usage: scripts/check-layers.py [DIR]   (a folder under worker/src; default: worker/src/sandbox)
+Usage: scripts/check-layers.py [DIR]   (a crate's src folder, or a folder in it;
+                                       default: worker/src/sandbox)
 Prints each layer's dependencies; exits 1 on a cycle.
 """
 import os
 import re
 import sys
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else "worker/src/sandbox"
-CRATE_PREFIX = ["crate"] + [
-    part for part in os.path.relpath(ROOT, "worker/src").split(os.sep) if part != "."
-]
+ROOT = os.path.normpath(sys.argv[1] if len(sys.argv) > 1 else "worker/src/sandbox")
+
+
+def crate_prefix(root):
+    """`crate::` plus the module path of `root` inside its crate's `src` folder."""
+    parts = root.split(os.sep)
+    src = len(parts) - 1 - parts[::-1].index("src")
+    return ["crate"] + parts[src + 1:]
+
+
+CRATE_PREFIX = crate_prefix(ROOT)
 
 
 def modules():
@@ -51,24 +60,73 @@ def resolve(current, path, known):
     return None
 
 
+def use_paths(text, children):
+    """Every path in `text` that starts at `crate`, `super`, `self` or one of the
+    module's own `children` (as `self::child`), use-tree groups expanded."""
+    paths = []
+    heads = ["crate", "super", "self"] + sorted(children)
+    pattern = r"\b(" + "|".join(map(re.escape, heads)) + r")\s*::"
+    for match in re.finditer(pattern, text):
+        if match.start() > 0 and text[match.start() - 1] == ":":
+            continue  # part of a longer path, already taken
+        prefix = ["self"] if match.group(1) in children else []
+        parse_tree(text, match.start(), prefix, paths)
+    return paths
+
+
+def children_of(module, found):
+    """The names of the modules declared directly inside `module`."""
+    depth = len(module.split("/")) if module else 0
+    return {
+        other.split("/")[depth]
+        for other in found
+        if other.startswith(module + "/" if module else "") and other != module
+        and len(other.split("/")) == depth + 1
+    }
+
+
+def parse_tree(text, at, prefix, out):
+    """Parses the use-tree at `at` under `prefix` into `out`; returns where it ends."""
+    path = list(prefix)
+    pos = at
+    while True:
+        match = re.compile(r"\s*(\w+|\{)").match(text, pos)
+        if not match:
+            break
+        token = match.group(1)
+        pos = match.end()
+        if token == "{":
+            while True:
+                pos = parse_tree(text, pos, path, out)
+                separator = re.compile(r"\s*([,}])").match(text, pos)
+                if not separator:
+                    return pos
+                pos = separator.end()
+                if separator.group(1) == "}":
+                    return pos
+        if token == "self" and path and len(path) > len(prefix) - 0 and prefix:
+            out.append(list(path))
+            return pos
+        path.append(token)
+        more = re.compile(r"\s*::").match(text, pos)
+        if not more:
+            break
+        pos = more.end()
+    if path != prefix:
+        out.append(path)
+    return pos
+
+
 def edges_of(found):
+    """Module -> the modules it uses. A parent's `mod child;` is not a use; a
+    `pub use child::X` in the parent is, and so is a child's use of its parent."""
     edges = {module: set() for module in found}
-    pattern = re.compile(r"\b((?:crate|super|self)(?:::\w+)+)(?:::\{([^}]*)\})?")
     for module, text in found.items():
         current = module.split("/") if module else []
-        for match in pattern.finditer(text):
-            path = match.group(1).split("::")
-            targets = [path]
-            if match.group(2):
-                targets = [
-                    path + [item.strip().split()[0].split("::")[0]]
-                    for item in match.group(2).split(",")
-                    if item.strip()
-                ]
-            for target in targets:
-                to = resolve(current, target, found)
-                if to and to != module and not module.startswith(to + "/"):
-                    edges[module].add(to)
+        for path in use_paths(text, children_of(module, found)):
+            to = resolve(current, path, found)
+            if to is not None and to != module:
+                edges[module].add(to)
     return edges
 
 

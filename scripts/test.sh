@@ -12,9 +12,20 @@ scripts/ensure-kubectl.sh
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
-# The worker, and its sandbox layer by layer, read from the bottom up: no import cycle.
-python3 scripts/check-layers.py worker/src >/dev/null
-python3 scripts/check-layers.py worker/src/sandbox >/dev/null
+# Every crate, and the sandbox layer by layer, read from the bottom up: no import cycle.
+for tree in wire/src amqp/src client/src worker/src worker/src/sandbox cli/src testkit/src tests/src; do
+  python3 scripts/check-layers.py "$tree" >/dev/null
+done
+# The client library links nothing of the worker, and nothing Linux-only.
+if cargo tree -p warren-client -e normal --prefix none --locked \
+    | grep -E '^(rquickjs|reqwest|hyper|prometheus|seccompiler|tracing-subscriber|procfs) '; then
+  echo "warren-client links the worker's dependencies" >&2
+  exit 1
+fi
+if grep -rnE 'libc::|std::os::(unix|linux)|target_os' wire/src amqp/src client/src; then
+  echo "warren-client (or a crate below it) has platform-specific code" >&2
+  exit 1
+fi
 # The end-to-end tests start the real binaries (and the client library's example); the
 # deploy test also runs the release build exactly as the Dockerfile makes it.
 cargo build --workspace --bins --examples --locked

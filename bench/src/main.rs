@@ -10,6 +10,16 @@
 //! latency at half rate, and the medians are reported: the machine is shared and
 //! drifts over minutes. `--scaling` adds throughput by slots and workers.
 //! `scripts/bench.sh` is the one command.
+//!
+//! # Layout
+//! - this file: the command line, the table, and how runs are paired and repeated.
+//! - [`workloads`]: the functions each row runs; [`echo`]: the echo ceiling, a
+//!   consumer with the worker's delivery semantics (`warren-amqp`) and no sandbox;
+//!   [`process`]: the processes under test and what the kernel says of them.
+//!
+//! It drives workers through public APIs only: the `warren bench` load generator
+//! (`warren_cli::loadgen`), the client library, `warren-amqp`, and the worker's
+//! health probe and `children_of`.
 
 mod echo;
 mod process;

@@ -97,9 +97,7 @@ impl Workload {
 
 /// Deletes a workload's queues (jobs and dead letters).
 pub async fn delete_queues(amqp_url: &str, queue: &str) {
-    let Ok(connection) =
-        lapin::Connection::connect(amqp_url, lapin::ConnectionProperties::default()).await
-    else {
+    let Ok(connection) = warren_amqp::connect(amqp_url, "warren-bench").await else {
         return;
     };
     if let Ok(channel) = connection.create_channel().await {

@@ -3,7 +3,8 @@
 //! benchmark (`warren-bench`), which drives the same load generator.
 //!
 //! # Layout
-//! - [`cli`]: the command line (`clap`): subcommands and their shared arguments.
+//! - [`cli`]: the command line (`clap`): the subcommands, and running one.
+//! - [`args`]: the arguments several subcommands share.
 //! - [`commands`]: one file per subcommand: `run`, `submit`, `bench`, `dlq`,
 //!   `status`; each returns the process's exit code.
 //! - [`loadgen`]: keeps jobs in flight and measures throughput and latency.
@@ -11,10 +12,11 @@
 //!   `dlq replay`): the only use of `warren-worker`.
 //! - [`input`]: code and `--input` arguments; [`render`]: results for people.
 //!
-//! Dependencies point down: `commands` use the rest; `loadgen`, `commands::dlq`
-//! and `commands::submit` speak to the broker through `warren-client` and
-//! `warren-amqp`.
+//! Dependencies point down: `cli` → `commands` → (`args`, `loadgen`, `local`,
+//! `input`, `render`); `loadgen`, `commands::dlq`, `commands::submit` and
+//! `commands::status` speak to the broker through `warren-client` and `warren-amqp`.
 
+pub mod args;
 pub mod cli;
 pub mod commands;
 pub mod input;

@@ -6,5 +6,5 @@ use clap::Parser;
 use warren_cli::cli::Cli;
 
 fn main() -> ExitCode {
-    ExitCode::from(warren_cli::commands::run(Cli::parse()))
+    ExitCode::from(Cli::parse().run())
 }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use serde_json::json;
-use warren_client::{Client, ClientError, JobSpec, Outcome};
+use warren_client::{Client, ClientError, DEFAULT_JOBS_QUEUE, DEFAULT_URL, JobSpec, Outcome};
 
 const DIVIDE: &str = "export default ({ a, b }) => {
   if (b === 0) throw new RangeError('division by zero');
@@ -22,10 +22,8 @@ const DIVIDE: &str = "export default ({ a, b }) => {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let url = args
-        .next()
-        .unwrap_or_else(|| "amqp://guest:guest@127.0.0.1:5672/%2f".into());
-    let queue = args.next().unwrap_or_else(|| "warren.jobs".into());
+    let url = args.next().unwrap_or_else(|| DEFAULT_URL.into());
+    let queue = args.next().unwrap_or_else(|| DEFAULT_JOBS_QUEUE.into());
     let client = match Client::new(&url) {
         Ok(client) => client,
         Err(err) => {

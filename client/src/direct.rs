@@ -30,8 +30,9 @@ pub async fn submit(
 ) -> Result<Option<JobResult>, ClientError> {
     let connection = warren_amqp::connect(amqp_url, "warren")
         .await
-        .map_err(|err| {
-            ClientError::Connect(format!("{} ({err})", warren_amqp::redact(amqp_url)))
+        .map_err(|cause| ClientError::Unreachable {
+            url: warren_amqp::redact(amqp_url),
+            cause,
         })?;
     let result = submit_on(&connection, queue, job_id, body, wait).await;
     let _ = connection.close(200, "OK".into()).await;

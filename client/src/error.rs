@@ -8,6 +8,9 @@ pub enum ClientError {
     /// The broker cannot be reached. Retry with backoff.
     #[error("cannot reach the broker: {0}")]
     Connect(String),
+    /// The broker at `url` (its password left out) cannot be reached. Retry with backoff.
+    #[error("cannot reach the broker at {url}: {cause}")]
+    Unreachable { url: String, cause: lapin::Error },
     /// The connection or channel failed mid-call. Retry; the job may have been published.
     #[error("broker error: {0}")]
     Broker(#[from] lapin::Error),
@@ -16,7 +19,7 @@ pub enum ClientError {
     #[error("no queue named {0:?}: start a worker on it first (workers declare their queue)")]
     NoRoute(String),
     /// The broker refused the job (publisher nack). Retry.
-    #[error("the broker refused the job (nack)")]
+    #[error("the broker refused the job (nack); try again")]
     Refused,
     /// No result in time. The job may still run and answer later.
     #[error("no result within {0:?}")]
@@ -35,9 +38,24 @@ impl ClientError {
         matches!(
             self,
             ClientError::Connect(_)
+                | ClientError::Unreachable { .. }
                 | ClientError::Broker(_)
                 | ClientError::Refused
                 | ClientError::Timeout(_)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_may_succeed_when_tried_again() {
+        assert!(ClientError::Refused.is_retryable());
+        assert!(ClientError::Timeout(Duration::from_secs(1)).is_retryable());
+        assert!(ClientError::Connect("refused".into()).is_retryable());
+        assert!(!ClientError::NoRoute("jobs".into()).is_retryable());
+        assert!(!ClientError::InvalidName("x".repeat(300)).is_retryable());
     }
 }

@@ -42,4 +42,7 @@ pub use client::Client;
 pub use error::ClientError;
 pub use job::JobSpec;
 pub use results::ResultStream;
-pub use warren_wire::{ErrorKind, JobError, JobLimits, JobResult, Outcome, Status};
+pub use warren_amqp::DEFAULT_URL;
+pub use warren_wire::{
+    DEFAULT_JOBS_QUEUE, ErrorKind, JobError, JobLimits, JobResult, Outcome, Status,
+};

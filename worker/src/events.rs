@@ -133,13 +133,15 @@ impl ResultPublished<'_> {
 /// the broker to redeliver.
 pub struct JobSettled<'a> {
     pub queue: &'a str,
+    pub result: &'a JobResult,
     pub settled: bool,
 }
 
 impl JobSettled<'_> {
     pub fn emit(self, metrics: &Metrics) {
         if self.settled {
-            debug!("Job done.");
+            let outcome = self.result.label().unwrap_or("unknown");
+            debug!(outcome, wall_ms = self.result.stats.wall_ms, "Job done.");
         } else {
             debug!("Job not settled: its result was not published; the broker will redeliver it.");
         }
@@ -147,7 +149,21 @@ impl JobSettled<'_> {
     }
 }
 
-/// The worker connected to the broker and declared every pool's topology.
+/// A connection to the broker opened (its topology is yet to be declared).
+pub struct ConnectionOpened {
+    /// Connections made since start, this one included.
+    pub connections: u64,
+}
+
+impl ConnectionOpened {
+    pub fn emit(self, metrics: &Metrics) {
+        if self.connections > 1 {
+            metrics.broker_reconnects.inc();
+        }
+    }
+}
+
+/// The worker is connected and has declared every pool's topology.
 pub struct BrokerConnected {
     /// Connections made since start, this one included.
     pub connections: u64,
@@ -155,9 +171,6 @@ pub struct BrokerConnected {
 
 impl BrokerConnected {
     pub fn emit(self, metrics: &Metrics) {
-        if self.connections > 1 {
-            metrics.broker_reconnects.inc();
-        }
         metrics.broker_connected.set(1);
         info!(connections = self.connections, "Connected to the broker.");
     }

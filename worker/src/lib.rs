@@ -15,8 +15,8 @@
 //!   [`metrics`], [`health`], [`telemetry`], [`shutdown`]: operating the worker.
 //!
 //! Dependencies point down: `cli` → `worker` → `pool` → (`broker`, `sandbox`) →
-//! `egress`; `config` describes `sandbox` and `egress` settings; `events` and
-//! `metrics` are leaves every layer above `sandbox` may use.
+//! `egress`; `config` describes `sandbox` and `egress` settings; `events` (over
+//! `metrics` and the sandbox's types) serves `worker` and `pool`.
 
 pub mod broker;
 pub mod cli;

@@ -12,11 +12,13 @@ use tracing::info;
 use crate::broker::{self, declare_topology};
 use crate::config::WorkerConfig;
 use crate::events::{
-    BrokerConnected, BrokerDisconnected, BrokerLost, BrokerUnreachable, TopologyFailed,
+    BrokerConnected, BrokerDisconnected, BrokerLost, BrokerUnreachable, ConnectionOpened,
+    TopologyFailed,
 };
 use crate::health::{self, Health};
 use crate::metrics::Metrics;
-use crate::pool::{Pool, SessionEnd};
+use crate::pool::Pool;
+use crate::pool::session::SessionEnd;
 use crate::sandbox::Engine;
 use crate::shutdown;
 
@@ -117,6 +119,7 @@ pub async fn run(
             }
         };
         connections += 1;
+        ConnectionOpened { connections }.emit(&metrics);
         let mut declared = Ok(());
         for pool in &pools {
             declared = declare_topology(&connection, &pool.config.queue).await;

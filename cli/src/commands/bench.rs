@@ -3,7 +3,7 @@
 
 use warren_client::{Client, JobSpec};
 
-use crate::cli::{BrokerArgs, JobArgs, QueueArgs, reply_timeout};
+use crate::args::{BrokerArgs, JobArgs, QueueArgs, reply_timeout};
 use crate::commands::usage_error;
 use crate::loadgen::{self, LoadOptions};
 

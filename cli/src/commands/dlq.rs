@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use warren_client::dlq::{self, DeadJob};
 
-use crate::cli::{BrokerArgs, LimitArgs, QueueArgs};
+use crate::args::{BrokerArgs, LimitArgs, QueueArgs};
 use crate::commands::{connect, usage_error};
 use crate::local::{LocalPool, run_locally};
 use crate::render;

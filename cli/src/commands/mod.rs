@@ -1,23 +1,11 @@
-//! One file per subcommand; each returns the process's exit code.
+//! One file per subcommand, each with its own arguments; each returns the process's
+//! exit code. This file: what they share to report errors and reach the broker.
 
 pub mod bench;
 pub mod dlq;
 pub mod run;
 pub mod status;
 pub mod submit;
-
-use crate::cli::{Cli, Command};
-
-/// Runs the command line to its exit code.
-pub fn run(cli: Cli) -> u8 {
-    match cli.command {
-        Command::Run(args) => run::run(args),
-        Command::Submit(args) => with_runtime(submit::submit(args)),
-        Command::Bench(args) => with_runtime(bench::bench(args)),
-        Command::Dlq(command) => with_runtime(dlq::dlq(command)),
-        Command::Status(args) => with_runtime(status::status(args)),
-    }
-}
 
 /// Reports a usage or connection error; exit code 2.
 pub fn usage_error(err: impl std::fmt::Display) -> u8 {
@@ -26,7 +14,7 @@ pub fn usage_error(err: impl std::fmt::Display) -> u8 {
 }
 
 /// Runs `future` to its exit code on a runtime of its own.
-fn with_runtime(future: impl std::future::Future<Output = u8>) -> u8 {
+pub fn with_runtime(future: impl std::future::Future<Output = u8>) -> u8 {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,7 +1,7 @@
 //! `warren run`: a function run locally, in-process, its result body printed exactly
 //! as a worker would publish it.
 
-use crate::cli::JobArgs;
+use crate::args::JobArgs;
 use crate::commands::usage_error;
 use crate::local::{LocalPool, run_locally};
 use crate::render;

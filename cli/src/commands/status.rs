@@ -2,7 +2,7 @@
 
 use warren_amqp::topology;
 
-use crate::cli::BrokerArgs;
+use crate::args::BrokerArgs;
 use crate::commands::{connect, usage_error};
 
 #[derive(Debug, clap::Args)]
@@ -22,17 +22,12 @@ pub async fn status(args: Args) -> u8 {
         Ok(connection) => connection,
         Err(code) => return code,
     };
-    let mut rows = Vec::new();
-    for queue in &args.queues {
-        for name in [queue.clone(), warren_wire::dead_letter_queue(queue)] {
-            rows.push(match topology::inspect(&connection, &name).await {
-                Ok(Some(state)) => serde_json::json!({"queue": name, "exists": true, "ready": state.messages, "consumers": state.consumers}),
-                Ok(None) => serde_json::json!({"queue": name, "exists": false}),
-                Err(err) => return usage_error(format!("cannot look at {name}: {err}")),
-            });
-        }
-    }
+    let rows = inspect_all(&connection, &args.queues).await;
     let _ = connection.close(200, "OK".into()).await;
+    let rows = match rows {
+        Ok(rows) => rows,
+        Err(err) => return usage_error(err),
+    };
     if args.json {
         println!("{}", serde_json::Value::from(rows));
         return 0;
@@ -54,4 +49,22 @@ pub async fn status(args: Args) -> u8 {
         "(message rates need RabbitMQ's management plugin: rabbitmq-plugins enable rabbitmq_management)"
     );
     0
+}
+
+/// Each jobs queue and its dead-letter queue, as the broker reports them.
+async fn inspect_all(
+    connection: &lapin::Connection,
+    queues: &[String],
+) -> Result<Vec<serde_json::Value>, String> {
+    let mut rows = Vec::new();
+    for queue in queues {
+        for name in [queue.clone(), warren_wire::dead_letter_queue(queue)] {
+            rows.push(match topology::inspect(connection, &name).await {
+                Ok(Some(state)) => serde_json::json!({"queue": name, "exists": true, "ready": state.messages, "consumers": state.consumers}),
+                Ok(None) => serde_json::json!({"queue": name, "exists": false}),
+                Err(err) => return Err(format!("cannot look at {name}: {err}")),
+            });
+        }
+    }
+    Ok(rows)
 }

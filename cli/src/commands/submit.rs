@@ -1,11 +1,9 @@
 //! `warren submit`: one job published to a queue and, by default, its result awaited
 //! (over direct reply-to) and printed.
 
-use std::time::Duration;
-
 use warren_client::ClientError;
 
-use crate::cli::{JobArgs, QueueArgs, reply_timeout};
+use crate::args::{JobArgs, QueueArgs, reply_timeout};
 use crate::commands::usage_error;
 use crate::render;
 
@@ -64,13 +62,37 @@ pub async fn submit(args: Args) -> u8 {
             }
             render::exit_code(&result)
         }
-        Err(ClientError::Timeout(wait)) => no_answer(wait),
-        Err(err) => usage_error(err),
+        Err(err) => {
+            match &err {
+                ClientError::Timeout(_) => {
+                    eprintln!("warren: {err} (is a worker consuming the queue?)");
+                }
+                _ => eprintln!("warren: {err}"),
+            }
+            exit_code(&err)
+        }
     }
 }
 
-/// No result in time: exit code 3.
-fn no_answer(wait: Duration) -> u8 {
-    eprintln!("warren: no result within {wait:?} (is a worker consuming the queue?)");
-    3
+/// The exit code of a submission that failed: 3 when no answer came in time (the job
+/// may still run), 2 for everything else (usage, connection, refusal).
+fn exit_code(err: &ClientError) -> u8 {
+    match err {
+        ClientError::Timeout(_) => 3,
+        _ => 2,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn no_answer_in_time_is_3_and_any_other_failure_2() {
+        assert_eq!(exit_code(&ClientError::Timeout(Duration::from_secs(1))), 3);
+        assert_eq!(exit_code(&ClientError::Refused), 2);
+        assert_eq!(exit_code(&ClientError::NoRoute("jobs".into())), 2);
+    }
 }

@@ -287,6 +287,16 @@ mod tests {
     }
 
     #[test]
+    fn a_cause_is_told_once() {
+        // Errors that say their cause must not also chain it (`{:#}` would repeat it).
+        let err = args(&["--modules-dir", "/nonexistent/warren"])
+            .resolve()
+            .expect_err("no such folder");
+        let told = format!("{err:#}");
+        assert_eq!(told.matches("os error 2").count(), 1, "{told}");
+    }
+
+    #[test]
     fn no_modules_empties_the_table_unless_a_pool_lists_some() {
         let config = args(&["--no-modules", "--allow-module", "crypto"])
             .resolve()

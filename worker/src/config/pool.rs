@@ -11,8 +11,10 @@ use crate::egress::{EgressConfig, EgressPolicy, FetchCaps, HostPattern};
 use crate::sandbox::{EngineConfig, Isolation, Library, ModuleTable, PoolLimits};
 
 /// A pool's settings. Every field is optional: a `[[pool]]` table leaves out what it
-/// takes from the command line, and the command line's defaults (shown in `--help`)
-/// are the sandbox's own ([`PoolLimits::default`], [`FetchCaps::default`]).
+/// takes from the command line, and settings left out everywhere (as `warren run`
+/// leaves them) take the sandbox's defaults ([`PoolLimits::default`],
+/// [`FetchCaps::default`]). The command line's defaults, shown in `--help`, are the
+/// same numbers: a test keeps them equal.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PoolSettings {

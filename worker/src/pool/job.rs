@@ -87,6 +87,7 @@ impl Pool {
             }
             JobSettled {
                 queue,
+                result: &result,
                 settled: settlement.is_some(),
             }
             .emit(metrics);

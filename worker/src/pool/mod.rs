@@ -3,11 +3,9 @@
 //! settled [`job`]: delivery → job → outcome → result → confirm → ack.
 
 mod job;
-mod session;
+pub mod session;
 
 use std::sync::Arc;
-
-pub use session::SessionEnd;
 
 use crate::config::PoolConfig;
 use crate::metrics::Metrics;

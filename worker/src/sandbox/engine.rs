@@ -18,8 +18,9 @@ use super::modules::ModuleTable;
 use super::process::{ProcessIsolation, ProcessPool};
 use super::setup::SlotSetup;
 use super::stats::EngineStats;
+use super::stats::WatchdogStats;
 use super::thread::slot::{self, SlotContext};
-use super::thread::watchdog::{self, SlotWatch, WatchdogStats};
+use super::thread::watchdog::{self, SlotWatch};
 use crate::egress::{EgressConfig, Fetcher};
 
 /// How an engine is set up.
@@ -69,7 +70,7 @@ impl Default for EngineConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("cannot start sandbox thread: {0}")]
-    Spawn(#[from] std::io::Error),
+    Spawn(std::io::Error),
     #[error("the sandbox cannot start: {0}")]
     Slot(String),
     #[error("the engine needs at least one slot")]
@@ -273,7 +274,7 @@ fn start_threads(
     let mut threads = Vec::with_capacity(config.slots);
     let mut watches = Vec::with_capacity(config.slots);
     for _ in 0..config.slots {
-        let (thread, watch) = spawn_slot()?;
+        let (thread, watch) = spawn_slot().map_err(EngineError::Spawn)?;
         threads.push(thread);
         watches.push(watch);
     }
@@ -281,6 +282,7 @@ fn start_threads(
     let replace: watchdog::SpawnSlot = Box::new(move || spawn_slot().ok().map(|(_, watch)| watch));
     std::thread::Builder::new()
         .name("warren-watchdog".into())
-        .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))?;
+        .spawn(move || watchdog::watch(watches, replace, watchdog_stats, max_retired, weak))
+        .map_err(EngineError::Spawn)?;
     Ok(threads)
 }

@@ -76,9 +76,11 @@ pub fn failed(kind: ErrorKind, message: impl Into<String>) -> JobReport {
     }
 }
 
-/// The report of a job whose run panicked inside its slot.
-pub fn crash_report() -> JobReport {
-    failed(ErrorKind::Crash, "the sandbox failed while running the job")
+/// The report of a job whose run panicked inside its slot after running for `wall`.
+pub fn crash_report(wall: Duration) -> JobReport {
+    let mut report = failed(ErrorKind::Crash, "the sandbox failed while running the job");
+    report.run.wall = wall;
+    report
 }
 
 #[cfg(test)]

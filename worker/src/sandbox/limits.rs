@@ -4,6 +4,13 @@ use std::time::Duration;
 
 use warren_wire::JobLimits;
 
+/// How long past its deadline a job may run before a watchdog answers for it (the thread slots'
+/// watchdog, or the one that kills sandbox processes).
+pub const WATCHDOG_MARGIN: Duration = Duration::from_millis(100);
+
+/// How often a watchdog looks.
+pub const WATCHDOG_TICK: Duration = Duration::from_millis(20);
+
 /// The maxima a pool allows. A job's own `limits` can lower them, never raise them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolLimits {

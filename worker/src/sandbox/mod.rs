@@ -5,7 +5,7 @@
 //! Read from the bottom up; each layer uses only those below it.
 //!
 //! 1. What the parts exchange: `job` (request, report, task), `limits`, `stats`
-//!    (counters for metrics).
+//!    (counters for metrics) and `events` (telemetry that logs and counts them).
 //! 2. `runtime`: QuickJS plumbing with no Warren semantics (metered allocator,
 //!    bytecode, lazily added intrinsics, describing thrown values, bytes).
 //! 3. `globals` and `modules`: what a job can use. Warren's globals (the prelude
@@ -27,6 +27,7 @@
 
 pub(crate) mod code;
 pub(crate) mod engine;
+pub(crate) mod events;
 pub(crate) mod globals;
 pub(crate) mod job;
 pub(crate) mod limits;
@@ -44,5 +45,4 @@ pub use job::{CacheUse, JobReport, JobRequest, RunReport};
 pub use limits::{EffectiveLimits, PoolLimits};
 pub use modules::{Library, LibraryError, ModuleTable, UnknownModule};
 pub use process::{ProcessIsolation, children_of};
-pub use stats::EngineStats;
-pub use thread::watchdog::WatchdogStats;
+pub use stats::{EngineStats, WatchdogStats};

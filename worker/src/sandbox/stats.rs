@@ -12,3 +12,12 @@ pub struct EngineStats {
     /// Sandbox processes that died and were replaced.
     pub process_deaths: AtomicU64,
 }
+
+/// A watchdog's counters, for metrics and tests.
+#[derive(Debug, Default)]
+pub struct WatchdogStats {
+    /// Jobs the watchdog answered for.
+    pub overruns: AtomicUsize,
+    /// Retired slot threads still running a job.
+    pub retired_alive: AtomicUsize,
+}

@@ -12,7 +12,7 @@ use rquickjs::{CatchResultExt, CaughtError};
 use warren_wire::{ErrorKind, JobError};
 
 use super::detect::{CodeForm, detect};
-use super::with_compiler;
+use super::throwaway::with_compiler;
 use crate::sandbox::job::CacheUse;
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::loader::{

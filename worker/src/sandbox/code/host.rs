@@ -8,10 +8,11 @@ use std::sync::Arc;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{CatchResultExt, Ctx};
 
-use super::with_compiler;
+use super::throwaway::with_compiler;
 use crate::sandbox::globals::{PARTS, PRELUDE, PreludeParts};
+use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
-use crate::sandbox::modules::{BUILTINS, ModuleTable};
+use crate::sandbox::modules::registry::BUILTINS;
 use crate::sandbox::runtime::bytecode::{self, Keep};
 
 /// Bytecode of Warren's own JS: the prelude, its lazily loaded parts, and the

@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
+use rquickjs::function::This;
 use rquickjs::{Ctx, Exception, Function, Object, Result, Value};
 
 use super::PreludeParts;
@@ -39,21 +40,13 @@ pub fn host_object<'js>(
             },
         )?,
     )?;
+    // `host.part(name)`: another part's factory, for a part that loads one itself.
     host.set(
         "part",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, name: String| -> Result<Value<'js>> {
-                match parts.get(name.as_str()) {
-                    // SAFETY: prelude parts are compiled by this process (`code::host`).
-                    Some(bytecode) => unsafe {
-                        crate::sandbox::runtime::bytecode::run_script(&ctx, bytecode)
-                    },
-                    None => Err(Exception::throw_reference(
-                        &ctx,
-                        &format!("no prelude part {name}"),
-                    )),
-                }
+            move |ctx: Ctx<'js>, This(host): This<Object<'js>>, name: String| {
+                super::factory(&ctx, &host, &parts, &name)
             },
         )?,
     )?;

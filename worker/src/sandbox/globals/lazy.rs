@@ -21,10 +21,9 @@ use std::ffi::c_int;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr::NonNull;
 
-use rquickjs::{Ctx, Exception, Function, Object, Result, Value, qjs};
+use rquickjs::{Ctx, Exception, Object, Result, Value, qjs};
 
 use super::{FETCH_PART, PARTS, PreludeParts};
-use crate::sandbox::runtime::bytecode;
 use crate::sandbox::runtime::intrinsics::{self, LAZY_GLOBALS, Lazy};
 
 /// What a lazy name is made from.
@@ -403,25 +402,14 @@ fn has_own<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<bool
     Ok(own_property(ctx, object, name)?.is_some())
 }
 
-/// Runs a prelude part: its bytecode is a function of the host helpers it needs,
-/// returning the object of the names it defines.
+/// Runs a prelude part: its factory, called with the host helpers, returns the object
+/// of the names it defines.
 fn load_part<'js>(ctx: &Ctx<'js>, host: &Object<'js>, part: &'static str) -> Result<Object<'js>> {
     let parts = ctx
         .userdata::<Setup>()
         .map(|setup| setup.parts.clone())
         .ok_or_else(|| Exception::throw_internal(ctx, "the prelude parts are missing"))?;
-    let bytecode = parts
-        .get(part)
-        .ok_or_else(|| Exception::throw_internal(ctx, &format!("no prelude part {part}")))?;
-    // SAFETY: prelude parts are compiled by this process (`code::host`).
-    let factory: Function = unsafe { bytecode::run_script(ctx, bytecode) }?
-        .into_function()
-        .ok_or_else(|| Exception::throw_internal(ctx, "a prelude part is not a function"))?;
-    // A part's native helpers are added to the host when it first loads.
-    for natives in super::part(part).map_or(&[][..], |part| part.natives) {
-        natives(ctx, host)?;
-    }
-    factory.call((host.clone(),))
+    super::factory(ctx, host, &parts, part)?.call((host.clone(),))
 }
 
 #[cfg(test)]

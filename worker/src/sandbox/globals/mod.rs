@@ -21,7 +21,9 @@ pub mod url;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rquickjs::{Ctx, Object, Result};
+use rquickjs::{Ctx, Exception, Function, Object, Result};
+
+use crate::sandbox::runtime::bytecode;
 
 /// The prelude's source.
 pub const PRELUDE: &str = include_str!("prelude.js");
@@ -108,3 +110,26 @@ pub fn part(name: &str) -> Option<&'static Part> {
 
 /// The parts' bytecode, by name, compiled once per engine.
 pub type PreludeParts = Arc<HashMap<&'static str, Vec<u8>>>;
+
+/// Part `name`'s factory (a function of `host` that returns the names it defines),
+/// with the native helpers the part needs added to `host` first.
+pub fn factory<'js>(
+    ctx: &Ctx<'js>,
+    host: &Object<'js>,
+    parts: &PreludeParts,
+    name: &str,
+) -> Result<Function<'js>> {
+    let (Some(part), Some(code)) = (part(name), parts.get(name)) else {
+        return Err(Exception::throw_internal(
+            ctx,
+            &format!("no prelude part {name}"),
+        ));
+    };
+    for natives in part.natives {
+        natives(ctx, host)?;
+    }
+    // SAFETY: prelude parts are compiled by this process (`code::host`).
+    unsafe { bytecode::run_script(ctx, code) }?
+        .into_function()
+        .ok_or_else(|| Exception::throw_internal(ctx, "a prelude part is not a function"))
+}

@@ -4,11 +4,11 @@
 //
 // Every global Warren adds (console, timers, TextEncoder, URL, fetch, ...) comes from
 // an object on the global object's prototype chain that makes it on first lookup (see
-// lazy_globals.rs), from the separately compiled parts of the prelude. What stays here
+// globals/lazy.rs), from the separately compiled parts of the prelude. What stays here
 // is what the host drives the job with: the call itself, timers and fetch responses.
 (function (host) {
   'use strict';
-  // ---- timers: set by the timers part, run by the host's event loop (see run.rs) ----
+  // ---- timers: set by the timers part, run by the host's event loop (see run/drive.rs) ----
   const timers = {};
   let nextTimerId = 1;
   host.addTimer = (fn, delay, args, repeat) => {

@@ -1,5 +1,5 @@
 // Lazily loaded part of the prelude: timers and queueMicrotask. The timers themselves
-// live in the prelude (its hooks run them from the host's event loop, see run.rs).
+// live in the prelude (its hooks run them from the host's event loop, see run/drive.rs).
 (function (host) {
   'use strict';
   return {

@@ -8,7 +8,7 @@ use rquickjs::{Ctx, Exception, Function, Module, Result, TypedArray};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
-use super::{BuiltinModule, NativeModule};
+use super::builtin::{BuiltinModule, NativeModule};
 use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
 
 pub const MODULE: BuiltinModule = BuiltinModule {

@@ -23,11 +23,8 @@ pub struct Library {
 /// Why the modules folder cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
-    #[error("cannot read the modules folder {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read the modules folder {path}: {cause}")]
+    Read { path: String, cause: std::io::Error },
     #[error("module file {0}: its name or its contents are not valid UTF-8")]
     NotText(String),
     #[error("module file {0} is larger than 16 MiB")]
@@ -53,9 +50,9 @@ impl Library {
     }
 
     fn read_dir(&mut self, root: &Path, dir: &Path) -> Result<(), LibraryError> {
-        let read = |source| LibraryError::Read {
+        let read = |cause| LibraryError::Read {
             path: dir.display().to_string(),
-            source,
+            cause,
         };
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .map_err(read)?

@@ -11,7 +11,10 @@ use std::sync::Arc;
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
 
-use super::{LIBRARY_PREFIX, ModuleTable, NATIVE_PREFIX, builtin, native};
+use super::builtin::NATIVE_PREFIX;
+use super::library::LIBRARY_PREFIX;
+use super::registry::{builtin, native};
+use super::table::ModuleTable;
 
 /// Name given to the error thrown for a denied module, so it can be recognised when
 /// it reaches the top of a job uncaught.

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::builtin;
 use super::library::Library;
+use super::registry::builtin;
 
 /// The default allowed-module table.
 pub const DEFAULT_ALLOWED: &[&str] = &["crypto", "url"];

@@ -1,7 +1,7 @@
 //! The `url` module (`url.js`): the WHATWG URL classes, also present as globals
 //! (whose native half is `globals::url`).
 
-use super::BuiltinModule;
+use super::builtin::BuiltinModule;
 
 pub const MODULE: BuiltinModule = BuiltinModule {
     names: &["url", "node:url"],

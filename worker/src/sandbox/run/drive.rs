@@ -7,8 +7,8 @@ use rquickjs::promise::PromiseState;
 use rquickjs::{CatchResultExt, Ctx, Function, Object, Promise, Value};
 use serde_json::value::RawValue;
 
-use super::JobState;
 use super::outcome::{Failure, serialize};
+use super::state::JobState;
 
 /// What driving a job came to.
 pub(super) enum Progress {

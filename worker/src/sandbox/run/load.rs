@@ -8,7 +8,7 @@ use rquickjs::{CatchResultExt, CaughtError, Ctx, Function, Module, Object, Promi
 use serde_json::value::RawValue;
 
 use super::outcome::Failure;
-use super::{JobIdentity, JobState};
+use super::state::{JobIdentity, JobState};
 use crate::sandbox::code::detect::CodeForm;
 use crate::sandbox::code::{CompiledCode, JOB_MODULE_NAME};
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
@@ -56,7 +56,7 @@ pub(super) fn execute<'js>(env: &Env<'_, 'js>) -> Result<Promise<'js>, Failure> 
 
     let promise: Promise = match env.code.form {
         CodeForm::Module => {
-            // SAFETY: job bytecode is produced by this process's compiler (`compile.rs`).
+            // SAFETY: job bytecode is produced by this process's compiler (`code::compiler`).
             let module = unsafe { bytecode::load_module(ctx, &env.code.bytecode) }
                 .catch(ctx)
                 .map_err(Failure::thrown)?;
@@ -128,7 +128,7 @@ fn script_function<'js>(env: &Env<'_, 'js>) -> Result<Value<'js>, Failure> {
             stack: None,
         })
     };
-    // SAFETY: job bytecode is produced by this process's compiler (`compile.rs`).
+    // SAFETY: job bytecode is produced by this process's compiler (`code::compiler`).
     let wrapper = unsafe { bytecode::run_script(ctx, &env.code.bytecode) }
         .catch(ctx)
         .map_err(Failure::thrown)?;

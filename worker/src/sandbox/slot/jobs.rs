@@ -141,7 +141,8 @@ impl<H: SlotHost> JobSet<H> {
             }
             Err(_) => {
                 self.recover();
-                self.host.report(key, reply, crash_report(), false);
+                self.host
+                    .report(key, reply, crash_report(received.elapsed()), false);
             }
         }
         self.host.leaving();
@@ -163,7 +164,8 @@ impl<H: SlotHost> JobSet<H> {
             Ok(()) => self.advance(key, parked),
             Err(_) => {
                 self.recover();
-                self.abandon(key, parked, crash_report());
+                let wall = parked.job.elapsed();
+                self.abandon(key, parked, crash_report(wall));
             }
         }
         self.host.leaving();
@@ -216,7 +218,8 @@ impl<H: SlotHost> JobSet<H> {
             }
             Err(_) => {
                 self.recover();
-                self.abandon(key, parked, crash_report());
+                let wall = parked.job.elapsed();
+                self.abandon(key, parked, crash_report(wall));
             }
         }
     }

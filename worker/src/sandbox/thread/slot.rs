@@ -11,12 +11,13 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use tokio::task::AbortHandle;
 
-use super::watchdog::{SharedReply, SlotWatch, WatchdogStats};
+use super::watchdog::{SharedReply, SlotWatch};
 use crate::egress::{FetchError, FetchRequest, FetchResponse, Fetcher};
 use crate::sandbox::job::{JobReport, Task};
 use crate::sandbox::setup::SlotSetup;
 use crate::sandbox::slot::jobs::{JobSet, SlotHost};
 use crate::sandbox::stats::EngineStats;
+use crate::sandbox::stats::WatchdogStats;
 
 /// What a slot thread starts with.
 #[derive(Clone)]

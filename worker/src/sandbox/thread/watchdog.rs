@@ -6,20 +6,17 @@
 //! finishes what it holds, takes no new job, and exits; its late report is dropped.
 //! A thread cannot be killed from outside: that needs sandbox processes.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use warren_wire::{ErrorKind, Outcome};
 
+use crate::sandbox::events::WatchdogOverran;
 use crate::sandbox::job::{JobReport, RunReport};
-
-/// How long past its deadline a job may run before the watchdog answers for it.
-pub const MARGIN: Duration = Duration::from_millis(100);
-
-/// How often the watchdog looks.
-pub const TICK: Duration = Duration::from_millis(20);
+use crate::sandbox::limits::{WATCHDOG_MARGIN as MARGIN, WATCHDOG_TICK as TICK};
+use crate::sandbox::stats::WatchdogStats;
 
 /// A job's reply, sent once by whoever gets there first: the slot or the watchdog.
 #[derive(Clone)]
@@ -83,15 +80,6 @@ impl SlotWatch {
     }
 }
 
-/// Counters for metrics and tests.
-#[derive(Debug, Default)]
-pub struct WatchdogStats {
-    /// Jobs the watchdog answered for.
-    pub overruns: AtomicUsize,
-    /// Retired slot threads still running a job.
-    pub retired_alive: AtomicUsize,
-}
-
 /// Starts a slot thread and returns its watch.
 pub type SpawnSlot = Box<dyn Fn() -> Option<Arc<SlotWatch>> + Send>;
 
@@ -129,7 +117,7 @@ pub fn watch(
                 replacements += 1;
             }
             slot.retired.store(true, Ordering::SeqCst);
-            stats.overruns.fetch_add(1, Ordering::Relaxed);
+            WatchdogOverran { slot: "thread" }.emit(&stats);
             reply.send(timeout_report(timeout, started));
         }
         slots.retain(|slot| !slot.retired());

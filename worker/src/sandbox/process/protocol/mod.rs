@@ -40,7 +40,7 @@ fn round_trip<T>(
     value
 }
 
-/// A frame's decoder over bytes built by `put`, for tests of hostile input.
+/// The bytes of a frame built by `put`, for tests of hostile input.
 #[cfg(test)]
 fn decoding(put: impl Fn(&mut super::codec::Encoder)) -> Vec<u8> {
     let mut encoder = super::codec::Encoder::frame(1);

@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use super::{InFlight, ProcessSlot, Shared};
+use super::state::{InFlight, ProcessSlot, Shared};
 use crate::sandbox::job::Task;
 use crate::sandbox::process::codec::Encoder;
 use crate::sandbox::process::protocol::{self, jobs::put_request};

@@ -16,10 +16,10 @@ use futures_lite::FutureExt;
 use warren_wire::ErrorKind;
 
 use super::death::{Death, Verdict, describe};
-use super::dispatch::pump;
-use super::dispatch::pump_all;
+use super::dispatch::{pump, pump_all};
 use super::reader::{WatchedChannel, read_blocking, read_frames};
-use super::{InFlight, Link, ProcessSlot, READY_TIMEOUT, Shared};
+use super::state::{InFlight, Link, ProcessSlot, READY_TIMEOUT, Shared};
+use crate::sandbox::events::{ProcessDied, ProcessFailedClosing};
 use crate::sandbox::job::failed;
 use crate::sandbox::process::child::SANDBOX_ARG;
 use crate::sandbox::process::codec::Decoder;
@@ -239,12 +239,14 @@ impl Process {
                 && !status.success()
                 && status.signal() != Some(libc::SIGKILL)
             {
-                shared.stats.process_deaths.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(pid = link.pid, cause = %describe(status), "Sandbox process failed while closing.");
+                ProcessFailedClosing {
+                    pid: link.pid,
+                    cause: &describe(status),
+                }
+                .emit(&shared.stats);
             }
             return false;
         }
-        shared.stats.process_deaths.fetch_add(1, Ordering::Relaxed);
         let cause = match &status {
             Ok(status) => describe(*status),
             Err(err) => format!("could not be reaped: {err}"),
@@ -254,14 +256,14 @@ impl Process {
             running,
             closed,
         };
-        tracing::warn!(
-            pid = link.pid,
-            cause = %cause,
-            ended = %ended,
-            held = jobs.len(),
-            watchdog = killed_for != 0,
-            "Sandbox process died; replacing it."
-        );
+        ProcessDied {
+            pid: link.pid,
+            cause: &cause,
+            ended: &ended,
+            held: jobs.len(),
+            watchdog: killed_for != 0,
+        }
+        .emit(&shared.stats);
         let mut retried = false;
         for (key, mut job) in jobs {
             for request in job.requests.drain(..) {

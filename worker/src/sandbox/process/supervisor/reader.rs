@@ -10,12 +10,12 @@ use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
 use super::dispatch::pump;
-use super::{InFlight, Link, ProcessSlot, Shared};
+use super::state::{InFlight, Link, ProcessSlot, Shared};
 use crate::sandbox::job::JobReport;
+use crate::sandbox::limits::WATCHDOG_MARGIN as MARGIN;
 use crate::sandbox::process::codec::{self, Decoder, Encoder};
 use crate::sandbox::process::pipe::FrameReader;
 use crate::sandbox::process::protocol::{self, PARKED, REPORT, REQUEST, fetch, jobs};
-use crate::sandbox::thread::watchdog::MARGIN;
 
 /// The channel, for tokio's reactor.
 pub(super) struct WatchedChannel(pub(super) Arc<OwnedFd>);

@@ -5,9 +5,11 @@ use std::sync::Weak;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::Shared;
+use super::state::Shared;
+use crate::sandbox::events::WatchdogOverran;
+use crate::sandbox::limits::{WATCHDOG_MARGIN as MARGIN, WATCHDOG_TICK as TICK};
 use crate::sandbox::process::watch::monotonic_ns;
-use crate::sandbox::thread::watchdog::{MARGIN, TICK, WatchdogStats};
+use crate::sandbox::stats::WatchdogStats;
 
 /// The watchdog: kills a process still inside a job [`MARGIN`] past its deadline.
 /// Its supervisor then reports the job as `timeout` and starts a replacement. It also
@@ -38,7 +40,7 @@ pub(super) fn kill_overruns(shared: &Weak<Shared>, stats: &WatchdogStats) {
                 late.is_some_and(|late| link.held().jobs.values().any(|job| job.deadline < late));
             if overrun.is_some() || withheld {
                 if overrun.is_some() {
-                    stats.overruns.fetch_add(1, Ordering::Relaxed);
+                    WatchdogOverran { slot: "process" }.emit(stats);
                 }
                 slot.killed_for
                     .store(overrun.unwrap_or(WITHHELD), Ordering::Release);
