@@ -10,7 +10,8 @@
 //! - [`loadgen`]: keeps jobs in flight and measures throughput and latency.
 //! - [`local`]: one job in a local sandbox, as a worker would run it (`run`,
 //!   `dlq replay`): the only use of `warren-worker`.
-//! - [`input`]: code and `--input` arguments; [`render`]: results for people.
+//! - [`input`]: code and `--input` arguments; [`render`]: results for people;
+//!   [`output`]: standard output that ends quietly when its reader goes away.
 //!
 //! Dependencies point down: `cli` → `commands` → (`args`, `loadgen`, `local`,
 //! `input`, `render`); `loadgen`, `commands::dlq`, `commands::submit` and
@@ -22,4 +23,5 @@ pub mod commands;
 pub mod input;
 pub mod loadgen;
 pub mod local;
+pub mod output;
 pub mod render;

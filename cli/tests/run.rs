@@ -4,6 +4,7 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 use warren_testkit::http_stub::HttpStub;
+use warren_testkit::pipe::{assert_ended_quietly, closed_pipe};
 
 /// Runs the `warren` binary from the workspace root (where `examples/` is).
 fn warren(args: &[&str]) -> Output {
@@ -76,4 +77,33 @@ async fn warren_run_grants_fetch_with_allow_host() {
         "{body}"
     );
     assert_eq!(stub.requests(), 1);
+}
+
+/// `warren … | head -c 0`: when its reader has gone away, `warren` ends quietly, as
+/// SIGPIPE ends any Unix tool, never with a panic.
+#[test]
+fn a_closed_standard_output_ends_warren_quietly() {
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_warren"))
+            .args(args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .stdout(closed_pipe())
+            .output()
+            .expect("run warren")
+    };
+    for args in [
+        &["run", "examples/hello.js", "--input", r#"{"name":"Ada"}"#][..],
+        &["run", "examples/hello.js", "--pretty"],
+        &["run", "examples/runaway.js", "--timeout-ms", "50"],
+    ] {
+        let out = run(args);
+        assert_ended_quietly(&out, &format!("{args:?}"));
+    }
+    // Help goes through clap, which ignores the failed write: no panic either.
+    let out = run(&["--help"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

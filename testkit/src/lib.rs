@@ -3,5 +3,7 @@
 //!
 //! # Layout
 //! - [`http_stub`]: a local HTTP server standing in for the APIs jobs `fetch` from.
+//! - [`pipe`]: a standard output whose reader has gone away.
 
 pub mod http_stub;
+pub mod pipe;

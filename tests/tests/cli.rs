@@ -4,6 +4,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use warren_testkit::pipe::{assert_ended_quietly, closed_pipe};
 use warren_tests::client::{Publish, TestClient};
 use warren_tests::process::binary;
 use warren_tests::{InProcessWorker, amqp_url, unique_queue};
@@ -242,4 +243,38 @@ async fn dead_lettered_job_can_be_listed_replayed_and_requeued() {
     assert_eq!(out.status.code(), Some(0));
     worker.stop().await;
     client.delete_pool_queues(&queue).await;
+}
+
+/// The subcommands that talk to the broker end quietly too when their reader has gone
+/// away (`warren status | head -c 0`), as SIGPIPE ends any Unix tool.
+#[tokio::test]
+async fn broker_subcommands_end_quietly_on_a_closed_standard_output() {
+    let queue = unique_queue("cli-epipe");
+    InProcessWorker::start(&queue, &[]).await.stop().await;
+    for args in [
+        vec!["status".to_owned(), "--queue".into(), queue.clone()],
+        vec!["dlq".into(), "list".into(), "--queue".into(), queue.clone()],
+        vec![
+            "dlq".into(),
+            "list".into(),
+            "--queue".into(),
+            queue.clone(),
+            "--json".into(),
+        ],
+    ] {
+        let out = tokio::task::spawn_blocking(move || {
+            let out = Command::new(binary("warren"))
+                .args(&args)
+                .env("WARREN_AMQP_URL", amqp_url())
+                .stdout(closed_pipe())
+                .output()
+                .expect("run warren");
+            (args, out)
+        })
+        .await
+        .expect("join");
+        let (args, out) = out;
+        assert_ended_quietly(&out, &format!("{args:?}"));
+    }
+    TestClient::connect().await.delete_pool_queues(&queue).await;
 }

@@ -346,3 +346,97 @@ mod tests {
         assert!(parse(&body).is_ok());
     }
 }
+
+/// Property tests of the job parser: whatever a message holds, parsing ends in a job
+/// or a clean rejection, never a panic; a job read back from its own body is the same.
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// JSON values, nested a little, of every kind.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            ".{0,16}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z_]{0,10}", inner, 0..8)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// Job-shaped objects: the known fields, often of the wrong type, and others.
+    fn job_like() -> impl Strategy<Value = Value> {
+        (
+            proptest::option::of(prop_oneof![".{0,32}".prop_map(Value::String), json()]),
+            proptest::option::of(json()),
+            proptest::option::of(prop_oneof![
+                (
+                    proptest::option::of(any::<i64>()),
+                    proptest::option::of(any::<i64>())
+                )
+                    .prop_map(|(timeout, memory)| {
+                        let mut limits = serde_json::Map::new();
+                        if let Some(t) = timeout {
+                            limits.insert("timeout_ms".into(), t.into());
+                        }
+                        if let Some(m) = memory {
+                            limits.insert("memory_mb".into(), m.into());
+                        }
+                        Value::Object(limits)
+                    }),
+                json(),
+            ]),
+        )
+            .prop_map(|(code, input, limits)| {
+                let mut job = serde_json::Map::new();
+                for (name, value) in [("code", code), ("input", input), ("limits", limits)] {
+                    if let Some(value) = value {
+                        job.insert(name.into(), value);
+                    }
+                }
+                Value::Object(job)
+            })
+    }
+
+    fn same_job_when_read_back(job: &Job) -> Result<(), TestCaseError> {
+        let again = Job::from_body(&job.to_body()).expect("a job's own body parses");
+        prop_assert_eq!(&again.code, &job.code);
+        prop_assert_eq!(again.input.get(), job.input.get());
+        prop_assert_eq!(again.limits, job.limits);
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_are_a_job_or_a_rejection(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            content_type in proptest::option::of("[ -~]{0,40}"),
+            limit in 0usize..1024,
+        ) {
+            if let Ok(job) = Job::from_message(content_type.as_deref(), &body, limit) {
+                same_job_when_read_back(&job)?;
+            }
+        }
+
+        #[test]
+        fn job_shaped_json_is_a_job_or_a_rejection(value in job_like()) {
+            let body = serde_json::to_vec(&value).expect("json");
+            match Job::from_message(Some("application/json"), &body, usize::MAX) {
+                Ok(job) => same_job_when_read_back(&job)?,
+                Err(rejected) => prop_assert!(!rejected.to_string().is_empty()),
+            }
+        }
+    }
+}

@@ -30,3 +30,6 @@ pub mod sandbox;
 pub mod shutdown;
 pub mod telemetry;
 pub mod worker;
+
+#[cfg(test)]
+mod largest_allocation;

@@ -554,3 +554,106 @@ fn lazy_globals_survive_garbage_collections() {
         ]
     );
 }
+
+/// Text that is not valid UTF-16 (a lone surrogate) crosses into the host as WHATWG
+/// converts it, one U+FFFD each, and the job ends as it would have otherwise.
+#[test]
+fn lone_surrogates_cross_into_the_host_as_replacement_characters() {
+    let engine = engine();
+    let report = run(
+        &engine,
+        r"export default () => { console.log('\udc00'); console.warn({ a: 'x\ud800' }); console.log('%s!', '\udfff'); return 1 }",
+        "null",
+    );
+    assert!(
+        matches!(report.run.outcome, Outcome::Ok(_)),
+        "{:?}",
+        report.run.outcome
+    );
+    // Strings themselves carry U+FFFD; an inspected object shows the escape, as Node
+    // does.
+    let entries = logs(&report);
+    assert_eq!(entries[0], ("log".into(), "\u{fffd}".into()));
+    assert!(entries[1].1.contains("x\\ud800"), "{entries:?}");
+    assert_eq!(entries[2], ("log".into(), "\u{fffd}!".into()));
+    // The returned value.
+    assert_eq!(
+        ok(
+            &engine,
+            r"export default () => ['\udc00', 'a\ud800b', '\ud83d\ude00']",
+            "null"
+        ),
+        json!(["\u{fffd}", "a\u{fffd}b", "😀"])
+    );
+    // What is thrown: an Error's message, name and stack, or any other value.
+    let message = fails(
+        &engine,
+        r"export default () => { throw new Error('bad \udc00') }",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert_eq!(message, "bad \u{fffd}");
+    let message = fails(
+        &engine,
+        r"export default () => { throw '\ud800' }",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert_eq!(message, "\u{fffd}");
+    let report = run(
+        &engine,
+        r"export default () => { const e = new Error('m'); e.name = 'N\udc00'; throw e }",
+        "null",
+    );
+    match report.run.outcome {
+        Outcome::Error(error) => {
+            assert_eq!(
+                (error.kind, error.message.as_str()),
+                (ErrorKind::Exception, "m")
+            );
+            assert!(error.stack.is_some_and(|s| s.starts_with("N\u{fffd}: m")));
+        }
+        other => panic!("expected an exception, got {other:?}"),
+    }
+    // Text codecs, URLs and hashes see U+FFFD, as in Node.
+    assert_eq!(
+        ok(
+            &engine,
+            r"import { createHash } from 'crypto';
+              export default () => [
+                Array.from(new TextEncoder().encode('\ud800')),
+                new URL('https://example.com/\udc00').href,
+                createHash('sha256').update('\udc00').digest('hex'),
+              ]",
+            "null"
+        ),
+        json!([
+            [239, 191, 189],
+            "https://example.com/%EF%BF%BD",
+            "83d544ccc223c057d2bf80d3f2a32982c32c3c0db8e2674820da5064783fb097"
+        ])
+    );
+}
+
+/// A job's returned promise is awaited as `await` does (Node's `await fn()` calls no
+/// `then` of it): no job can count a call, nor stall the host with a `then` that
+/// never calls back.
+#[test]
+fn awaiting_the_returned_promise_is_not_observable() {
+    let engine = engine();
+    let counted = r"export default () => {
+        let calls = 0;
+        const then = Promise.prototype.then;
+        Promise.prototype.then = function (...args) { calls++; return then.apply(this, args); };
+        return new Promise((resolve) => setTimeout(() => resolve(calls), 5));
+    }";
+    let never = r"export default () => { Promise.prototype.then = function () {}; return Promise.resolve(7); }";
+    for (code, expected) in [(counted, json!(0)), (never, json!(7))] {
+        assert_eq!(ok(&engine, code, "null"), expected, "{code}");
+        // A CommonJS script, and a module still waiting on a top-level await.
+        let script = code.replace("export default", "module.exports =");
+        assert_eq!(ok(&engine, &script, "null"), expected, "{script}");
+        let waiting = format!("await new Promise((r) => setTimeout(r, 1));\n{code}");
+        assert_eq!(ok(&engine, &waiting, "null"), expected, "{waiting}");
+    }
+}

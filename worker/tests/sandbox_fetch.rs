@@ -96,6 +96,31 @@ async fn an_allowed_host_answers_get_and_post() {
     );
 }
 
+/// A lone surrogate in a URL, a body or a header value goes out as U+FFFD (WHATWG's
+/// USVString), as any other character would, never a failed call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lone_surrogates_in_requests_are_converted_as_whatwg_does() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let got = run(
+        &engine,
+        r"export default async (base) => {
+            const echoed = await (await fetch(base + '/echo', { method: 'POST', body: 'a\udc00b' })).text();
+            const found = (await fetch(base + '/json?q=\ud800')).status;
+            let header;
+            try { await fetch(base + '/json', { headers: { 'x-a': 'x\udc00' } }); header = 'sent'; }
+            catch (e) { header = e.name; }
+            return { echoed, found, header };
+        }",
+        json!(stub.url("")),
+    )
+    .await;
+    assert_eq!(
+        got,
+        Ok(json!({"echoed": "a\u{fffd}b", "found": 200, "header": "sent"}))
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hosts_off_the_allowlist_are_refused_and_the_refusal_can_be_caught() {
     let stub = HttpStub::start().await;

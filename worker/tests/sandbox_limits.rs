@@ -339,3 +339,63 @@ fn limits_and_clock_apply_to_contexts_prepared_while_idle() {
     }
     still_healthy(&engine);
 }
+
+/// An error's message, name and stack are bounded: a job that throws 10 MB of text is
+/// answered `exception` with the text cut (and the cut said), within the pool's result
+/// limit, and its slot (its sandbox process, in process isolation) carries on.
+#[test]
+fn huge_error_texts_are_cut_and_the_slot_carries_on() {
+    let ten_mb = 10 * 1024 * 1024;
+    let codes = [
+        format!("export default () => {{ throw new Error('x'.repeat({ten_mb})) }}"),
+        format!("export default () => {{ throw 'y'.repeat({ten_mb}) }}"),
+        format!("export default () => {{ throw {{ big: 'z'.repeat({ten_mb}) }} }}"),
+        format!(
+            "export default () => {{ const e = new Error('m'); e.name = 'N'.repeat({ten_mb}); throw e }}"
+        ),
+        format!(
+            "export default () => {{ const e = new Error('m'); e.stack = 'S'.repeat({ten_mb}); throw e }}"
+        ),
+        format!("module.exports = () => {{ throw new TypeError('w'.repeat({ten_mb})) }}"),
+    ];
+    for max_result_bytes in [1 << 20, 4096] {
+        let engine = engine_with(
+            1,
+            PoolLimits {
+                max_result_bytes,
+                ..PoolLimits::default()
+            },
+            &[],
+        );
+        let pids = engine.sandbox_pids();
+        for code in &codes {
+            let report = engine.run_blocking(request(code, "null"));
+            let Outcome::Error(error) = report.run.outcome else {
+                panic!("expected an exception for {code}");
+            };
+            assert_eq!(
+                error.kind,
+                ErrorKind::Exception,
+                "{code}: {}",
+                error.message
+            );
+            let stack = error.stack.as_deref().unwrap_or_default();
+            assert!(
+                error.message.len() + stack.len() <= max_result_bytes.min(32 << 10),
+                "{code}: {} + {} bytes",
+                error.message.len(),
+                stack.len()
+            );
+            assert!(
+                error.message.contains("[cut: ") || stack.contains("[cut: "),
+                "{code}: the cut is said"
+            );
+            still_healthy(&engine);
+        }
+        assert_eq!(
+            engine.sandbox_pids(),
+            pids,
+            "the sandbox processes carried on"
+        );
+    }
+}

@@ -34,6 +34,66 @@ fn denied_imports_of_every_form() {
     }
 }
 
+/// Names match byte for byte: a name written with a NUL or another control character
+/// is denied whole, in every form, never cut at the NUL to a name that is allowed.
+#[test]
+fn names_with_control_characters_are_denied_in_every_form() {
+    let engine = engine();
+    for code in [
+        r"import { createHash } from 'crypto\0'; export default () => 1",
+        r"import c from 'crypto\u0000'; export default () => 1",
+        r"import 'url\x00'; export default () => 1",
+        r"export { URL } from 'url\0'; export default () => 1",
+        r"import c from 'crypto\n'; export default () => 1",
+        r"export default async () => (await import('crypto\0')).createHash",
+        r"export default async () => (await import(`crypto\u{0}`)).createHash",
+        r"export default async () => `${(await import('url\0x')).URL}`",
+        r"module.exports = () => require('crypto\0').randomUUID()",
+        r"module.exports = () => require('crypto\0' + 'x').randomUUID()",
+        r"module.exports = () => require('url\t').URL",
+        // Computed at run time: the engine hands the name over as a C string, read
+        // whole all the same.
+        r"export default async () => (await import('crypto' + '\0')).createHash",
+        r"export default async () => (await import(['url', String.fromCharCode(0), 'x'].join(''))).URL",
+        r"await import('crypto' + String.fromCharCode(0)); export default () => 1",
+        r"module.exports = async () => (await import('crypto' + '\0')).createHash",
+        r"export default async () => (await import('cryp' + 'to\u0001')).createHash",
+        r"module.exports = async () => (await import(['crypto', '\x1f'].join(''))).createHash",
+    ] {
+        let message = fails(&engine, code, "null", ErrorKind::ModuleDenied);
+        assert!(
+            message.contains("allowed-module table"),
+            "{code}: {message}"
+        );
+    }
+    // A string with a NUL elsewhere in the code, or a plain name, is no import.
+    assert_eq!(
+        ok(
+            &engine,
+            r"import { createHash } from 'crypto'; export default () => ['a\0b'.length, typeof createHash]",
+            "null"
+        ),
+        json!([3, "function"])
+    );
+}
+
+/// A module name that is not valid UTF-16 (a lone surrogate) is converted as
+/// WHATWG does (U+FFFD), and so is no module: denied, not a failed conversion.
+#[test]
+fn names_with_lone_surrogates_are_denied() {
+    let engine = engine();
+    for code in [
+        r"export default async () => (await import('crypto' + '\udc00')).createHash",
+        r"module.exports = () => require('url\ud800').URL",
+    ] {
+        let message = fails(&engine, code, "null", ErrorKind::ModuleDenied);
+        assert!(
+            message.contains("allowed-module table"),
+            "{code}: {message}"
+        );
+    }
+}
+
 #[test]
 fn caught_denials_are_ok() {
     let engine = engine();

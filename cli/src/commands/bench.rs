@@ -72,9 +72,9 @@ pub async fn bench(args: Args) -> u8 {
     match result {
         Ok(report) => {
             if args.json {
-                println!("{}", report.to_json());
+                crate::sayln!("{}", report.to_json());
             } else {
-                print!("{}", report.to_text());
+                crate::say!("{}", report.to_text());
             }
             if report.missing() == 0 { 0 } else { 3 }
         }

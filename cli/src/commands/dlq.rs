@@ -96,7 +96,7 @@ pub async fn dlq(command: Command) -> u8 {
         Command::List(args) => match dlq::list(&connection, &queue, args.limit).await {
             Ok(jobs) if args.json => {
                 let jobs: Vec<_> = jobs.iter().map(dead_job_json).collect();
-                println!("{}", serde_json::Value::from(jobs));
+                crate::sayln!("{}", serde_json::Value::from(jobs));
                 0
             }
             Ok(jobs) => {
@@ -113,7 +113,7 @@ pub async fn dlq(command: Command) -> u8 {
         Command::Show(args) => match dlq::list(&connection, &queue, args.dlq.limit).await {
             Ok(jobs) => match jobs.iter().find(|j| j.job_id == args.id) {
                 Some(job) => {
-                    println!(
+                    crate::sayln!(
                         "{}",
                         serde_json::to_string_pretty(&dead_job_json(job)).unwrap_or_default()
                     );
@@ -127,7 +127,7 @@ pub async fn dlq(command: Command) -> u8 {
             match dlq::requeue(&connection, &queue, args.id.as_deref()).await {
                 Ok(0) if args.id.is_some() => not_found(args.id.unwrap_or_default(), &queue),
                 Ok(moved) => {
-                    println!("requeued {moved} job(s) onto {queue}");
+                    crate::sayln!("requeued {moved} job(s) onto {queue}");
                     0
                 }
                 Err(err) => usage_error(err),
@@ -135,7 +135,7 @@ pub async fn dlq(command: Command) -> u8 {
         }
         Command::Purge(_) => match dlq::purge(&connection, &queue).await {
             Ok(count) => {
-                println!(
+                crate::sayln!(
                     "purged {count} job(s) from {}",
                     warren_wire::dead_letter_queue(&queue)
                 );
@@ -159,12 +159,15 @@ pub async fn dlq(command: Command) -> u8 {
 }
 
 fn print_table(jobs: &[DeadJob]) {
-    println!(
+    crate::sayln!(
         "{:<38} {:<16} {:>10} {:>6}",
-        "JOB ID", "REASON", "DELIVERIES", "AGE"
+        "JOB ID",
+        "REASON",
+        "DELIVERIES",
+        "AGE"
     );
     for job in jobs {
-        println!(
+        crate::sayln!(
             "{:<38} {:<16} {:>10} {:>6}",
             job.job_id,
             job.reason,
@@ -225,7 +228,7 @@ fn replay(job: DeadJob, pool: &LimitArgs, allow_modules: Vec<String>) -> u8 {
         Ok(result) => result,
         Err(err) => return usage_error(err),
     };
-    print!("{}", render::human(&result));
+    crate::say!("{}", render::human(&result));
     render::exit_code(&result)
 }
 

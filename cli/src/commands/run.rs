@@ -47,6 +47,6 @@ pub fn run(args: Args) -> u8 {
     } else {
         String::from_utf8(result.to_json()).unwrap_or_default()
     };
-    println!("{text}");
+    crate::sayln!("{text}");
     render::exit_code(&result)
 }

@@ -29,23 +29,23 @@ pub async fn status(args: Args) -> u8 {
         Err(err) => return usage_error(err),
     };
     if args.json {
-        println!("{}", serde_json::Value::from(rows));
+        crate::sayln!("{}", serde_json::Value::from(rows));
         return 0;
     }
-    println!("{:<50} {:>10} {:>10}", "QUEUE", "READY", "CONSUMERS");
+    crate::sayln!("{:<50} {:>10} {:>10}", "QUEUE", "READY", "CONSUMERS");
     for row in &rows {
         let queue = row["queue"].as_str().unwrap_or("");
         if row["exists"] == true {
-            println!(
+            crate::sayln!(
                 "{queue:<50} {:>10} {:>10}",
                 row["ready"].to_string(),
                 row["consumers"].to_string()
             );
         } else {
-            println!("{queue:<50} {:>10} {:>10}", "missing", "-");
+            crate::sayln!("{queue:<50} {:>10} {:>10}", "missing", "-");
         }
     }
-    println!(
+    crate::sayln!(
         "(message rates need RabbitMQ's management plugin: rabbitmq-plugins enable rabbitmq_management)"
     );
     0

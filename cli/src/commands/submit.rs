@@ -48,17 +48,17 @@ pub async fn submit(args: Args) -> u8 {
         warren_client::direct::submit(&args.amqp_url, &args.pool.queue, &job_id, &body, wait).await;
     match submitted {
         Ok(None) => {
-            println!("{job_id}");
+            crate::sayln!("{job_id}");
             0
         }
         Ok(Some(result)) => {
             if args.json {
-                println!(
+                crate::sayln!(
                     "{}",
                     String::from_utf8(result.to_json()).unwrap_or_default()
                 );
             } else {
-                print!("{}", render::human(&result));
+                crate::say!("{}", render::human(&result));
             }
             render::exit_code(&result)
         }

@@ -12,11 +12,12 @@ use rquickjs::{CatchResultExt, CaughtError};
 use warren_wire::{ErrorKind, JobError};
 
 use super::detect::{CodeForm, detect};
+use super::specifiers::specifiers;
 use super::throwaway::with_compiler;
 use crate::sandbox::job::CacheUse;
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::loader::{
-    AllowlistResolver, BuiltinLoader, DeniedLog, ModuleBytecode,
+    AllowlistResolver, BuiltinLoader, DeniedLog, ModuleBytecode, denied_message, is_possible_name,
 };
 use crate::sandbox::runtime::bytecode::{self, Keep};
 use crate::sandbox::runtime::errors::describe_caught;
@@ -122,6 +123,18 @@ impl Compiler {
         if code.trim().is_empty() {
             return Err(compile_error("code is empty: it must export a function"));
         }
+        // The engine would see a name only up to a NUL: one written with a control
+        // character is denied here, whole.
+        if let Some(name) = specifiers(code)
+            .into_iter()
+            .find(|name| !is_possible_name(name))
+        {
+            return Err(JobError {
+                kind: ErrorKind::ModuleDenied,
+                message: denied_message(&name),
+                stack: None,
+            });
+        }
         let guess = detect(code);
         match self.compile_as(code, guess) {
             Ok(compiled) => Ok(compiled),
@@ -133,7 +146,9 @@ impl Compiler {
     fn compile_as(&self, code: &str, form: CodeForm) -> Result<CompiledCode, CompileError> {
         let denied = DeniedLog::default();
         let resolver = AllowlistResolver::new(self.table.clone(), denied.clone());
+        let names = resolver.clone();
         let result = with_compiler(resolver, BuiltinLoader::new(self.builtins.clone()), |ctx| {
+            names.read_names_as_text(ctx);
             let compiled = match form {
                 CodeForm::Module => bytecode::compile_module(ctx, code, JOB_MODULE_NAME),
                 CodeForm::Script => {

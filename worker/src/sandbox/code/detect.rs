@@ -36,12 +36,7 @@ pub fn detect(code: &str) -> CodeForm {
         let byte = bytes[i];
         match byte {
             b' ' | b'\t' | b'\n' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = memchr(b'\n', bytes, i).unwrap_or(bytes.len());
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i = find(b"*/", bytes, i + 2).map_or(bytes.len(), |end| end + 2);
-            }
+            b'/' if let Some(end) = skip_comment(bytes, i) => i = end,
             b'/' if regex_allowed => {
                 i = skip_regex(bytes, i + 1);
                 regex_allowed = false;
@@ -74,23 +69,7 @@ pub fn detect(code: &str) -> CodeForm {
                         }
                     }
                 }
-                regex_allowed = matches!(
-                    word,
-                    b"return"
-                        | b"typeof"
-                        | b"instanceof"
-                        | b"in"
-                        | b"of"
-                        | b"new"
-                        | b"delete"
-                        | b"void"
-                        | b"throw"
-                        | b"case"
-                        | b"do"
-                        | b"else"
-                        | b"yield"
-                        | b"await"
-                );
+                regex_allowed = regex_may_follow(word);
                 previous = b'a';
             }
             _ => {
@@ -103,11 +82,44 @@ pub fn detect(code: &str) -> CodeForm {
     CodeForm::Script
 }
 
-fn is_ident_start(byte: u8) -> bool {
+/// Whether a `/` after the keyword `word` starts a regular expression (no value
+/// precedes it).
+pub(super) fn regex_may_follow(word: &[u8]) -> bool {
+    matches!(
+        word,
+        b"return"
+            | b"typeof"
+            | b"instanceof"
+            | b"in"
+            | b"of"
+            | b"new"
+            | b"delete"
+            | b"void"
+            | b"throw"
+            | b"case"
+            | b"do"
+            | b"else"
+            | b"yield"
+            | b"await"
+    )
+}
+
+/// Where the comment starting at `i` ends, if one starts there.
+pub(super) fn skip_comment(bytes: &[u8], i: usize) -> Option<usize> {
+    match bytes.get(i + 1) {
+        Some(b'/') if bytes[i] == b'/' => Some(memchr(b'\n', bytes, i).unwrap_or(bytes.len())),
+        Some(b'*') if bytes[i] == b'/' => {
+            Some(find(b"*/", bytes, i + 2).map_or(bytes.len(), |end| end + 2))
+        }
+        _ => None,
+    }
+}
+
+pub(super) fn is_ident_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_' || byte == b'$' || byte >= 0x80
 }
 
-fn is_ident_part(byte: u8) -> bool {
+pub(super) fn is_ident_part(byte: u8) -> bool {
     is_ident_start(byte) || byte.is_ascii_digit()
 }
 
@@ -133,7 +145,7 @@ fn next_significant(bytes: &[u8], mut i: usize) -> Option<u8> {
     bytes.get(i).copied()
 }
 
-fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+pub(super) fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -145,7 +157,7 @@ fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     bytes.len()
 }
 
-fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
+pub(super) fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
     let mut in_class = false;
     while i < bytes.len() {
         match bytes[i] {

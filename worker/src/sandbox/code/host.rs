@@ -14,6 +14,7 @@ use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
 use crate::sandbox::modules::registry::BUILTINS;
 use crate::sandbox::runtime::bytecode::{self, Keep};
+use crate::sandbox::runtime::cstring;
 
 /// Bytecode of Warren's own JS: the prelude, its lazily loaded parts, and the
 /// built-in and operator modules (by the names the loader knows them by).
@@ -33,20 +34,28 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
         AnyName,
         BuiltinLoader::new(empty),
         |ctx| -> Result<HostBytecode, String> {
+            // Jobs' module names are read whole from the engine's strings: refuse to
+            // start on an engine whose strings are laid out otherwise.
+            if cstring::layout(ctx).is_none() {
+                return Err("its strings are not laid out as Warren reads module names \
+                    (runtime::cstring): was rquickjs upgraded?"
+                    .into());
+            }
             let prelude = bytecode::compile_script(ctx, PRELUDE, "warren:prelude", Keep::CodeOnly)
                 .catch(ctx)
                 .map_err(|err| format!("prelude: {err}"))?;
             let mut parts = HashMap::new();
             for part in PARTS {
                 let name = part.name;
-                let code = bytecode::compile_script(
-                    ctx,
-                    part.source,
-                    &format!("warren:{name}"),
-                    Keep::CodeOnly,
-                )
-                .catch(ctx)
-                .map_err(|err| format!("prelude part {name}: {err}"))?;
+                let keep = if part.debug {
+                    Keep::Debug
+                } else {
+                    Keep::CodeOnly
+                };
+                let code =
+                    bytecode::compile_script(ctx, part.source, &format!("warren:{name}"), keep)
+                        .catch(ctx)
+                        .map_err(|err| format!("prelude part {name}: {err}"))?;
                 parts.insert(name, code);
             }
             let mut modules = HashMap::new();

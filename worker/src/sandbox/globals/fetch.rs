@@ -14,6 +14,7 @@ use crate::egress::EgressConfig;
 use crate::egress::http::job_header;
 use crate::egress::{FetchError, FetchRequest, FetchResponse, RedirectMode};
 use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
+use crate::sandbox::runtime::text::Text;
 
 /// A pool's permission to fetch, shared by its slots (the network half, the client,
 /// lives with the worker, never in the sandbox).
@@ -154,13 +155,14 @@ pub fn install<'js>(
         Function::new(
             ctx.clone(),
             move |ctx: Ctx<'js>,
-                  url: String,
-                  method: String,
-                  headers: Vec<String>,
+                  url: Text,
+                  method: Text,
+                  headers: Vec<Text>,
                   body: Option<TypedArray<'js, u8>>,
-                  redirect: String|
+                  redirect: Text|
                   -> Result<u32> {
                 let body = body.as_ref().map(copy_bytes).unwrap_or_default();
+                let headers: Vec<String> = headers.into_iter().map(|header| header.0).collect();
                 state
                     .borrow_mut()
                     .start(&url, &method, &headers, body, &redirect)

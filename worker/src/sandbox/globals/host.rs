@@ -11,6 +11,7 @@ use rquickjs::{Ctx, Exception, Function, Object, Result, Value};
 
 use super::PreludeParts;
 use super::console::LogSink;
+use crate::sandbox::runtime::text::Text;
 
 /// Name of the error the prelude throws when a module exports no function; the
 /// job's `compile` outcome is recognised by it (and by the flag `noFunction` sets).
@@ -32,7 +33,7 @@ pub fn host_object<'js>(
         "noFunction",
         Function::new(
             ctx.clone(),
-            move |ctx: Ctx<'js>, message: String| -> Result<Value<'js>> {
+            move |ctx: Ctx<'js>, message: Text| -> Result<Value<'js>> {
                 no_function.set(true);
                 let error = Exception::from_message(ctx, &message)?;
                 error.set("name", NO_FUNCTION_ERROR_NAME)?;
@@ -53,8 +54,8 @@ pub fn host_object<'js>(
     let sink = logs.clone();
     host.set(
         "log",
-        Function::new(ctx.clone(), move |level: u32, message: String| {
-            sink.borrow_mut().push(level, message);
+        Function::new(ctx.clone(), move |level: u32, message: Text| {
+            sink.borrow_mut().push(level, message.0);
         })?,
     )?;
     host.set(

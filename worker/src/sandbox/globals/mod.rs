@@ -8,8 +8,9 @@
 //! - [`lazy`]: the object on the global object's prototype chain that makes a part
 //!   (or a lazily added intrinsic) when job code first reads one of its names.
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
-//!   [`url`] (`url.js`), [`fetch`] (`fetch.js`); `timers.js`, `base64.js` and
-//!   `structured_clone.js` are JavaScript only.
+//!   [`url`] (`url.js`), [`fetch`] (`fetch.js`); `timers.js`, `base64.js`,
+//!   `structured_clone.js` and `import.js` (`require`'s dynamic import) are
+//!   JavaScript only.
 
 pub mod console;
 pub mod fetch;
@@ -37,6 +38,9 @@ pub struct Part {
     pub globals: &'static [&'static str],
     /// Native helpers it calls on `host`, added when it first loads.
     pub natives: &'static [Natives],
+    /// Compiled with its file name and lines (the others are code only): `import()`
+    /// needs the name of the script it is called from.
+    pub debug: bool,
 }
 
 /// Adds a group of native helpers to a job's `host` object (once per job).
@@ -52,12 +56,14 @@ pub const PARTS: &[Part] = &[
         source: include_str!("console.js"),
         globals: &["console"],
         natives: &[],
+        debug: false,
     },
     Part {
         name: "console_format",
         source: include_str!("console_format.js"),
         globals: &[],
         natives: &[],
+        debug: false,
     },
     Part {
         name: "timers",
@@ -70,36 +76,49 @@ pub const PARTS: &[Part] = &[
             "queueMicrotask",
         ],
         natives: &[],
+        debug: false,
     },
     Part {
         name: "structured_clone",
         source: include_str!("structured_clone.js"),
         globals: &["structuredClone"],
         natives: &[],
+        debug: false,
     },
     Part {
         name: "base64",
         source: include_str!("base64.js"),
         globals: &["btoa", "atob"],
         natives: &[],
+        debug: false,
     },
     Part {
         name: "text_encoding",
         source: include_str!("text_encoding.js"),
         globals: &["TextEncoder", "TextDecoder"],
         natives: &[text::install],
+        debug: false,
     },
     Part {
         name: "url_globals",
         source: include_str!("url.js"),
         globals: &["URL", "URLSearchParams"],
         natives: &[url::install],
+        debug: false,
+    },
+    Part {
+        name: "import",
+        source: include_str!("import.js"),
+        globals: &[],
+        natives: &[],
+        debug: true,
     },
     Part {
         name: FETCH_PART,
         source: include_str!("fetch.js"),
         globals: &["fetch", "Headers", "Response"],
         natives: &[text::install],
+        debug: false,
     },
 ];
 

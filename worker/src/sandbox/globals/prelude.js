@@ -22,6 +22,8 @@
   };
   host.clearTimer = (id) => { delete timers[id]; };
 
+  let importer = null;
+
   // Requests in flight, settled by the host through the hooks below.
   const fetchPending = (host.fetchPending = {});
   const settleFetch = (id) => {
@@ -30,9 +32,14 @@
     return entry;
   };
 
-  // Hooks for the host: call the job, and run its timers.
+  // Hooks for the host: call the job, and run its timers. The job's value is awaited
+  // as `await` does (PromiseResolve, then the engine's own reaction): returning it
+  // from the async function instead would call its `then` once more, which a job
+  // could observe.
   return {
-    invoke: async (fn, input, ctx) => fn(input, ctx),
+    invoke: async (fn, input, ctx) => await fn(input, ctx),
+    // `require` for scripts: the engine's own dynamic import (made on first use).
+    importModule: (name) => (importer = importer || host.part('import')(host))(name),
     // ES modules: wait for the module's evaluation (top-level await), then call it.
     run: async (evaluated, namespace, input, ctx) => {
       await evaluated;
@@ -42,7 +49,7 @@
           ? 'the module has no default export'
           : `the module's default export is ${fn === null ? 'null' : typeof fn}, not a function`);
       }
-      return fn(input, ctx);
+      return await fn(input, ctx);
     },
     fetchDone(id, status, statusText, url, redirected, headers, body) {
       const entry = settleFetch(id);

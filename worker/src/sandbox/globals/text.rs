@@ -5,6 +5,7 @@ use rquickjs::function::Opt;
 use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray};
 
 use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
+use crate::sandbox::runtime::text::Text;
 
 /// Adds `utf8Encode` and `utf8Decode` to `host`, unless a part added them already.
 pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
@@ -15,7 +16,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     host.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)
 }
 
-fn utf8_encode<'js>(ctx: Ctx<'js>, text: String) -> Result<TypedArray<'js, u8>> {
+fn utf8_encode<'js>(ctx: Ctx<'js>, text: Text) -> Result<TypedArray<'js, u8>> {
     new_bytes(&ctx, text.as_bytes())
 }
 

@@ -4,6 +4,8 @@
 use rquickjs::function::Opt;
 use rquickjs::{Ctx, Function, Object, Result, Value};
 
+use crate::sandbox::runtime::text::Text;
+
 /// Adds `urlParse` and `urlSet` to `host`, unless a part added them already.
 pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     if host.contains_key("urlParse")? {
@@ -35,7 +37,7 @@ fn url_parts<'js>(ctx: &Ctx<'js>, url: &url::Url) -> Result<Value<'js>> {
     Ok(array.into_value())
 }
 
-fn url_parse<'js>(ctx: Ctx<'js>, input: String, base: Opt<String>) -> Result<Value<'js>> {
+fn url_parse<'js>(ctx: Ctx<'js>, input: Text, base: Opt<Text>) -> Result<Value<'js>> {
     let parsed = match base.0 {
         Some(base) => url::Url::parse(&base).and_then(|base| base.join(&input)),
         None => url::Url::parse(&input),
@@ -46,12 +48,12 @@ fn url_parse<'js>(ctx: Ctx<'js>, input: String, base: Opt<String>) -> Result<Val
     }
 }
 
-fn url_set<'js>(ctx: Ctx<'js>, href: String, field: String, value: String) -> Result<Value<'js>> {
+fn url_set<'js>(ctx: Ctx<'js>, href: Text, field: Text, value: Text) -> Result<Value<'js>> {
     use url::quirks;
     let Ok(mut url) = url::Url::parse(&href) else {
         return Ok(Value::new_null(ctx));
     };
-    let ok = match field.as_str() {
+    let ok = match &*field {
         "href" => match url::Url::parse(&value) {
             Ok(new) => {
                 url = new;
@@ -79,7 +81,7 @@ fn url_set<'js>(ctx: Ctx<'js>, href: String, field: String, value: String) -> Re
         }
         _ => false,
     };
-    if ok || field != "href" {
+    if ok || &*field != "href" {
         url_parts(&ctx, &url)
     } else {
         Ok(Value::new_null(ctx))

@@ -139,15 +139,14 @@ impl LiveJob {
             }
             flag.get()
         })));
-        runtime.set_loader(
-            AllowlistResolver::new(table.clone(), state.denied.clone()),
-            BuiltinLoader::new(host.modules.clone()),
-        );
+        let resolver = AllowlistResolver::new(table.clone(), state.denied.clone());
+        runtime.set_loader(resolver.clone(), BuiltinLoader::new(host.modules.clone()));
         let context = Context::custom::<JobIntrinsics>(&runtime)
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the context: {err}"))));
         self.runtime = Some(runtime);
         let context = self.context.insert(context?);
         let hooks = context.with(|ctx| {
+            resolver.read_names_as_text(&ctx);
             run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
         })?;
         self.handles = Some(Handles {

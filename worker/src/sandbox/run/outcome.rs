@@ -8,7 +8,8 @@ use warren_wire::{ErrorKind, JobError, Outcome};
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::loader::DENIED_ERROR_NAME;
-use crate::sandbox::runtime::errors::{Described, describe_caught};
+use crate::sandbox::runtime::errors::{Described, bound, describe_caught};
+use crate::sandbox::runtime::text::{json_without_lone_surrogates, lossy};
 
 /// How a run failed, before it is classified into an error kind.
 pub(super) enum Failure {
@@ -73,9 +74,13 @@ pub(super) fn serialize<'js>(
     let Some(json) = json else {
         return Ok(warren_wire::job::null_value());
     };
-    let json = json
-        .to_string()
+    let json = lossy(&json)
         .map_err(|err| Failure::Output(format!("the return value is not valid text: {err}")))?;
+    // `JSON.stringify` escapes a lone surrogate; the result carries U+FFFD instead.
+    let json = match json_without_lone_surrogates(&json) {
+        std::borrow::Cow::Borrowed(_) => json,
+        std::borrow::Cow::Owned(fixed) => fixed,
+    };
     if json.len() > max_bytes {
         return Err(Failure::Output(format!(
             "the return value is {} bytes of JSON, over the limit of {max_bytes} bytes",
@@ -140,11 +145,13 @@ pub(super) fn classify(
             } else {
                 ErrorKind::Exception
             };
-            Outcome::Error(JobError {
+            let mut error = JobError {
                 kind,
                 message: described.message,
                 stack: described.stack,
-            })
+            };
+            bound(&mut error, limits.max_result_bytes);
+            Outcome::Error(error)
         }
     }
 }

@@ -5,5 +5,7 @@
 pub mod allocator;
 pub mod bytecode;
 pub mod bytes;
+pub mod cstring;
 pub mod errors;
 pub mod intrinsics;
+pub mod text;

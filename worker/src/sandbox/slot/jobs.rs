@@ -15,6 +15,7 @@ use crate::egress::{FetchError, FetchRequest, FetchResponse};
 use crate::sandbox::code::Compiler;
 use crate::sandbox::job::{CacheUse, JobReport, JobRequest, RunReport, crash_report};
 use crate::sandbox::run::{JobIdentity, LiveJob, Step};
+use crate::sandbox::runtime::errors::bound;
 use crate::sandbox::setup::SlotSetup;
 
 /// What a slot's surroundings do for it.
@@ -99,7 +100,10 @@ impl<H: SlotHost> JobSet<H> {
             let (compiled, cache) = self.compiler.compile(&request.code);
             let compiled = match compiled {
                 Ok(compiled) => compiled,
-                Err(error) => return Err((Outcome::Error(error), cache)),
+                Err(mut error) => {
+                    bound(&mut error, limits.max_result_bytes);
+                    return Err((Outcome::Error(error), cache));
+                }
             };
             let identity = JobIdentity {
                 job_id: &request.job_id,

@@ -11,6 +11,9 @@ pub mod fetch;
 pub mod init;
 pub mod jobs;
 
+#[cfg(test)]
+mod fuzz;
+
 pub const INIT: u8 = 1;
 pub const TASK: u8 = 2;
 pub const FETCHED: u8 = 3;
