@@ -246,26 +246,30 @@ async fn dead_lettered_job_can_be_listed_replayed_and_requeued() {
 }
 
 /// The subcommands that talk to the broker end quietly too when their reader has gone
-/// away (`warren status | head -c 0`), as SIGPIPE ends any Unix tool.
+/// away (`warren status | head -c 0`), as SIGPIPE ends any Unix tool: with a worker
+/// answering, so that `submit` and `bench` get as far as printing their results.
 #[tokio::test]
 async fn broker_subcommands_end_quietly_on_a_closed_standard_output() {
     let queue = unique_queue("cli-epipe");
-    InProcessWorker::start(&queue, &[]).await.stop().await;
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    let with_queue = |list: &[&str]| {
+        let mut all = args(list);
+        all.extend(["--queue".to_owned(), queue.clone()]);
+        all
+    };
     for args in [
-        vec!["status".to_owned(), "--queue".into(), queue.clone()],
-        vec!["dlq".into(), "list".into(), "--queue".into(), queue.clone()],
-        vec![
-            "dlq".into(),
-            "list".into(),
-            "--queue".into(),
-            queue.clone(),
-            "--json".into(),
-        ],
+        with_queue(&["status"]),
+        with_queue(&["dlq", "list"]),
+        with_queue(&["dlq", "list", "--json"]),
+        with_queue(&["submit", "examples/hello.js", "--json"]),
+        with_queue(&["submit", "examples/hello.js"]),
+        with_queue(&["bench", "examples/hello.js", "--jobs", "5", "--json"]),
     ] {
         let out = tokio::task::spawn_blocking(move || {
             let out = Command::new(binary("warren"))
                 .args(&args)
                 .env("WARREN_AMQP_URL", amqp_url())
+                .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
                 .stdout(closed_pipe())
                 .output()
                 .expect("run warren");
@@ -276,5 +280,6 @@ async fn broker_subcommands_end_quietly_on_a_closed_standard_output() {
         let (args, out) = out;
         assert_ended_quietly(&out, &format!("{args:?}"));
     }
+    worker.stop().await;
     TestClient::connect().await.delete_pool_queues(&queue).await;
 }

@@ -34,3 +34,8 @@ pub const JSON_CONTENT_TYPE: &str = "application/json";
 pub fn dead_letter_queue(jobs_queue: &str) -> String {
     format!("{jobs_queue}{DEAD_LETTER_SUFFIX}")
 }
+
+/// Unit tests measure what reading hostile messages allocates.
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: warren_testkit::alloc::Watching = warren_testkit::alloc::Watching;

@@ -31,5 +31,7 @@ pub mod shutdown;
 pub mod telemetry;
 pub mod worker;
 
+/// Unit tests measure what decoding hostile frames allocates.
 #[cfg(test)]
-mod largest_allocation;
+#[global_allocator]
+static ALLOCATOR: warren_testkit::alloc::Watching = warren_testkit::alloc::Watching;

@@ -648,6 +648,24 @@ fn awaiting_the_returned_promise_is_not_observable() {
         return new Promise((resolve) => setTimeout(() => resolve(calls), 5));
     }";
     let never = r"export default () => { Promise.prototype.then = function () {}; return Promise.resolve(7); }";
+    // A value with a `then` getter (not enumerable, so serializing does not read it):
+    // `await` reads it once, as in Node.
+    let getter = r"export default () => {
+        const value = { reads: 0 };
+        Object.defineProperty(value, 'then', { get() { value.reads++; } });
+        return value;
+    }";
+    assert_eq!(
+        ok(&engine, getter, "null"),
+        json!({ "reads": 1 }),
+        "{getter}"
+    );
+    let script = getter.replace("export default", "module.exports =");
+    assert_eq!(
+        ok(&engine, &script, "null"),
+        json!({ "reads": 1 }),
+        "{script}"
+    );
     for (code, expected) in [(counted, json!(0)), (never, json!(7))] {
         assert_eq!(ok(&engine, code, "null"), expected, "{code}");
         // A CommonJS script, and a module still waiting on a top-level await.

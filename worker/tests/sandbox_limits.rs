@@ -369,16 +369,7 @@ fn huge_error_texts_are_cut_and_the_slot_carries_on() {
         );
         let pids = engine.sandbox_pids();
         for code in &codes {
-            let report = engine.run_blocking(request(code, "null"));
-            let Outcome::Error(error) = report.run.outcome else {
-                panic!("expected an exception for {code}");
-            };
-            assert_eq!(
-                error.kind,
-                ErrorKind::Exception,
-                "{code}: {}",
-                error.message
-            );
+            let error = exception(engine.run_blocking(request(code, "null")).run.outcome, code);
             let stack = error.stack.as_deref().unwrap_or_default();
             assert!(
                 error.message.len() + stack.len() <= max_result_bytes.min(32 << 10),
@@ -390,6 +381,13 @@ fn huge_error_texts_are_cut_and_the_slot_carries_on() {
                 error.message.contains("[cut: ") || stack.contains("[cut: "),
                 "{code}: the cut is said"
             );
+            if code.contains("Error('") && !code.contains("e.stack") {
+                // The stack's head keeps only the start of a long message (or name):
+                // the frames after it survive.
+                let head = stack.lines().next().unwrap_or_default().len();
+                assert!(head < 1400, "{code}: a head of {head} bytes");
+                assert!(stack.contains("job.js:"), "{code}: frames kept");
+            }
             still_healthy(&engine);
         }
         assert_eq!(
@@ -398,4 +396,50 @@ fn huge_error_texts_are_cut_and_the_slot_carries_on() {
             "the sandbox processes carried on"
         );
     }
+}
+
+/// Reading a thrown text is Warren's work, not the job's: a job that throws a string
+/// of wide characters nearly as large as its memory limit allows (whose UTF-8 copy
+/// alone would not fit beside it) still gets `exception`, cut, and its stats show
+/// only what the job itself held.
+#[test]
+fn reading_a_huge_thrown_text_is_not_the_jobs_memory() {
+    // 10 MB of UTF-16 fits; its 15 MB of UTF-8 would not fit beside it.
+    const MEMORY_MB: u64 = 16;
+    let engine = engine();
+    let chars = 5 << 20;
+    for code in [
+        format!("export default () => {{ throw new Error('中'.repeat({chars})) }}"),
+        format!(
+            "export default () => {{ throw '😀'.repeat({}) }}",
+            chars / 2
+        ),
+        format!(
+            "export default () => {{ const e = new Error('m'); e.stack = '中'.repeat({chars}); throw e }}"
+        ),
+    ] {
+        let mut job = request(&code, "null");
+        job.limits.memory_mb = Some(MEMORY_MB);
+        let report = engine.run_blocking(job);
+        assert!(report.run.memory_peak_bytes <= MEMORY_MB << 20, "{code}");
+        let error = exception(report.run.outcome, &code);
+        let said = format!("{} {}", error.message, error.stack.unwrap_or_default());
+        assert!(said.contains("[cut: "), "{code}: the cut is said");
+        still_healthy(&engine);
+    }
+}
+
+/// The error a job ended with, which must be an `exception`.
+#[track_caller]
+fn exception(outcome: Outcome, code: &str) -> warren_wire::JobError {
+    let Outcome::Error(error) = outcome else {
+        panic!("expected an exception for {code}");
+    };
+    assert_eq!(
+        error.kind,
+        ErrorKind::Exception,
+        "{code}: {}",
+        error.message
+    );
+    error
 }

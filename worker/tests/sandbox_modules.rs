@@ -94,6 +94,29 @@ fn names_with_lone_surrogates_are_denied() {
     }
 }
 
+/// A job may try as many names, as long, as it likes: each denial's message shows at
+/// most the start of the name, and the host keeps no list of them.
+#[test]
+fn many_and_huge_denied_names_cost_the_host_nothing() {
+    let engine = engine();
+    let code = r"export default async () => {
+        const huge = 'n'.repeat(10 << 20);
+        let last = '';
+        for (let i = 0; i < 20000; i++) {
+            try { await import(i % 10000 ? 'no-such-' + i : huge) } catch (e) { last = e.message }
+        }
+        try { await import(huge) } catch (e) { return [e.name, e.message.length, last.length] }
+    }";
+    let value = ok(&engine, code, "null");
+    assert_eq!(value[0], json!("ModuleDeniedError"), "{value}");
+    let (huge, short) = (value[1].as_u64(), value[2].as_u64());
+    assert!(huge.is_some_and(|len| len < 400), "{value}");
+    assert!(short.is_some_and(|len| len < 80), "{value}");
+    let code = format!("import '{}'; export default () => 1", "m".repeat(1 << 20));
+    let message = fails(&engine, &code, "null", ErrorKind::ModuleDenied);
+    assert!(message.len() < 400, "{} bytes", message.len());
+}
+
 #[test]
 fn caught_denials_are_ok() {
     let engine = engine();

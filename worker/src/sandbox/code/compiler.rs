@@ -1,7 +1,6 @@
 //! Turning customer code into bytecode, once: a per-slot cache keyed by the code
 //! itself, so a function seen before skips the parser entirely.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -12,13 +11,10 @@ use rquickjs::{CatchResultExt, CaughtError};
 use warren_wire::{ErrorKind, JobError};
 
 use super::detect::{CodeForm, detect};
-use super::specifiers::specifiers;
 use super::throwaway::with_compiler;
 use crate::sandbox::job::CacheUse;
 use crate::sandbox::modules::ModuleTable;
-use crate::sandbox::modules::loader::{
-    AllowlistResolver, BuiltinLoader, DeniedLog, ModuleBytecode, denied_message, is_possible_name,
-};
+use crate::sandbox::modules::loader::{AllowlistResolver, BuiltinLoader, Denials, ModuleBytecode};
 use crate::sandbox::runtime::bytecode::{self, Keep};
 use crate::sandbox::runtime::errors::describe_caught;
 
@@ -123,18 +119,6 @@ impl Compiler {
         if code.trim().is_empty() {
             return Err(compile_error("code is empty: it must export a function"));
         }
-        // The engine would see a name only up to a NUL: one written with a control
-        // character is denied here, whole.
-        if let Some(name) = specifiers(code)
-            .into_iter()
-            .find(|name| !is_possible_name(name))
-        {
-            return Err(JobError {
-                kind: ErrorKind::ModuleDenied,
-                message: denied_message(&name),
-                stack: None,
-            });
-        }
         let guess = detect(code);
         match self.compile_as(code, guess) {
             Ok(compiled) => Ok(compiled),
@@ -144,11 +128,14 @@ impl Compiler {
     }
 
     fn compile_as(&self, code: &str, form: CodeForm) -> Result<CompiledCode, CompileError> {
-        let denied = DeniedLog::default();
+        let denied = Denials::default();
         let resolver = AllowlistResolver::new(self.table.clone(), denied.clone());
         let names = resolver.clone();
         let result = with_compiler(resolver, BuiltinLoader::new(self.builtins.clone()), |ctx| {
-            names.read_names_as_text(ctx);
+            // SAFETY: `names` is the resolver this throwaway runtime was given, and
+            // the runtime compiles only: names reach it from `import` statements in
+            // the code, never from the host.
+            unsafe { names.read_names_as_text(ctx) };
             let compiled = match form {
                 CodeForm::Module => bytecode::compile_module(ctx, code, JOB_MODULE_NAME),
                 CodeForm::Script => {
@@ -174,13 +161,12 @@ fn compile_error(message: impl Into<String>) -> CompileError {
     }
 }
 
-fn describe_compile_failure(err: CaughtError<'_>, denied: &RefCell<Vec<String>>) -> CompileError {
+fn describe_compile_failure(err: CaughtError<'_>, denied: &Denials) -> CompileError {
     let described = describe_caught(&err);
-    let denied = denied.borrow();
-    let kind = if denied.is_empty() {
-        ErrorKind::Compile
-    } else {
+    let kind = if denied.any() {
         ErrorKind::ModuleDenied
+    } else {
+        ErrorKind::Compile
     };
     JobError {
         kind,

@@ -48,7 +48,7 @@ pub fn detect(code: &str) -> CodeForm {
                 previous = byte;
             }
             b'`' => {
-                i = skip_template(bytes, i + 1);
+                i = skip_template(bytes, i + 1, 0);
                 regex_allowed = false;
                 previous = byte;
             }
@@ -84,7 +84,7 @@ pub fn detect(code: &str) -> CodeForm {
 
 /// Whether a `/` after the keyword `word` starts a regular expression (no value
 /// precedes it).
-pub(super) fn regex_may_follow(word: &[u8]) -> bool {
+fn regex_may_follow(word: &[u8]) -> bool {
     matches!(
         word,
         b"return"
@@ -105,7 +105,7 @@ pub(super) fn regex_may_follow(word: &[u8]) -> bool {
 }
 
 /// Where the comment starting at `i` ends, if one starts there.
-pub(super) fn skip_comment(bytes: &[u8], i: usize) -> Option<usize> {
+fn skip_comment(bytes: &[u8], i: usize) -> Option<usize> {
     match bytes.get(i + 1) {
         Some(b'/') if bytes[i] == b'/' => Some(memchr(b'\n', bytes, i).unwrap_or(bytes.len())),
         Some(b'*') if bytes[i] == b'/' => {
@@ -115,11 +115,11 @@ pub(super) fn skip_comment(bytes: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-pub(super) fn is_ident_start(byte: u8) -> bool {
+fn is_ident_start(byte: u8) -> bool {
     byte.is_ascii_alphabetic() || byte == b'_' || byte == b'$' || byte >= 0x80
 }
 
-pub(super) fn is_ident_part(byte: u8) -> bool {
+fn is_ident_part(byte: u8) -> bool {
     is_ident_start(byte) || byte.is_ascii_digit()
 }
 
@@ -145,7 +145,7 @@ fn next_significant(bytes: &[u8], mut i: usize) -> Option<u8> {
     bytes.get(i).copied()
 }
 
-pub(super) fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -157,7 +157,7 @@ pub(super) fn skip_string(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     bytes.len()
 }
 
-pub(super) fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
+fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
     let mut in_class = false;
     while i < bytes.len() {
         match bytes[i] {
@@ -178,8 +178,17 @@ pub(super) fn skip_regex(bytes: &[u8], mut i: usize) -> usize {
     bytes.len()
 }
 
-/// Skips a template literal, including `${ ... }` substitutions (which may nest).
-fn skip_template(bytes: &[u8], mut i: usize) -> usize {
+/// Templates nested deeper than this end the scan (the rest counts as template text):
+/// the scan's own stack stays small whatever the code, and the compiler still tries
+/// the other form if the guess is wrong.
+const MAX_TEMPLATE_NESTING: usize = 64;
+
+/// Skips a template literal, including `${ ... }` substitutions (which may nest, to
+/// `nesting` levels already).
+fn skip_template(bytes: &[u8], mut i: usize, nesting: usize) -> usize {
+    if nesting > MAX_TEMPLATE_NESTING {
+        return bytes.len();
+    }
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 2,
@@ -196,7 +205,7 @@ fn skip_template(bytes: &[u8], mut i: usize) -> usize {
                             continue;
                         }
                         b'`' => {
-                            i = skip_template(bytes, i + 1);
+                            i = skip_template(bytes, i + 1, nesting + 1);
                             continue;
                         }
                         _ => {}
@@ -227,6 +236,14 @@ mod tests {
         ] {
             assert_eq!(detect(code), CodeForm::Module, "{code}");
         }
+    }
+
+    #[test]
+    fn deeply_nested_templates_end_the_scan_not_the_stack() {
+        let nested = "`${".repeat(500_000);
+        assert_eq!(detect(&nested), CodeForm::Script);
+        let module = format!("export default 1; {nested}");
+        assert_eq!(detect(&module), CodeForm::Module);
     }
 
     #[test]

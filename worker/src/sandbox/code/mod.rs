@@ -6,13 +6,11 @@
 //! - [`compiler`]: a slot's compiler of customer code, with its cache.
 //! - [`host`]: Warren's own JS (the prelude, its parts, built-in modules) and the
 //!   operator's library, compiled once per engine.
-//! - [`specifiers`]: module names written in the source, checked whole.
 //! - `throwaway`: the short-lived context both compile in.
 
 pub mod compiler;
 pub mod detect;
 pub mod host;
-pub mod specifiers;
 mod throwaway;
 
 pub use compiler::{CompiledCode, Compiler, JOB_MODULE_NAME};

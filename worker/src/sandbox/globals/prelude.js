@@ -33,11 +33,12 @@
   };
 
   // Hooks for the host: call the job, and run its timers. The job's value is awaited
-  // as `await` does (PromiseResolve, then the engine's own reaction): returning it
-  // from the async function instead would call its `then` once more, which a job
-  // could observe.
+  // once, as `await fn()` does in Node, and handed over in a box: resolving the
+  // async function's promise with the value itself would read its `then` once more,
+  // which a job could observe (a getter counting its reads).
+  const settled = (value) => ({ __proto__: null, value });
   return {
-    invoke: async (fn, input, ctx) => await fn(input, ctx),
+    invoke: async (fn, input, ctx) => settled(await fn(input, ctx)),
     // `require` for scripts: the engine's own dynamic import (made on first use).
     importModule: (name) => (importer = importer || host.part('import')(host))(name),
     // ES modules: wait for the module's evaluation (top-level await), then call it.
@@ -49,7 +50,7 @@
           ? 'the module has no default export'
           : `the module's default export is ${fn === null ? 'null' : typeof fn}, not a function`);
       }
-      return await fn(input, ctx);
+      return settled(await fn(input, ctx));
     },
     fetchDone(id, status, statusText, url, redirected, headers, body) {
       const entry = settleFetch(id);

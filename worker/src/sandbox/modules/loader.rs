@@ -4,7 +4,7 @@
 //! reported as `module_denied`. Names are read as text whatever they hold: a lone
 //! surrogate becomes U+FFFD (and so no module), never a failed conversion.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::{CStr, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -20,14 +20,28 @@ use super::library::LIBRARY_PREFIX;
 use super::registry::{builtin, native};
 use super::table::ModuleTable;
 use crate::sandbox::runtime::cstring;
+use crate::sandbox::runtime::errors::cut;
 use crate::sandbox::runtime::text::from_wtf8;
 
 /// Name given to the error thrown for a denied module, so it can be recognised when
 /// it reaches the top of a job uncaught.
 pub const DENIED_ERROR_NAME: &str = "ModuleDeniedError";
 
-/// Names a job tried to import and was refused, in order.
-pub type DeniedLog = Rc<RefCell<Vec<String>>>;
+/// Whether a job tried an import it was refused: a count, not the names, so that a
+/// job trying a million names (or one of 10 MB) holds nothing more in the host.
+#[derive(Clone, Default)]
+pub struct Denials(Rc<Cell<u64>>);
+
+impl Denials {
+    fn record(&self) {
+        self.0.set(self.0.get().saturating_add(1));
+    }
+
+    /// Whether any import was refused.
+    pub fn any(&self) -> bool {
+        self.0.get() > 0
+    }
+}
 
 /// Resolves exactly the allowed names: built-ins (and, for them only, their native
 /// halves), the operator's packages listed in the table (and files inside them), and
@@ -35,7 +49,7 @@ pub type DeniedLog = Rc<RefCell<Vec<String>>>;
 #[derive(Clone)]
 pub struct AllowlistResolver {
     table: Arc<ModuleTable>,
-    denied: DeniedLog,
+    denied: Denials,
     /// How to read names whole, past any NUL (see `runtime::cstring`); `None`: cut at
     /// the first NUL (the engine refuses to start then, see `code::host`).
     whole_names: Option<cstring::Layout>,
@@ -47,7 +61,7 @@ unsafe impl<'js> rquickjs::JsLifetime<'js> for AllowlistResolver {
 }
 
 impl AllowlistResolver {
-    pub fn new(table: Arc<ModuleTable>, denied: DeniedLog) -> AllowlistResolver {
+    pub fn new(table: Arc<ModuleTable>, denied: Denials) -> AllowlistResolver {
         AllowlistResolver {
             table,
             denied,
@@ -59,11 +73,17 @@ impl AllowlistResolver {
     /// text, whatever they hold. QuickJS hands names to the host as C strings: cut at a
     /// NUL unless read whole (`runtime::cstring`), and refused by rquickjs's own
     /// normalizer when they are not UTF-8 (a lone surrogate), so that such an import
-    /// would fail as something other than a denial. Call with the resolver the runtime
-    /// was given (`set_loader`), on a context of that runtime, which must then be given
-    /// names only by the engine itself (`import`, `import()`), never by the host
-    /// (rquickjs's `Module::import`), whose C strings have no QuickJS header.
-    pub fn read_names_as_text(&self, ctx: &Ctx<'_>) {
+    /// would fail as something other than a denial.
+    ///
+    /// # Safety
+    ///
+    /// Call with the resolver the runtime was given (`set_loader`), on a context of
+    /// that runtime. From then on the runtime must be given module names only by the
+    /// engine itself (`import`, `import()`), never by the host (rquickjs's
+    /// `Module::import`, `JS_LoadModule`): a host's C string has no QuickJS string
+    /// header in front of it, and reading one whole would read memory that is not a
+    /// string's.
+    pub unsafe fn read_names_as_text(&self, ctx: &Ctx<'_>) {
         let resolver = AllowlistResolver {
             whole_names: cstring::layout(ctx),
             ..self.clone()
@@ -172,8 +192,8 @@ impl Resolver for AllowlistResolver {
 
 /// Refuses `name`: records it and throws the error a denied import gets (the
 /// caller returns the `Error` this gives).
-pub fn deny(ctx: &Ctx<'_>, denied: &DeniedLog, name: &str) -> rquickjs::Error {
-    denied.borrow_mut().push(name.to_owned());
+pub fn deny(ctx: &Ctx<'_>, denied: &Denials, name: &str) -> rquickjs::Error {
+    denied.record();
     match Exception::from_message(ctx.clone(), &denied_message(name)) {
         Ok(error) => match error.set("name", DENIED_ERROR_NAME) {
             Ok(()) => ctx.throw(error.into_value()),
@@ -183,13 +203,17 @@ pub fn deny(ctx: &Ctx<'_>, denied: &DeniedLog, name: &str) -> rquickjs::Error {
     }
 }
 
-/// What a job is told of a module it may not import.
+/// What a job is told of a module it may not import (a long name cut, see
+/// [`MAX_SHOWN_NAME_BYTES`]).
 pub fn denied_message(name: &str) -> String {
     format!(
         "module '{}' is not in this pool's allowed-module table",
-        name.escape_debug()
+        cut(name.to_owned(), MAX_SHOWN_NAME_BYTES).escape_debug()
     )
 }
+
+/// The most bytes of a denied name its error message shows.
+const MAX_SHOWN_NAME_BYTES: usize = 256;
 
 /// Whether `name` could name a module at all: names match byte for byte, and no
 /// module's name holds a control character (QuickJS would cut a name at a NUL).

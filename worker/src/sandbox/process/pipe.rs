@@ -122,6 +122,10 @@ impl FrameReader {
             self.start = 0;
         }
         if self.buf.len() < LENGTH_BYTES + length {
+            // Exactly the frame's size: the buffer never holds more than the largest
+            // frame (or its first 64 KiB).
+            self.buf
+                .reserve_exact(LENGTH_BYTES + length - self.buf.len());
             self.buf.resize(LENGTH_BYTES + length, 0);
         }
         Ok(None)

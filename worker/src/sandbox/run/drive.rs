@@ -30,8 +30,10 @@ pub(super) fn advance<'js>(
                 return Err(Failure::Deadline);
             }
         }
-        if let Some(result) = promise.result::<Value>() {
-            let value = result.catch(ctx).map_err(Failure::thrown)?;
+        if let Some(result) = promise.result::<Object>() {
+            // The prelude's box around the job's value (see `invoke` in prelude.js).
+            let settled = result.catch(ctx).map_err(Failure::thrown)?;
+            let value: Value = settled.get("value").catch(ctx).map_err(Failure::thrown)?;
             return serialize(ctx, value, state.limits.max_result_bytes).map(Progress::Done);
         }
         let (started, deadline) = (state.started.get(), state.deadline.get());

@@ -22,8 +22,8 @@ use crate::sandbox::globals::host::host_object;
 use crate::sandbox::job::RunReport;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::ModuleTable;
-use crate::sandbox::modules::loader::{AllowlistResolver, BuiltinLoader, DeniedLog};
-use crate::sandbox::runtime::allocator::{MemoryMeter, MeteredAllocator};
+use crate::sandbox::modules::loader::{AllowlistResolver, BuiltinLoader, Denials};
+use crate::sandbox::runtime::allocator::{JobMeter, MemoryMeter, MeteredAllocator};
 use crate::sandbox::runtime::bytecode;
 
 /// The intrinsics every job context starts with: what the engine itself needs
@@ -104,7 +104,7 @@ impl LiveJob {
             state: JobState {
                 meter: MemoryMeter::new(limits.memory_bytes),
                 interrupted: Rc::new(Cell::new(false)),
-                denied: DeniedLog::default(),
+                denied: Denials::default(),
                 no_function: Rc::new(Cell::new(false)),
                 logs: Rc::new(RefCell::new(LogSink::new(
                     limits.max_log_entries,
@@ -146,7 +146,11 @@ impl LiveJob {
         self.runtime = Some(runtime);
         let context = self.context.insert(context?);
         let hooks = context.with(|ctx| {
-            resolver.read_names_as_text(&ctx);
+            // SAFETY: `resolver` is the one `set_loader` was given above; the job's
+            // runtime loads modules only through the engine's `import`, `import()` and
+            // the prelude's `require` (which calls `import()`), never `Module::import`.
+            unsafe { resolver.read_names_as_text(&ctx) };
+            let _ = ctx.store_userdata(JobMeter(state.meter.clone()));
             run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
         })?;
         self.handles = Some(Handles {
@@ -317,7 +321,7 @@ impl LiveJob {
         let signals = Signals {
             interrupted: state.interrupted.get(),
             memory_exceeded: state.meter.exceeded(),
-            denied: !state.denied.borrow().is_empty(),
+            denied: state.denied.any(),
             no_function: state.no_function.get(),
         };
         self.outcome = Some(classify(result, &state.limits, signals));

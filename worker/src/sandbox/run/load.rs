@@ -12,7 +12,7 @@ use super::state::{JobIdentity, JobState};
 use crate::sandbox::code::detect::CodeForm;
 use crate::sandbox::code::{CompiledCode, JOB_MODULE_NAME};
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
-use crate::sandbox::modules::loader::{DeniedLog, deny, is_possible_name};
+use crate::sandbox::modules::loader::{Denials, deny, is_possible_name};
 use crate::sandbox::runtime::bytecode;
 use crate::sandbox::runtime::errors::Described;
 use crate::sandbox::runtime::text::Text;
@@ -184,7 +184,7 @@ fn require<'js>(
     ctx: Ctx<'js>,
     import: &Function<'js>,
     name: &str,
-    denied: &DeniedLog,
+    denied: &Denials,
 ) -> rquickjs::Result<Value<'js>> {
     if !is_possible_name(name) {
         return Err(deny(&ctx, denied, name));

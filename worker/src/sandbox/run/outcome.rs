@@ -8,8 +8,9 @@ use warren_wire::{ErrorKind, JobError, Outcome};
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::loader::DENIED_ERROR_NAME;
+use crate::sandbox::runtime::allocator::unmetered;
 use crate::sandbox::runtime::errors::{Described, bound, describe_caught};
-use crate::sandbox::runtime::text::{json_without_lone_surrogates, lossy};
+use crate::sandbox::runtime::text::{from_wtf8, json_without_lone_surrogates, read_wtf8};
 
 /// How a run failed, before it is classified into an error kind.
 pub(super) enum Failure {
@@ -74,26 +75,49 @@ pub(super) fn serialize<'js>(
     let Some(json) = json else {
         return Ok(warren_wire::job::null_value());
     };
-    let json = lossy(&json)
-        .map_err(|err| Failure::Output(format!("the return value is not valid text: {err}")))?;
-    // `JSON.stringify` escapes a lone surrogate; the result carries U+FFFD instead.
+    // Read outside the job's memory limit (the job made the text within it), and
+    // copied out only when it fits.
+    let json = unmetered(ctx, || {
+        read_wtf8(&json, |bytes| {
+            (bytes.len() <= max_bytes)
+                .then(|| from_wtf8(bytes).into_owned())
+                .ok_or(bytes.len())
+        })
+    })
+    .map_err(|err| Failure::Output(format!("the return value is not valid text: {err}")))?
+    .map_err(|len| {
+        Failure::Output(format!(
+            "the return value is {len} bytes of JSON, over the limit of {max_bytes} bytes"
+        ))
+    })?;
+    // `JSON.stringify` escapes a lone surrogate; the result carries U+FFFD instead
+    // (the same length: both are 6 bytes escaped).
     let json = match json_without_lone_surrogates(&json) {
         std::borrow::Cow::Borrowed(_) => json,
         std::borrow::Cow::Owned(fixed) => fixed,
     };
-    if json.len() > max_bytes {
-        return Err(Failure::Output(format!(
-            "the return value is {} bytes of JSON, over the limit of {max_bytes} bytes",
-            json.len()
-        )));
-    }
     RawValue::from_string(json)
         .map_err(|err| Failure::Output(format!("the return value is not valid JSON: {err}")))
 }
 
-/// Decides the error kind. Hitting the memory or time limit wins over whatever JS did
-/// afterwards with the error it got.
+/// Decides the error kind, and bounds the error to fit the result.
 pub(super) fn classify(
+    result: Result<Box<RawValue>, Failure>,
+    limits: &EffectiveLimits,
+    signals: Signals,
+) -> Outcome {
+    match decide(result, limits, signals) {
+        Outcome::Error(mut error) => {
+            bound(&mut error, limits.max_result_bytes);
+            Outcome::Error(error)
+        }
+        ok => ok,
+    }
+}
+
+/// Hitting the memory or time limit wins over whatever JS did afterwards with the
+/// error it got.
+fn decide(
     result: Result<Box<RawValue>, Failure>,
     limits: &EffectiveLimits,
     signals: Signals,
@@ -145,13 +169,11 @@ pub(super) fn classify(
             } else {
                 ErrorKind::Exception
             };
-            let mut error = JobError {
+            Outcome::Error(JobError {
                 kind,
                 message: described.message,
                 stack: described.stack,
-            };
-            bound(&mut error, limits.max_result_bytes);
-            Outcome::Error(error)
+            })
         }
     }
 }

@@ -8,6 +8,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
+use rquickjs::Ctx;
 use rquickjs::allocator::Allocator;
 
 /// Byte counts shared between a job's allocator and the code that runs the job.
@@ -42,6 +43,17 @@ impl MemoryMeter {
     /// The most bytes the runtime held at once.
     pub fn peak(&self) -> usize {
         self.peak.get()
+    }
+
+    /// Runs `warren_work` with the limit lifted and the peak kept as it was: for the
+    /// host's own reading of what a job left (its error's text, its value's JSON),
+    /// which must neither fail at the job's limit nor count as the job's use.
+    pub fn unmetered<T>(&self, warren_work: impl FnOnce() -> T) -> T {
+        let (limit, peak) = (self.limit.replace(usize::MAX), self.peak.get());
+        let out = warren_work();
+        self.limit.set(limit);
+        self.peak.set(peak);
+        out
     }
 
     /// Whether `more` bytes fit under the limit; remembers a refusal.
@@ -139,6 +151,25 @@ unsafe impl Allocator for MeteredAllocator {
     unsafe fn usable_size(ptr: *mut u8) -> usize {
         usable(ptr)
     }
+}
+
+/// Runs the host's `warren_work` on `ctx` outside the job's memory limit, when `ctx`
+/// is a job's (elsewhere, as it is).
+pub fn unmetered<T>(ctx: &Ctx<'_>, warren_work: impl FnOnce() -> T) -> T {
+    let meter = ctx.userdata::<JobMeter>().map(|meter| meter.0.clone());
+    match meter {
+        Some(meter) => meter.unmetered(warren_work),
+        None => warren_work(),
+    }
+}
+
+/// The meter of a job's runtime, kept in its context's userdata so that code given
+/// only a context can step outside the limit (see [`unmetered`]).
+pub struct JobMeter(pub Rc<MemoryMeter>);
+
+// SAFETY: `JobMeter` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for JobMeter {
+    type Changed<'to> = JobMeter;
 }
 
 #[cfg(test)]

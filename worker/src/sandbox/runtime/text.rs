@@ -10,6 +10,12 @@ use rquickjs::{Ctx, FromJs, Result, Value, qjs};
 
 /// A JS string's text, lone surrogates replaced by U+FFFD.
 pub fn lossy(value: &rquickjs::String<'_>) -> Result<String> {
+    read_wtf8(value, |bytes| from_wtf8(bytes).into_owned())
+}
+
+/// Reads a JS string as the bytes QuickJS makes of it (UTF-8 but for lone surrogates,
+/// see [`from_wtf8`]), which live only for the call of `read`.
+pub fn read_wtf8<T>(value: &rquickjs::String<'_>, read: impl FnOnce(&[u8]) -> T) -> Result<T> {
     let ctx = value.ctx();
     let mut len = 0;
     // SAFETY: `value` is a live string of this context; the C string QuickJS returns
@@ -19,10 +25,9 @@ pub fn lossy(value: &rquickjs::String<'_>) -> Result<String> {
         if ptr.is_null() {
             return Err(rquickjs::Error::Exception);
         }
-        let bytes = std::slice::from_raw_parts(ptr.cast::<u8>(), len);
-        let text = from_wtf8(bytes).into_owned();
+        let out = read(std::slice::from_raw_parts(ptr.cast::<u8>(), len));
         qjs::JS_FreeCString(ctx.as_raw().as_ptr(), ptr);
-        Ok(text)
+        Ok(out)
     }
 }
 

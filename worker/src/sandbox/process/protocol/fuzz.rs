@@ -5,9 +5,9 @@
 //! `PROPTEST_CASES` sets how many cases run (256 by default).
 
 use proptest::prelude::*;
+use warren_testkit::alloc::largest_during;
 
 use super::{fetch, init, jobs};
-use crate::largest_allocation::largest_during;
 use crate::sandbox::process::codec::{Decoder, Encoder, LENGTH_BYTES};
 use crate::sandbox::process::pipe::{FrameReader, ReadError};
 
@@ -120,27 +120,71 @@ proptest! {
         stream in proptest::collection::vec(any::<u8>(), 0..4096),
         max_frame in 0usize..512,
     ) {
-        use std::io::Write;
-        use std::os::unix::net::UnixStream;
-
-        let (mut ours, theirs) = UnixStream::pair().expect("socketpair");
-        ours.write_all(&stream).expect("write");
-        drop(ours);
-        let theirs = std::os::fd::OwnedFd::from(theirs);
-        let (frames, largest) = largest_during(|| {
-            let mut reader = FrameReader::new(&theirs, max_frame);
-            let mut lengths = Vec::new();
-            loop {
-                match reader.next(None) {
-                    Ok(Some(frame)) => lengths.push(frame.len()),
-                    Ok(None) => continue,
-                    Err(ReadError::Closed | ReadError::TooLarge(_)) => return lengths,
-                    Err(err) => panic!("{err}"),
-                }
-            }
-        });
-        prop_assert!(frames.iter().all(|&len| len <= max_frame));
-        // The reader's own buffer (64 KiB) and at most one frame of the limit.
-        prop_assert!(largest <= (64 << 10) + LENGTH_BYTES + max_frame, "{largest}");
+        let (lengths, largest) = read_frames(stream, max_frame);
+        prop_assert!(lengths.iter().all(|&len| len <= max_frame));
+        prop_assert!(largest <= reader_allowed(max_frame), "{largest}");
     }
+
+    /// Frames around the limit and past the reader's first buffer: each one within
+    /// the limit is read whole, in order, the first past it is refused, and the
+    /// buffer grows to the largest frame and no further.
+    #[test]
+    fn frames_near_the_limit_are_read_or_refused_whole(
+        max_frame in 0usize..(200 << 10),
+        offsets in proptest::collection::vec(-3i64..=2, 0..4),
+        tail in proptest::collection::vec(any::<u8>(), 0..8),
+    ) {
+        let lengths: Vec<usize> = offsets
+            .iter()
+            .map(|&offset| (max_frame as i64 + offset).max(0) as usize)
+            .collect();
+        let mut stream = Vec::new();
+        for (i, &length) in lengths.iter().enumerate() {
+            stream.extend_from_slice(&(length as u32).to_le_bytes());
+            stream.extend(std::iter::repeat_n(i as u8, length));
+        }
+        stream.extend_from_slice(&tail);
+        let (read, largest) = read_frames(stream, max_frame);
+        let expected: Vec<usize> = lengths
+            .iter()
+            .copied()
+            .take_while(|&length| length <= max_frame)
+            .collect();
+        prop_assert_eq!(read, expected);
+        prop_assert!(largest <= reader_allowed(max_frame), "{largest}");
+    }
+}
+
+/// The reader's own buffer (64 KiB) or one frame of the limit, whichever is larger.
+fn reader_allowed(max_frame: usize) -> usize {
+    (64 << 10).max(LENGTH_BYTES + max_frame)
+}
+
+/// Reads `stream` through a socket with a frame reader until it ends or refuses a
+/// frame: the lengths of the frames read, and the largest allocation on the way.
+fn read_frames(stream: Vec<u8>, max_frame: usize) -> (Vec<usize>, usize) {
+    use std::io::Write;
+    use std::os::unix::net::UnixStream;
+
+    let (mut ours, theirs) = UnixStream::pair().expect("socketpair");
+    // Written from another thread: the stream may be larger than the socket's buffer.
+    let writer = std::thread::spawn(move || {
+        let _ = ours.write_all(&stream);
+    });
+    let theirs = std::os::fd::OwnedFd::from(theirs);
+    let mut lengths = Vec::with_capacity(8);
+    let ((), largest) = largest_during(|| {
+        let mut reader = FrameReader::new(&theirs, max_frame);
+        loop {
+            match reader.next(None) {
+                Ok(Some(frame)) => lengths.push(frame.len()),
+                Ok(None) => continue,
+                Err(ReadError::Closed | ReadError::TooLarge(_)) => return,
+                Err(err) => panic!("{err}"),
+            }
+        }
+    });
+    drop(theirs);
+    writer.join().expect("the writer");
+    (lengths, largest)
 }

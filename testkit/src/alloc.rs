@@ -1,15 +1,29 @@
-//! Test builds only: the global allocator, watching the largest single allocation a
+//! A global allocator for test builds that watches the largest single allocation a
 //! thread makes while asked to, so tests can prove that decoding hostile input
-//! allocates in proportion to the input.
+//! allocates in proportion to the input. A crate's tests install it with
+//!
+//! ```ignore
+//! #[cfg(test)]
+//! #[global_allocator]
+//! static ALLOCATOR: warren_testkit::alloc::Watching = warren_testkit::alloc::Watching;
+//! ```
+//!
+//! and measure with [`largest_during`].
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-#[global_allocator]
-static ALLOCATOR: Watching = Watching;
+/// Runs `f` and returns what it gave and the largest single allocation it made on
+/// this thread (0 when [`Watching`] is not the global allocator).
+pub fn largest_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    LARGEST.with(|largest| largest.set(Some(0)));
+    let result = f();
+    let largest = LARGEST.with(|largest| largest.take()).unwrap_or(0);
+    (result, largest)
+}
 
 /// The system allocator, noting sizes for the thread that watches.
-struct Watching;
+pub struct Watching;
 
 thread_local! {
     /// The largest allocation since watching began on this thread (`None`: not watching).
@@ -49,13 +63,4 @@ unsafe impl GlobalAlloc for Watching {
         // SAFETY: as the caller promised for `ptr` and `layout`.
         unsafe { System.dealloc(ptr, layout) }
     }
-}
-
-/// Runs `f` and returns what it gave and the largest single allocation it made on
-/// this thread.
-pub fn largest_during<R>(f: impl FnOnce() -> R) -> (R, usize) {
-    LARGEST.with(|largest| largest.set(Some(0)));
-    let result = f();
-    let largest = LARGEST.with(|largest| largest.take()).unwrap_or(0);
-    (result, largest)
 }
