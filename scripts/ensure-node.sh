@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Node.js client (amqplib) the cross-language tests run.
+# Installs Node.js and npm, the Node.js client (amqplib) the cross-language tests run,
+# and the npm packages the package-corpus tests load.
 set -euo pipefail
 cd "$(dirname "$0")/../tests/clients"
 
@@ -15,4 +16,10 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 if [ ! -d node_modules/amqplib ]; then
   npm ci --no-audit --no-fund --silent
+fi
+# The npm packages the package-corpus tests load (worker/tests/npm_packages.rs), as an
+# operator installs them. Reinstalled when the lockfile changes.
+cd ../packages
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --omit=dev --no-audit --no-fund --silent
 fi

@@ -35,6 +35,15 @@ pub fn engine_with_library(library: Library, modules: &[&str]) -> Engine {
     start(1, PoolLimits::default(), library, modules)
 }
 
+/// An engine with the operator's `library` and the pool limits `limits`.
+pub fn engine_with_library_and_limits(
+    library: Library,
+    modules: &[&str],
+    limits: PoolLimits,
+) -> Engine {
+    start(1, limits, library, modules)
+}
+
 fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -> Engine {
     let table = ModuleTable::new(modules.iter().map(|m| m.to_string()));
     Engine::start(EngineConfig {

@@ -10,20 +10,19 @@ use std::sync::Arc;
 use rquickjs::{CatchResultExt, CaughtError};
 use warren_wire::{ErrorKind, JobError};
 
-use super::detect::{CodeForm, detect};
-use super::throwaway::with_compiler;
 use crate::sandbox::job::CacheUse;
 use crate::sandbox::modules::ModuleTable;
-use crate::sandbox::modules::loader::{AllowlistResolver, BuiltinLoader, Denials, ModuleBytecode};
+use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::library_code::{COMMONJS_HEAD, COMMONJS_TAIL, LibraryCode};
+use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
+use crate::sandbox::modules::resolver::AllowlistResolver;
 use crate::sandbox::runtime::bytecode::{self, Keep};
+use crate::sandbox::runtime::detect::{CodeForm, detect};
 use crate::sandbox::runtime::errors::describe_caught;
+use crate::sandbox::runtime::throwaway::with_compiler;
 
 /// The name job modules get; it shows in stack traces.
 pub const JOB_MODULE_NAME: &str = "job.js";
-
-/// Node's CommonJS wrapper, on one line so the job's line numbers stay true.
-const SCRIPT_HEAD: &str = "(function (exports, require, module, __filename, __dirname) {";
-const SCRIPT_TAIL: &str = "\n})";
 
 /// Code compiled to bytecode, in the form it was compiled as.
 #[derive(Debug)]
@@ -39,6 +38,7 @@ pub type CompileError = JobError;
 pub struct Compiler {
     table: Arc<ModuleTable>,
     builtins: ModuleBytecode,
+    library: Arc<LibraryCode>,
     cache: HashMap<u64, CacheEntry>,
     cache_bytes: usize,
     max_cache_bytes: usize,
@@ -61,11 +61,13 @@ impl Compiler {
     pub fn new(
         table: Arc<ModuleTable>,
         builtins: ModuleBytecode,
+        library: Arc<LibraryCode>,
         max_cache_bytes: usize,
     ) -> Compiler {
         Compiler {
             table,
             builtins,
+            library,
             cache: HashMap::new(),
             cache_bytes: 0,
             max_cache_bytes,
@@ -128,10 +130,16 @@ impl Compiler {
     }
 
     fn compile_as(&self, code: &str, form: CodeForm) -> Result<CompiledCode, CompileError> {
-        let denied = Denials::default();
-        let resolver = AllowlistResolver::new(self.table.clone(), denied.clone());
+        let failures = LoadFailures::default();
+        let resolver =
+            AllowlistResolver::new(self.table.clone(), self.library.clone(), failures.clone());
         let names = resolver.clone();
-        let result = with_compiler(resolver, BuiltinLoader::new(self.builtins.clone()), |ctx| {
+        let loader = BuiltinLoader::new(
+            self.builtins.clone(),
+            self.library.clone(),
+            failures.clone(),
+        );
+        let result = with_compiler(resolver, loader, |ctx| {
             // SAFETY: `names` is the resolver this throwaway runtime was given, and
             // the runtime compiles only: names reach it from `import` statements in
             // the code, never from the host.
@@ -139,13 +147,13 @@ impl Compiler {
             let compiled = match form {
                 CodeForm::Module => bytecode::compile_module(ctx, code, JOB_MODULE_NAME),
                 CodeForm::Script => {
-                    let wrapped = [SCRIPT_HEAD, code, SCRIPT_TAIL].concat();
+                    let wrapped = [COMMONJS_HEAD, code, COMMONJS_TAIL].concat();
                     bytecode::compile_script(ctx, &wrapped, JOB_MODULE_NAME, Keep::Debug)
                 }
             };
             compiled
                 .catch(ctx)
-                .map_err(|err| describe_compile_failure(err, &denied))
+                .map_err(|err| describe_compile_failure(err, &failures))
         })
         .map_err(|err| compile_error(format!("cannot start the compiler: {err}")))?;
         let bytecode = result?;
@@ -161,9 +169,9 @@ fn compile_error(message: impl Into<String>) -> CompileError {
     }
 }
 
-fn describe_compile_failure(err: CaughtError<'_>, denied: &Denials) -> CompileError {
+fn describe_compile_failure(err: CaughtError<'_>, failures: &LoadFailures) -> CompileError {
     let described = describe_caught(&err);
-    let kind = if denied.any() {
+    let kind = if failures.any_denied() {
         ErrorKind::ModuleDenied
     } else {
         ErrorKind::Compile

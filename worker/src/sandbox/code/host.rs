@@ -1,38 +1,50 @@
-//! Warren's own JS, compiled once per engine: the prelude, its parts, every built-in
-//! module and the operator's library. Bytecode is plain bytes, shared by every slot
-//! (and handed to every sandbox process).
+//! Warren's own JS, compiled once per engine: the prelude, its parts and every
+//! built-in module. Bytecode is plain bytes, shared by every slot (and handed to
+//! every sandbox process). The operator's library is compiled later, file by file,
+//! as jobs first load it (`modules::library_code`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rquickjs::loader::{ImportAttributes, Loader, Resolver};
-use rquickjs::{CatchResultExt, Ctx};
+use rquickjs::CatchResultExt;
 
-use super::throwaway::with_compiler;
 use crate::sandbox::globals::{PARTS, PRELUDE, PreludeParts};
 use crate::sandbox::modules::ModuleTable;
+use crate::sandbox::modules::commonjs::COMMONJS_SOURCE;
+use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::library_code::{COMMONJS_MODULE, LibraryCode};
 use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
 use crate::sandbox::modules::registry::BUILTINS;
+use crate::sandbox::modules::resolver::EMPTY_MODULE;
 use crate::sandbox::runtime::bytecode::{self, Keep};
 use crate::sandbox::runtime::cstring;
+use crate::sandbox::runtime::throwaway::{AnyName, with_compiler};
 
 /// Bytecode of Warren's own JS: the prelude, its lazily loaded parts, and the
-/// built-in and operator modules (by the names the loader knows them by).
+/// built-in modules (by the names the loader knows them by); and the operator's
+/// library, compiled as it is first used.
 pub struct HostBytecode {
     pub prelude: Vec<u8>,
     pub parts: PreludeParts,
     pub modules: ModuleBytecode,
+    pub library: Arc<LibraryCode>,
 }
 
-/// Compiles the prelude, every built-in module and the operator's library, once per
-/// engine: bytecode is plain bytes, shared by every slot (and every replacement slot).
+/// Warren's own modules that are not built-ins a table can list: CommonJS, and the
+/// empty module a `browser` field's `false` stands for.
+const INTERNAL_MODULES: &[(&str, &str)] = &[
+    (COMMONJS_MODULE, COMMONJS_SOURCE),
+    (EMPTY_MODULE, "export default {};"),
+];
+
+/// Compiles the prelude and every built-in module, once per engine: bytecode is
+/// plain bytes, shared by every slot (and every replacement slot).
 pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
+    let library = Arc::new(LibraryCode::new(table.library().clone()));
     let empty: ModuleBytecode = Arc::default();
-    // Imports of these modules are checked when a job links them, against the table
-    // and relative to the importing file; here any name compiles.
     let compiled = with_compiler(
         AnyName,
-        BuiltinLoader::new(empty),
+        BuiltinLoader::new(empty, library.clone(), LoadFailures::default()),
         |ctx| -> Result<HostBytecode, String> {
             // Jobs' module names are read whole from the engine's strings: refuse to
             // start on an engine whose strings are laid out otherwise.
@@ -58,66 +70,23 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
                         .map_err(|err| format!("prelude part {name}: {err}"))?;
                 parts.insert(name, code);
             }
+            let builtins = BUILTINS
+                .iter()
+                .flat_map(|module| module.names.iter().map(|&name| (name, module.source)));
             let mut modules = HashMap::new();
-            for module in BUILTINS {
-                for &name in module.names {
-                    let code = bytecode::compile_module(ctx, module.source, name)
-                        .catch(ctx)
-                        .map_err(|err| format!("module {name}: {err}"))?;
-                    modules.insert(name.to_owned(), code);
-                }
+            for (name, source) in builtins.chain(INTERNAL_MODULES.iter().copied()) {
+                let code = bytecode::compile_module(ctx, source, name)
+                    .catch(ctx)
+                    .map_err(|err| format!("module {name}: {err}"))?;
+                modules.insert(name.to_owned(), code);
             }
             Ok(HostBytecode {
                 prelude,
                 parts: Arc::new(parts),
                 modules: Arc::new(modules),
+                library: library.clone(),
             })
         },
     )?;
-    let mut compiled =
-        compiled.map_err(|err| anyhow::anyhow!("Warren's own JS does not compile: {err}"))?;
-    let mut modules = HashMap::clone(&compiled.modules);
-    for (name, source) in table.library().modules() {
-        // Each in a runtime of its own, its imports stubbed: compiling declares the
-        // modules a module imports, and they are only really resolved (against the
-        // table, relative to this file) when a job links it.
-        let code = with_compiler(AnyName, StubLoader, |ctx| {
-            bytecode::compile_module(ctx, source, &name)
-                .catch(ctx)
-                .map_err(|err| err.to_string())
-        })?
-        .map_err(|err| anyhow::anyhow!("operator module {name} does not compile: {err}"))?;
-        modules.insert(name, code);
-    }
-    compiled.modules = Arc::new(modules);
-    Ok(compiled)
-}
-
-/// Declares every import as an empty module (compiling operator modules).
-struct StubLoader;
-
-impl Loader for StubLoader {
-    fn load<'js>(
-        &mut self,
-        ctx: &Ctx<'js>,
-        name: &str,
-        _attributes: Option<ImportAttributes<'js>>,
-    ) -> rquickjs::Result<rquickjs::Module<'js, rquickjs::module::Declared>> {
-        rquickjs::Module::declare(ctx.clone(), name, "")
-    }
-}
-
-/// Resolves every name as written (compiling Warren's and the operator's modules).
-struct AnyName;
-
-impl Resolver for AnyName {
-    fn resolve<'js>(
-        &mut self,
-        _ctx: &Ctx<'js>,
-        _base: &str,
-        name: &str,
-        _attributes: Option<ImportAttributes<'js>>,
-    ) -> rquickjs::Result<String> {
-        Ok(name.to_owned())
-    }
+    compiled.map_err(|err| anyhow::anyhow!("Warren's own JS does not compile: {err}"))
 }

@@ -2,16 +2,14 @@
 //! everything they run arrives as bytecode compiled here, in throwaway contexts that
 //! can compile.
 //!
-//! - [`detect`]: an ES module or a CommonJS script?
 //! - [`compiler`]: a slot's compiler of customer code, with its cache.
 //! - [`host`]: Warren's own JS (the prelude, its parts, built-in modules) and the
 //!   operator's library, compiled once per engine.
-//! - `throwaway`: the short-lived context both compile in.
+//!
+//! Both compile in `runtime::throwaway`'s short-lived contexts.
 
 pub mod compiler;
-pub mod detect;
 pub mod host;
-mod throwaway;
 
 pub use compiler::{CompiledCode, Compiler, JOB_MODULE_NAME};
 pub use host::{HostBytecode, compile_host};

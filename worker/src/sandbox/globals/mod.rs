@@ -1,6 +1,7 @@
 //! Warren's globals: the prelude every job context runs, and the parts of it made on
 //! a job's first use of one of their names (`console`, timers, `TextEncoder` and
-//! `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`, `structuredClone`, and
+//! `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`, `structuredClone`,
+//! `global`/`self`, the Web Crypto `crypto`, and
 //! `fetch` in pools granted it). Each part's JavaScript sits beside its native half:
 //!
 //! - `prelude.js`: what the host drives a job with (the call, timers, responses).
@@ -8,14 +9,16 @@
 //! - [`lazy`]: the object on the global object's prototype chain that makes a part
 //!   (or a lazily added intrinsic) when job code first reads one of its names.
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
-//!   [`url`] (`url.js`), [`fetch`] (`fetch.js`); `timers.js`, `base64.js`,
-//!   `structured_clone.js` and `import.js` (`require`'s dynamic import) are
-//!   JavaScript only.
+//!   [`url`] (`url.js`), [`fetch`] (`fetch.js`), [`require`] (`import.js`, the
+//!   CommonJS job's `require`); `web_crypto.js` runs over `modules::crypto`'s
+//!   randomness; `timers.js`, `base64.js`, `structured_clone.js` and
+//!   `global_aliases.js` are JavaScript only.
 
 pub mod console;
 pub mod fetch;
 pub mod host;
 pub mod lazy;
+pub mod require;
 pub mod text;
 pub mod url;
 
@@ -107,10 +110,24 @@ pub const PARTS: &[Part] = &[
         debug: false,
     },
     Part {
+        name: "global_aliases",
+        source: include_str!("global_aliases.js"),
+        globals: &["global", "self"],
+        natives: &[],
+        debug: false,
+    },
+    Part {
+        name: "web_crypto",
+        source: include_str!("web_crypto.js"),
+        globals: &["crypto"],
+        natives: &[crate::sandbox::modules::crypto::install_random],
+        debug: false,
+    },
+    Part {
         name: "import",
         source: include_str!("import.js"),
         globals: &[],
-        natives: &[],
+        natives: &[require::install],
         debug: true,
     },
     Part {

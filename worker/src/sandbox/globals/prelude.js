@@ -22,7 +22,7 @@
   };
   host.clearTimer = (id) => { delete timers[id]; };
 
-  let importer = null;
+  let makeRequire = null;
 
   // Requests in flight, settled by the host through the hooks below.
   const fetchPending = (host.fetchPending = {});
@@ -39,8 +39,16 @@
   const settled = (value) => ({ __proto__: null, value });
   return {
     invoke: async (fn, input, ctx) => settled(await fn(input, ctx)),
-    // `require` for scripts: the engine's own dynamic import (made on first use).
-    importModule: (name) => (importer = importer || host.part('import')(host))(name),
+    // `require` for a CommonJS job whose module name is `base`: `warren:commonjs`'s,
+    // loaded on the first call, so a job that never calls it pays nothing.
+    jobRequire: (base) => {
+      let real = null;
+      const load = () => real || (real = (makeRequire = makeRequire || host.part('import')(host))(base));
+      const require = function require(name) { return load()(name); };
+      require.resolve = function resolve(name) { return load().resolve(name); };
+      Object.defineProperty(require, 'cache', { get() { return load().cache; }, enumerable: true });
+      return require;
+    },
     // ES modules: wait for the module's evaluation (top-level await), then call it.
     run: async (evaluated, namespace, input, ctx) => {
       await evaluated;

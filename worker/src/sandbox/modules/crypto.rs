@@ -4,7 +4,7 @@
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use rquickjs::module::{Declarations, Exports, ModuleDef};
-use rquickjs::{Ctx, Exception, Function, Module, Result, TypedArray};
+use rquickjs::{Ctx, Exception, Function, Module, Object, Result, TypedArray};
 use sha1::Sha1;
 use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
 
@@ -45,6 +45,12 @@ impl ModuleDef for CryptoNative {
         exports.export("uuid", Function::new(ctx.clone(), uuid)?)?;
         Ok(())
     }
+}
+
+/// Adds `randomFill` and `uuid` to a job's `host` (for the global `crypto`).
+pub fn install_random<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
+    host.set("randomFill", Function::new(ctx.clone(), random_fill)?)?;
+    host.set("uuid", Function::new(ctx.clone(), uuid)?)
 }
 
 fn chunks_of(chunks: Vec<TypedArray<'_, u8>>) -> Vec<Vec<u8>> {

@@ -1,23 +1,28 @@
-//! Operator-shipped JS modules (`--modules-dir`): pure-JS ES modules, such as a
-//! vendored `dayjs` or `lodash-es` build, importable by name when the pool's table
-//! lists them. A file `NAME.js` (or `.mjs`) is the package `NAME`; a folder `NAME/`
-//! with an `index.js` is one too, and its files may import each other with relative
-//! paths that stay inside the folder. Read once at start-up; each job instantiates
-//! the modules it imports afresh, so no module state outlives a job.
+//! The operator's modules (`--modules-dir`): the folder `npm install` ran in (its
+//! `node_modules/`), a `node_modules` folder itself, or a folder of hand-placed files
+//! and packages, which is read the same way. Every `.js`, `.mjs`, `.cjs` and `.json`
+//! file is read at start-up and nothing is compiled: a file is compiled when a job
+//! first loads it, so tests, fixtures and broken files inside packages cost nothing
+//! and stop nothing until something imports them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Component, Path};
+
+use super::manifest::Manifest;
 
 /// Prefix of the module names library files get inside the engine.
 pub const LIBRARY_PREFIX: &str = "lib:";
 
-/// Largest library file accepted.
+/// Largest library file read (larger ones are skipped, as if absent).
 const MAX_FILE_BYTES: u64 = 16 << 20;
 
-/// The modules a pool's operator ships, by path relative to the modules folder.
+/// The operator's modules: files by path relative to the packages folder (the
+/// `node_modules` folder, or the folder given), and the manifests among them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Library {
     files: BTreeMap<String, String>,
+    /// Parsed `package.json`s, by the folder they describe (`""` for the root).
+    manifests: BTreeMap<String, Manifest>,
 }
 
 /// Why the modules folder cannot be used.
@@ -25,195 +30,194 @@ pub struct Library {
 pub enum LibraryError {
     #[error("cannot read the modules folder {path}: {cause}")]
     Read { path: String, cause: std::io::Error },
-    #[error("module file {0}: its name or its contents are not valid UTF-8")]
-    NotText(String),
-    #[error("module file {0} is larger than 16 MiB")]
-    TooLarge(String),
 }
 
 impl Library {
-    /// Reads every `.js` and `.mjs` file under `dir`.
+    /// Reads the modules under `dir`: `dir/node_modules` when there is one (the
+    /// folder npm ran in), `dir` itself otherwise.
     pub fn load(dir: &Path) -> Result<Library, LibraryError> {
-        let mut library = Library::default();
-        library.read_dir(dir, dir)?;
-        Ok(library)
+        let installed = dir.join("node_modules");
+        let root = if installed.is_dir() {
+            installed
+        } else {
+            dir.to_path_buf()
+        };
+        let mut files = Vec::new();
+        read_dir(&root, &root, &mut files)?;
+        Ok(Library::from_owned(files))
     }
 
     /// A library built from (relative path, source) pairs.
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Library {
-        Library {
-            files: files
-                .into_iter()
-                .map(|(p, s)| (p.to_owned(), s.to_owned()))
-                .collect(),
-        }
+        Library::from_owned(files.into_iter().map(|(p, s)| (p.to_owned(), s.to_owned())))
     }
 
-    fn read_dir(&mut self, root: &Path, dir: &Path) -> Result<(), LibraryError> {
-        let read = |cause| LibraryError::Read {
-            path: dir.display().to_string(),
-            cause,
-        };
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .map_err(read)?
-            .collect::<Result<_, _>>()
-            .map_err(read)?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let kind = entry.file_type().map_err(read)?;
-            if kind.is_dir() {
-                self.read_dir(root, &path)?;
-                continue;
-            }
-            let is_js = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("js" | "mjs")
-            );
-            if !is_js || !kind.is_file() {
-                continue;
-            }
-            let parts: Option<Vec<&str>> = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .filter(|c| matches!(c, Component::Normal(_)))
-                .map(|c| c.as_os_str().to_str())
-                .collect();
-            let relative = parts
-                .ok_or_else(|| LibraryError::NotText(path.display().to_string()))?
-                .join("/");
-            let size = entry.metadata().map_err(read)?.len();
-            if size > MAX_FILE_BYTES {
-                return Err(LibraryError::TooLarge(relative));
-            }
-            let bytes = std::fs::read(&path).map_err(read)?;
-            let source =
-                String::from_utf8(bytes).map_err(|_| LibraryError::NotText(relative.clone()))?;
-            self.files.insert(relative, source);
-        }
-        Ok(())
+    fn from_owned(files: impl IntoIterator<Item = (String, String)>) -> Library {
+        let files: BTreeMap<String, String> = files.into_iter().collect();
+        let manifests = files
+            .iter()
+            .filter_map(|(path, text)| {
+                let folder = match path.strip_suffix("package.json")? {
+                    "" => "",
+                    folder => folder.strip_suffix('/')?,
+                };
+                Some((folder.to_owned(), Manifest::parse(text)?))
+            })
+            .collect();
+        Library { files, manifests }
     }
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 
-    /// Every file: (path relative to the modules folder, source).
+    /// Every file: (path relative to the packages folder, source).
     pub fn files(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
         self.files.iter().map(|(p, s)| (p.as_str(), s.as_str()))
     }
 
-    /// Every file: (engine module name, source).
-    pub fn modules(&self) -> impl Iterator<Item = (String, &str)> {
-        self.files
-            .iter()
-            .map(|(path, source)| (format!("{LIBRARY_PREFIX}{path}"), source.as_str()))
+    /// The source of the file at `path`.
+    pub fn source(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
     }
 
-    /// Names a pool's table may list: every top-level file and folder with an entry.
-    pub fn packages(&self) -> BTreeSet<String> {
-        self.files
-            .keys()
-            .filter_map(|path| {
-                let package = path.split('/').next()?;
-                let name = package
-                    .strip_suffix(".mjs")
-                    .or_else(|| package.strip_suffix(".js"))
-                    .unwrap_or(package);
-                self.file_for(name).map(|_| name.to_owned())
-            })
-            .collect()
+    pub fn is_file(&self, path: &str) -> bool {
+        self.files.contains_key(path)
     }
 
-    /// The file an import specifier names: `pkg`, `pkg/sub` (with or without
-    /// extension) or `pkg/sub/index`.
-    pub fn file_for(&self, specifier: &str) -> Option<&str> {
-        let candidates = [
-            specifier.to_owned(),
-            format!("{specifier}.js"),
-            format!("{specifier}.mjs"),
-            format!("{specifier}/index.js"),
-            format!("{specifier}/index.mjs"),
-        ];
-        candidates
-            .into_iter()
-            .find_map(|c| self.files.get_key_value(&c).map(|(k, _)| k.as_str()))
-    }
-
-    /// A relative import (`./x.js`, `../y`) from library file `base`, resolved inside
-    /// `base`'s own package folder; `None` if it leaves it or names no file.
-    pub fn resolve_relative(&self, base: &str, specifier: &str) -> Option<&str> {
-        let package = base.split('/').next()?;
-        if !base.contains('/') {
-            return None; // a single-file package has no neighbours to import
+    /// Whether some file lies under folder `path` (`""`: the root).
+    pub fn is_dir(&self, path: &str) -> bool {
+        if path.is_empty() {
+            return !self.files.is_empty();
         }
-        let mut parts: Vec<&str> = base.split('/').collect();
-        parts.pop();
-        for segment in specifier.split('/') {
-            match segment {
-                "." | "" => {}
-                ".." => {
-                    parts.pop();
-                }
-                other => parts.push(other),
+        let prefix = format!("{path}/");
+        self.files
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(&prefix))
+    }
+
+    /// The manifest of folder `path`, if it has one that parses.
+    pub fn manifest(&self, path: &str) -> Option<&Manifest> {
+        self.manifests.get(path)
+    }
+
+    /// The nearest folder at or above `folder` with a manifest, and that manifest.
+    pub fn package_of<'a>(&'a self, folder: &'a str) -> Option<(&'a str, &'a Manifest)> {
+        let mut folder = folder;
+        loop {
+            if let Some(manifest) = self.manifests.get(folder) {
+                return Some((folder, manifest));
             }
+            if folder.is_empty() {
+                return None;
+            }
+            folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
         }
-        if parts.first() != Some(&package) {
-            return None;
-        }
-        self.file_for(&parts.join("/"))
     }
+}
+
+fn read_dir(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<(String, String)>,
+) -> Result<(), LibraryError> {
+    let read = |cause| LibraryError::Read {
+        path: dir.display().to_string(),
+        cause,
+    };
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .map_err(read)?
+        .collect::<Result<_, _>>()
+        .map_err(read)?;
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        // Hidden entries (npm's `.bin`, `.cache`, `.package-lock.json`) are npm's own.
+        if name.to_str().is_none_or(|n| n.starts_with('.')) {
+            continue;
+        }
+        let path = entry.path();
+        // Symbolic links are neither: skipped, so nothing outside the folder is read.
+        let kind = entry.file_type().map_err(read)?;
+        if kind.is_dir() {
+            read_dir(root, &path, files)?;
+            continue;
+        }
+        let is_module = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("js" | "mjs" | "cjs" | "json")
+        );
+        if !is_module || !kind.is_file() {
+            continue;
+        }
+        let Some(relative) = relative_path(root, &path) else {
+            continue;
+        };
+        if entry.metadata().map_err(read)?.len() > MAX_FILE_BYTES {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(read)?;
+        // A file that is not UTF-8 cannot be a module: skipped, as if absent.
+        if let Ok(source) = String::from_utf8(bytes) {
+            files.push((relative, source));
+        }
+    }
+    Ok(())
+}
+
+/// `path` relative to `root`, `/`-separated; `None` if a part is not UTF-8.
+fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    Some(parts?.join("/"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn library() -> Library {
-        Library::from_files([
-            ("dayjs.js", "export default 1"),
-            ("lodash-es/index.js", "export * from './map.js'"),
-            ("lodash-es/map.js", "export const map = 1"),
-            ("lodash-es/internal/base.js", "export default 2"),
-            ("loose/util.js", "export default 3"),
-        ])
+    #[test]
+    fn folders_and_manifests_are_known_from_the_files() {
+        let lib = Library::from_files([
+            ("a/package.json", r#"{"main": "lib/a.js"}"#),
+            ("a/lib/a.js", ""),
+            ("@s/b/package.json", "not json"),
+            ("@s/b/index.js", ""),
+        ]);
+        assert!(lib.is_dir("a") && lib.is_dir("a/lib") && lib.is_dir("@s") && !lib.is_dir("a/li"));
+        assert!(lib.is_file("a/lib/a.js") && !lib.is_file("a/lib"));
+        assert_eq!(
+            lib.manifest("a").and_then(|m| m.main.as_deref()),
+            Some("lib/a.js")
+        );
+        assert!(lib.manifest("@s/b").is_none(), "a broken manifest is none");
+        assert_eq!(lib.package_of("a/lib").map(|(dir, _)| dir), Some("a"));
+        assert_eq!(lib.package_of("@s/b").map(|(dir, _)| dir), None);
     }
 
     #[test]
-    fn packages_are_files_and_folders_with_an_index() {
-        let names: Vec<_> = library().packages().into_iter().collect();
-        assert_eq!(names, ["dayjs", "lodash-es"]);
-    }
-
-    #[test]
-    fn specifiers_find_their_files() {
-        let lib = library();
-        assert_eq!(lib.file_for("dayjs"), Some("dayjs.js"));
-        assert_eq!(lib.file_for("lodash-es"), Some("lodash-es/index.js"));
-        assert_eq!(lib.file_for("lodash-es/map"), Some("lodash-es/map.js"));
-        assert_eq!(lib.file_for("nothing"), None);
-    }
-
-    #[test]
-    fn relative_imports_stay_inside_their_package() {
-        let lib = library();
-        assert_eq!(
-            lib.resolve_relative("lodash-es/index.js", "./map.js"),
-            Some("lodash-es/map.js")
-        );
-        assert_eq!(
-            lib.resolve_relative("lodash-es/internal/base.js", "../map"),
-            Some("lodash-es/map.js")
-        );
-        assert_eq!(
-            lib.resolve_relative("lodash-es/index.js", "../dayjs.js"),
-            None
-        );
-        assert_eq!(
-            lib.resolve_relative("lodash-es/index.js", "../loose/util.js"),
-            None
-        );
-        assert_eq!(lib.resolve_relative("dayjs.js", "./lodash-es/map.js"), None);
+    fn an_npm_folder_is_read_from_its_node_modules() {
+        let dir = std::env::temp_dir().join(format!("warren-library-{}", std::process::id()));
+        let modules = dir.join("node_modules/pkg");
+        std::fs::create_dir_all(modules.join("test")).expect("tmp");
+        std::fs::create_dir_all(dir.join("node_modules/.bin")).expect("tmp");
+        std::fs::write(dir.join("package.json"), "{}").expect("write");
+        std::fs::write(modules.join("index.js"), "module.exports = 1").expect("write");
+        std::fs::write(modules.join("test/broken.js"), "this is ( not js").expect("write");
+        std::fs::write(modules.join("README.md"), "# pkg").expect("write");
+        std::fs::write(modules.join("latin1.js"), b"\xff\xfe").expect("write");
+        std::fs::write(dir.join("node_modules/.bin/pkg"), "").expect("write");
+        for folder in [dir.clone(), dir.join("node_modules")] {
+            let lib = Library::load(&folder).expect("loads");
+            let paths: Vec<&str> = lib.files().map(|(p, _)| p).collect();
+            assert_eq!(paths, ["pkg/index.js", "pkg/test/broken.js"], "{folder:?}");
+        }
+        std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -1,18 +1,36 @@
 //! The modules a job may import: the built-in host modules, each in a file of its own
-//! with its JavaScript beside it, the operator's library, the pool's table of what
-//! may be imported, and the loader that enforces it.
+//! with its JavaScript beside it, the operator's library (npm packages as installed),
+//! CommonJS, the pool's table of what may be imported, and the resolver and loader
+//! that enforce it. From the bottom up:
 //!
-//! - [`builtin`]: what a built-in module is; [`registry`]: every one of them.
-//! - [`crypto`] (`crypto.js` over a native module), [`url`] (`url.js`): built-ins.
-//! - [`library`]: the operator's modules (`--modules-dir`).
+//! - [`builtin`]: what a built-in module is; [`registry`]: every one of them;
+//!   [`crypto`] (`crypto.js` over a native module), [`url`] (`url.js`).
+//! - [`ordered_json`], [`manifest`]: what Warren reads of a `package.json`.
+//! - [`library`]: the operator's files (`--modules-dir`); [`format`]: ES module,
+//!   CommonJS or JSON; [`cjs_names`]: the names a CommonJS file exports.
+//! - [`exports`]: `exports`/`imports` maps; [`resolution`]: Node's algorithm.
+//! - [`library_code`]: library files compiled on first use, CommonJS facades.
 //! - [`table`]: the pool's allowed-module table.
-//! - [`loader`]: the resolver that only knows allowed names, and the loader.
+//! - [`failures`]: denied, missing and broken modules, as a job sees them.
+//! - [`resolver`]: the resolver that only knows what the table allows.
+//! - [`commonjs`] (`commonjs.js`): `require`, `module.exports` and their cache.
+//! - [`loader`]: the loader.
 
 pub mod builtin;
+pub mod cjs_names;
+pub mod commonjs;
 pub mod crypto;
+pub mod exports;
+pub mod failures;
+pub mod format;
 pub mod library;
+pub mod library_code;
 pub mod loader;
+pub mod manifest;
+pub mod ordered_json;
 pub mod registry;
+pub mod resolution;
+pub mod resolver;
 pub mod table;
 pub mod url;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::library::Library;
 use super::registry::builtin;
+use super::resolution::{Importer, Kind, resolve};
 
 /// The default allowed-module table.
 pub const DEFAULT_ALLOWED: &[&str] = &["crypto", "url"];
@@ -45,16 +46,23 @@ impl ModuleTable {
         self
     }
 
-    pub fn library(&self) -> &Library {
+    pub fn library(&self) -> &Arc<Library> {
         &self.library
     }
 
-    /// Checks that every listed name is a module Warren can load.
+    /// Checks that every listed name is a module Warren can load: a built-in, or a
+    /// package of the library that `import` or `require` finds.
     pub fn validate(&self) -> Result<(), UnknownModule> {
+        let is_builtin = |name: &str| builtin(name).is_some();
+        let found = |name: &str| {
+            [Kind::Import, Kind::Require]
+                .into_iter()
+                .any(|kind| resolve(&self.library, Importer::Job, name, kind, &is_builtin).is_ok())
+        };
         match self
             .allowed
             .iter()
-            .find(|name| builtin(name).is_none() && self.library.file_for(name).is_none())
+            .find(|name| builtin(name).is_none() && !found(name))
         {
             Some(name) => Err(UnknownModule(name.clone())),
             None => Ok(()),

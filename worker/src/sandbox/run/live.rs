@@ -22,7 +22,9 @@ use crate::sandbox::globals::host::host_object;
 use crate::sandbox::job::RunReport;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::ModuleTable;
-use crate::sandbox::modules::loader::{AllowlistResolver, BuiltinLoader, Denials};
+use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::loader::BuiltinLoader;
+use crate::sandbox::modules::resolver::AllowlistResolver;
 use crate::sandbox::runtime::allocator::{JobMeter, MemoryMeter, MeteredAllocator};
 use crate::sandbox::runtime::bytecode;
 
@@ -104,7 +106,7 @@ impl LiveJob {
             state: JobState {
                 meter: MemoryMeter::new(limits.memory_bytes),
                 interrupted: Rc::new(Cell::new(false)),
-                denied: Denials::default(),
+                loads: LoadFailures::default(),
                 no_function: Rc::new(Cell::new(false)),
                 logs: Rc::new(RefCell::new(LogSink::new(
                     limits.max_log_entries,
@@ -139,16 +141,22 @@ impl LiveJob {
             }
             flag.get()
         })));
-        let resolver = AllowlistResolver::new(table.clone(), state.denied.clone());
-        runtime.set_loader(resolver.clone(), BuiltinLoader::new(host.modules.clone()));
+        let resolver =
+            AllowlistResolver::new(table.clone(), host.library.clone(), state.loads.clone());
+        let loader = BuiltinLoader::new(
+            host.modules.clone(),
+            host.library.clone(),
+            state.loads.clone(),
+        );
+        runtime.set_loader(resolver.clone(), loader);
         let context = Context::custom::<JobIntrinsics>(&runtime)
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the context: {err}"))));
         self.runtime = Some(runtime);
         let context = self.context.insert(context?);
         let hooks = context.with(|ctx| {
             // SAFETY: `resolver` is the one `set_loader` was given above; the job's
-            // runtime loads modules only through the engine's `import`, `import()` and
-            // the prelude's `require` (which calls `import()`), never `Module::import`.
+            // runtime loads modules only through the engine's `import` and `import()`
+            // (`require` calls `import()`), never `Module::import`.
             unsafe { resolver.read_names_as_text(&ctx) };
             let _ = ctx.store_userdata(JobMeter(state.meter.clone()));
             run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
@@ -321,7 +329,8 @@ impl LiveJob {
         let signals = Signals {
             interrupted: state.interrupted.get(),
             memory_exceeded: state.meter.exceeded(),
-            denied: state.denied.any(),
+            denied: state.loads.any_denied(),
+            broken_module: state.loads.any_broken(),
             no_function: state.no_function.get(),
         };
         self.outcome = Some(classify(result, &state.limits, signals));

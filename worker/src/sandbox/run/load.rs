@@ -9,13 +9,11 @@ use serde_json::value::RawValue;
 
 use super::outcome::Failure;
 use super::state::{JobIdentity, JobState};
-use crate::sandbox::code::detect::CodeForm;
 use crate::sandbox::code::{CompiledCode, JOB_MODULE_NAME};
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
-use crate::sandbox::modules::loader::{Denials, deny, is_possible_name};
 use crate::sandbox::runtime::bytecode;
+use crate::sandbox::runtime::detect::CodeForm;
 use crate::sandbox::runtime::errors::Described;
-use crate::sandbox::runtime::text::Text;
 
 /// What loading a job needs.
 pub(super) struct Env<'a, 'js> {
@@ -147,17 +145,15 @@ fn script_function<'js>(env: &Env<'_, 'js>) -> Result<Value<'js>, Failure> {
         .set("exports", exports.clone())
         .catch(ctx)
         .map_err(Failure::thrown)?;
-    let denied = env.state.denied.clone();
-    let import: Function = env
+    let job_require: Function = env
         .hooks
-        .get("importModule")
+        .get("jobRequire")
         .catch(ctx)
         .map_err(Failure::thrown)?;
-    let require = Function::new(ctx.clone(), move |ctx: Ctx<'js>, name: Text| {
-        require(ctx, &import, &name, &denied)
-    })
-    .catch(ctx)
-    .map_err(Failure::thrown)?;
+    let require: Value = job_require
+        .call((JOB_MODULE_NAME,))
+        .catch(ctx)
+        .map_err(Failure::thrown)?;
     let () = wrapper
         .call((exports, require, module.clone(), JOB_MODULE_NAME, "/"))
         .map(|_: Value| ())
@@ -176,28 +172,4 @@ fn script_function<'js>(env: &Env<'_, 'js>) -> Result<Value<'js>, Failure> {
     Err(no_function(
         "module.exports (or module.exports.default) is not a function",
     ))
-}
-
-/// `require(name)` for scripts: imports the module and waits for it synchronously. A
-/// name no module can have is denied here, before the engine sees it.
-fn require<'js>(
-    ctx: Ctx<'js>,
-    import: &Function<'js>,
-    name: &str,
-    denied: &Denials,
-) -> rquickjs::Result<Value<'js>> {
-    if !is_possible_name(name) {
-        return Err(deny(&ctx, denied, name));
-    }
-    // The engine's own `import()`, so the name reaches the resolver as every other
-    // import's does.
-    let promise: Promise = import.call((name,))?;
-    while promise.state() == PromiseState::Pending && ctx.execute_pending_job() {}
-    // A rejection comes back as `Err(Exception)` with the reason thrown: rethrown as is.
-    promise.result::<Value>().unwrap_or_else(|| {
-        Err(rquickjs::Exception::throw_message(
-            &ctx,
-            &format!("require('{name}'): the module did not finish loading synchronously"),
-        ))
-    })
 }

@@ -7,7 +7,7 @@ use warren_wire::{ErrorKind, JobError, Outcome};
 
 use crate::sandbox::globals::host::NO_FUNCTION_ERROR_NAME;
 use crate::sandbox::limits::EffectiveLimits;
-use crate::sandbox::modules::loader::DENIED_ERROR_NAME;
+use crate::sandbox::modules::failures::DENIED_ERROR_NAME;
 use crate::sandbox::runtime::allocator::unmetered;
 use crate::sandbox::runtime::errors::{Described, bound, describe_caught};
 use crate::sandbox::runtime::text::{from_wtf8, json_without_lone_surrogates, read_wtf8};
@@ -47,6 +47,8 @@ pub(super) struct Signals {
     pub memory_exceeded: bool,
     /// An import was refused by the allowed-module table.
     pub denied: bool,
+    /// A library file the job loaded does not compile.
+    pub broken_module: bool,
     /// Warren found no function to call (and said so with its own error).
     pub no_function: bool,
 }
@@ -162,6 +164,8 @@ fn decide(
         Failure::Thrown(described) => {
             let kind = if described.name == DENIED_ERROR_NAME && signals.denied {
                 ErrorKind::ModuleDenied
+            } else if described.name == "SyntaxError" && signals.broken_module {
+                ErrorKind::Compile
             } else if described.name == "RangeError"
                 && described.message == "Maximum call stack size exceeded"
             {

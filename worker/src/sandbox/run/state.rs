@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::sandbox::globals::console::LogSink;
 use crate::sandbox::globals::fetch::JobFetch;
 use crate::sandbox::limits::EffectiveLimits;
-use crate::sandbox::modules::loader::Denials;
+use crate::sandbox::modules::failures::LoadFailures;
 use crate::sandbox::runtime::allocator::MemoryMeter;
 
 /// What identifies a job to its own code (`ctx` in `f(input, ctx)`).
@@ -22,7 +22,7 @@ pub struct JobIdentity<'a> {
 pub struct JobState {
     pub meter: Rc<MemoryMeter>,
     pub interrupted: Rc<Cell<bool>>,
-    pub denied: Denials,
+    pub loads: LoadFailures,
     pub no_function: Rc<Cell<bool>>,
     pub logs: Rc<RefCell<LogSink>>,
     pub fetch: Option<Rc<RefCell<JobFetch>>>,

@@ -1,11 +1,15 @@
 //! QuickJS plumbing a job's runtime is made of, with no Warren semantics: the metered
-//! allocator, bytecode in and out, intrinsics added on first use, describing what JS
+//! allocator, bytecode in and out, throwaway contexts that compile, telling an ES module from
+//! a CommonJS script, intrinsics added on first use, waiting for a promise synchronously, describing what JS
 //! threw, and bytes across the boundary. Everything above builds on these.
 
 pub mod allocator;
 pub mod bytecode;
 pub mod bytes;
 pub mod cstring;
+pub mod detect;
 pub mod errors;
 pub mod intrinsics;
+pub mod settle;
 pub mod text;
+pub mod throwaway;

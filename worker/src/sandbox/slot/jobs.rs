@@ -253,6 +253,7 @@ fn fresh_compiler(setup: &SlotSetup) -> Compiler {
     Compiler::new(
         setup.modules.clone(),
         setup.host.modules.clone(),
+        setup.host.library.clone(),
         setup.cache_bytes,
     )
 }

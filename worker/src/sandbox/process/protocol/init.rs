@@ -10,6 +10,7 @@ use crate::egress::{EgressConfig, EgressPolicy, FetchCaps, HostPattern};
 use crate::sandbox::code::HostBytecode;
 use crate::sandbox::globals;
 use crate::sandbox::limits::PoolLimits;
+use crate::sandbox::modules::library_code::LibraryCode;
 use crate::sandbox::modules::{Library, ModuleTable};
 use crate::sandbox::process::codec::{CodecError, Decoder, Encoder, Result};
 use crate::sandbox::setup::SlotSetup;
@@ -86,8 +87,8 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
     let files = (0..count)
         .map(|_| Ok((d.str()?, d.str()?)))
         .collect::<Result<Vec<_>>>()?;
-    let library = Library::from_files(files);
-    let modules = Arc::new(ModuleTable::new(names).with_library(Arc::new(library)));
+    let library = Arc::new(Library::from_files(files));
+    let modules = Arc::new(ModuleTable::new(names).with_library(library.clone()));
     let fetch = if d.bool()? {
         let patterns = d
             .strings()?
@@ -126,6 +127,7 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
         prelude,
         parts: Arc::new(parts),
         modules: Arc::new(modules_code),
+        library: Arc::new(LibraryCode::new(library)),
     };
     Ok(Init {
         setup: SlotSetup {

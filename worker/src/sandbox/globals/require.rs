@@ -1,0 +1,17 @@
+//! Native half of the CommonJS job's `require` (`import.js`): waiting synchronously
+//! for the `warren:commonjs` module it is made by.
+
+use rquickjs::{Ctx, Function, Object, Promise, Result};
+
+use crate::sandbox::runtime::settle::settle_now;
+
+/// Adds `settle(promise)` to `host`: the promise's value, waited for synchronously
+/// (`runtime::settle`).
+pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
+    host.set(
+        "settle",
+        Function::new(ctx.clone(), |ctx: Ctx<'js>, promise: Promise<'js>| {
+            settle_now(&ctx, &promise)
+        })?,
+    )
+}

@@ -1,0 +1,346 @@
+//! Module resolution for jobs. The allowed-module table is the wall:
+//!
+//! - job code loads only what the table lists: a built-in, or a package of the
+//!   operator's library (and files inside it, as its `exports` allow); anything else
+//!   (`fs`, `std`, paths, URLs, unlisted packages) fails to resolve, and the attempt
+//!   is recorded so the job's failure can be reported as `module_denied`;
+//! - a library file loads what Node would find from where it lies (its own files, its
+//!   dependencies in `node_modules`), built-ins only as the table lists them.
+//!
+//! Names are read as text whatever they hold: a lone surrogate becomes U+FFFD (and
+//! so no module), never a failed conversion.
+
+use std::ffi::{CStr, c_char, c_void};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr::{NonNull, null_mut};
+use std::sync::Arc;
+
+use rquickjs::loader::{ImportAttributes, Resolver};
+use rquickjs::{Ctx, Exception, qjs};
+
+use super::builtin::NATIVE_PREFIX;
+use super::failures::{LoadFailures, Refusal, is_possible_name, refuse};
+use super::format::Format;
+use super::library::LIBRARY_PREFIX;
+use super::library_code::{COMMONJS_BODY_PREFIX, COMMONJS_MODULE, COMMONJS_NATIVE, LibraryCode};
+use super::registry::builtin;
+use super::resolution::{Importer, Kind, NotFound, Target, resolve, split_package};
+use super::table::ModuleTable;
+use crate::sandbox::runtime::cstring;
+use crate::sandbox::runtime::text::from_wtf8;
+
+/// The module Warren gives for a file a package's `browser` field replaces with
+/// nothing: `export default {}`.
+pub const EMPTY_MODULE: &str = "warren:empty";
+
+/// Module names the internal code (`warren:commonjs`, the prelude's `import` part)
+/// imports by what they resolved to: they pass unchanged.
+const TRUSTED_BASES: &[&str] = &[COMMONJS_MODULE, "warren:import"];
+
+/// Resolves exactly what the table allows (see the module's documentation).
+#[derive(Clone)]
+pub struct AllowlistResolver {
+    table: Arc<ModuleTable>,
+    library: Arc<LibraryCode>,
+    failures: LoadFailures,
+    /// How to read names whole, past any NUL (see `runtime::cstring`); `None`: cut at
+    /// the first NUL (the engine refuses to start then, see `code::host`).
+    whole_names: Option<cstring::Layout>,
+}
+
+// SAFETY: `AllowlistResolver` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for AllowlistResolver {
+    type Changed<'to> = AllowlistResolver;
+}
+
+impl AllowlistResolver {
+    pub fn new(
+        table: Arc<ModuleTable>,
+        library: Arc<LibraryCode>,
+        failures: LoadFailures,
+    ) -> AllowlistResolver {
+        AllowlistResolver {
+            table,
+            library,
+            failures,
+            whole_names: None,
+        }
+    }
+
+    /// Makes the engine of `ctx` read module names through this resolver whole and as
+    /// text, whatever they hold. QuickJS hands names to the host as C strings: cut at a
+    /// NUL unless read whole (`runtime::cstring`), and refused by rquickjs's own
+    /// normalizer when they are not UTF-8 (a lone surrogate), so that such an import
+    /// would fail as something other than a denial.
+    ///
+    /// # Safety
+    ///
+    /// Call with the resolver the runtime was given (`set_loader`), on a context of
+    /// that runtime. From then on the runtime must be given module names only by the
+    /// engine itself (`import`, `import()`), never by the host (rquickjs's
+    /// `Module::import`, `JS_LoadModule`): a host's C string has no QuickJS string
+    /// header in front of it, and reading one whole would read memory that is not a
+    /// string's.
+    pub unsafe fn read_names_as_text(&self, ctx: &Ctx<'_>) {
+        let resolver = AllowlistResolver {
+            whole_names: cstring::layout(ctx),
+            ..self.clone()
+        };
+        let _ = ctx.store_userdata(resolver);
+        // SAFETY: `ctx` is live; the normalizer is a plain function QuickJS calls with
+        // a context of this runtime, whose userdata holds the resolver.
+        unsafe {
+            qjs::JS_SetModuleNormalizeFunc2(
+                qjs::JS_GetRuntime(ctx.as_raw().as_ptr()),
+                Some(normalize),
+            );
+        }
+    }
+}
+
+/// QuickJS's module normalizer: the resolved name (allocated by QuickJS), or null with
+/// the denial thrown.
+unsafe extern "C" fn normalize(
+    ctx: *mut qjs::JSContext,
+    base: *const c_char,
+    name: *const c_char,
+    _attributes: qjs::JSValue,
+    _opaque: *mut c_void,
+) -> *mut c_char {
+    let Some(raw) = NonNull::new(ctx) else {
+        return null_mut();
+    };
+    // SAFETY: QuickJS calls the normalizer with a live context.
+    let ctx = unsafe { Ctx::from_raw(raw) };
+    let resolved = catch_unwind(AssertUnwindSafe(|| {
+        let resolver = ctx.userdata::<AllowlistResolver>()?.clone();
+        let read = |ptr: *const c_char| {
+            if let Some(layout) = resolver.whole_names {
+                // SAFETY: the engine made these names from JS strings (the resolver's
+                // contract), and the layout was checked.
+                from_wtf8(unsafe { layout.whole(ptr) }).into_owned()
+            } else {
+                // SAFETY: QuickJS passes NUL-terminated names.
+                from_wtf8(unsafe { CStr::from_ptr(ptr) }.to_bytes()).into_owned()
+            }
+        };
+        let (base, name) = (read(base), read(name));
+        Some(
+            resolver
+                .resolve_import(&base, &name)
+                .map_err(|refusal| (resolver.failures, name, refusal)),
+        )
+    }));
+    match resolved {
+        Ok(Some(Ok(resolved))) => {
+            // SAFETY: QuickJS takes the copy it allocates here, `len` bytes of `resolved`.
+            unsafe { qjs::js_strndup(raw.as_ptr(), resolved.as_ptr().cast(), resolved.len() as _) }
+        }
+        Ok(Some(Err((failures, name, refusal)))) => {
+            let _ = refuse(&ctx, &failures, &name, refusal);
+            null_mut()
+        }
+        Ok(None) | Err(_) => {
+            let _ = Exception::throw_internal(&ctx, "module resolution is not set up");
+            null_mut()
+        }
+    }
+}
+
+impl AllowlistResolver {
+    /// The engine's name for `name`, `import`ed by the module named `base`.
+    fn resolve_import(&self, base: &str, name: &str) -> Result<String, Refusal> {
+        if !is_possible_name(name) {
+            return Err(Refusal::Denied);
+        }
+        if name == COMMONJS_NATIVE {
+            return (base == COMMONJS_MODULE)
+                .then(|| name.to_owned())
+                .ok_or(Refusal::Denied);
+        }
+        if name.starts_with(NATIVE_PREFIX) {
+            return builtin(base)
+                .is_some()
+                .then(|| name.to_owned())
+                .ok_or(Refusal::Denied);
+        }
+        if TRUSTED_BASES.contains(&base) {
+            return self
+                .known(name)
+                .then(|| name.to_owned())
+                .ok_or(Refusal::Denied);
+        }
+        if name == COMMONJS_MODULE {
+            // Only the facades of CommonJS files import it.
+            let facade = base
+                .strip_prefix(LIBRARY_PREFIX)
+                .and_then(|path| self.library.format(path))
+                .is_some_and(|format| format != Format::EsModule);
+            return facade.then(|| name.to_owned()).ok_or(Refusal::Denied);
+        }
+        Ok(self.locate(base, name, Kind::Import)?.engine_name())
+    }
+
+    /// What `require(name)` in the code named `base` loads: its kind
+    /// (`builtin`, `esm`, `commonjs`, `empty`) and engine name.
+    pub fn resolve_require(
+        &self,
+        base: &str,
+        name: &str,
+    ) -> Result<(&'static str, String), Refusal> {
+        if !is_possible_name(name) {
+            return Err(Refusal::Denied);
+        }
+        let located = self.locate(base, name, Kind::Require)?;
+        let kind = match &located {
+            Located::Builtin(_) => "builtin",
+            Located::Empty => "empty",
+            Located::File(path) => match self.library.format(path) {
+                Some(Format::EsModule) => "esm",
+                _ => "commonjs",
+            },
+        };
+        Ok((kind, located.engine_name()))
+    }
+
+    /// The library's code.
+    pub fn library(&self) -> &LibraryCode {
+        &self.library
+    }
+
+    /// Where this job's load failures are counted.
+    pub fn failures(&self) -> &LoadFailures {
+        &self.failures
+    }
+
+    /// Finds `name` for the code named `base`, as the table allows.
+    fn locate(&self, base: &str, name: &str, kind: Kind) -> Result<Located, Refusal> {
+        let file = base
+            .strip_prefix(LIBRARY_PREFIX)
+            .or_else(|| base.strip_prefix(COMMONJS_BODY_PREFIX));
+        let importer = match file {
+            Some(path) => Importer::File(path),
+            None => {
+                // Job code names packages the table lists, and files they export: never
+                // a path through them (`pkg/../x`, `pkg/node_modules/dep`).
+                let through = name.split('/').any(|segment| {
+                    matches!(segment, "" | "." | "..")
+                        || segment.eq_ignore_ascii_case("node_modules")
+                });
+                let builtin_listed = builtin(name).is_some() && self.table.allows(name);
+                let package_listed = split_package(name).is_some_and(|(package, _)| {
+                    builtin(package).is_none() && self.table.allows(package)
+                });
+                let listed = !through && (builtin_listed || package_listed);
+                if !listed {
+                    return Err(Refusal::Denied);
+                }
+                Importer::Job
+            }
+        };
+        let is_builtin = |name: &str| builtin(name).is_some();
+        match resolve(self.library.library(), importer, name, kind, &is_builtin) {
+            Ok(Target::Builtin(name)) if self.table.allows(&name) => Ok(Located::Builtin(name)),
+            Ok(Target::Builtin(_)) => Err(Refusal::Denied),
+            Ok(Target::File(path)) => Ok(Located::File(path)),
+            Ok(Target::Empty) => Ok(Located::Empty),
+            // A Node built-in Warren does not have, asked for by a library: denied, as
+            // the table does not list it (libraries often try one and fall back).
+            Err(NotFound::Missing(_)) if is_node_builtin(name) => Err(Refusal::Denied),
+            // Past the library's wall: denied, whoever asks.
+            Err(NotFound::Outside(_)) => Err(Refusal::Denied),
+            Err(not_found) => Err(Refusal::NotFound(not_found)),
+        }
+    }
+
+    /// Whether `name` is a module as the engine knows it.
+    fn known(&self, name: &str) -> bool {
+        match name.strip_prefix(LIBRARY_PREFIX) {
+            Some(path) => self.library.library().is_file(path),
+            None => name == COMMONJS_MODULE || name == EMPTY_MODULE || builtin(name).is_some(),
+        }
+    }
+}
+
+/// What a name was found to be.
+enum Located {
+    Builtin(String),
+    File(String),
+    Empty,
+}
+
+impl Located {
+    fn engine_name(self) -> String {
+        match self {
+            Located::Builtin(name) => name,
+            Located::File(path) => format!("{LIBRARY_PREFIX}{path}"),
+            Located::Empty => EMPTY_MODULE.to_owned(),
+        }
+    }
+}
+
+impl Resolver for AllowlistResolver {
+    fn resolve<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        self.resolve_import(base, name)
+            .map_err(|refusal| refuse(ctx, &self.failures, name, refusal))
+    }
+}
+
+/// Whether `name` is one of Node's built-in modules (`fs`, `node:http`, ...).
+fn is_node_builtin(name: &str) -> bool {
+    let name = name.strip_prefix("node:").unwrap_or(name);
+    let top = name.split('/').next().unwrap_or(name);
+    NODE_BUILTINS.contains(&top)
+}
+
+/// Node's built-in module names (`require('module').builtinModules`, top level).
+const NODE_BUILTINS: &[&str] = &[
+    "assert",
+    "async_hooks",
+    "buffer",
+    "child_process",
+    "cluster",
+    "console",
+    "constants",
+    "crypto",
+    "dgram",
+    "diagnostics_channel",
+    "dns",
+    "domain",
+    "events",
+    "fs",
+    "http",
+    "http2",
+    "https",
+    "inspector",
+    "module",
+    "net",
+    "os",
+    "path",
+    "perf_hooks",
+    "process",
+    "punycode",
+    "querystring",
+    "readline",
+    "repl",
+    "stream",
+    "string_decoder",
+    "sys",
+    "timers",
+    "tls",
+    "trace_events",
+    "tty",
+    "url",
+    "util",
+    "v8",
+    "vm",
+    "wasi",
+    "worker_threads",
+    "zlib",
+];

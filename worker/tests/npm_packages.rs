@@ -1,0 +1,180 @@
+//! Real npm packages, installed as an operator installs them (`npm ci` in
+//! `tests/packages`, which `scripts/ensure-node.sh` runs), each called from a job in
+//! both forms: `require` in a CommonJS job and `import` in an ES module job. The
+//! worker gets the folder npm ran in, as `--modules-dir` would.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+use serde_json::{Value, json};
+use warren_worker::sandbox::{Engine, Library, PoolLimits};
+
+/// A package, what a job does with it (`P` is the package: `require`'s value, and
+/// the default import or the namespace as `import` gives it), and what that gives.
+struct Case {
+    package: &'static str,
+    import: Import,
+    call: &'static str,
+    expected: fn() -> Value,
+}
+
+/// How an ES module job imports the package, as its documentation shows.
+#[derive(Clone, Copy)]
+enum Import {
+    /// `import P from 'pkg'`: CommonJS packages whose `module.exports` is the API.
+    Default,
+    /// `import * as P from 'pkg'`: packages of named exports.
+    Namespace,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        package: "lodash",
+        import: Import::Default,
+        call: "P.chunk([1, 2, 3, 4, 5], 2)",
+        expected: || json!([[1, 2], [3, 4], [5]]),
+    },
+    Case {
+        package: "lodash-es",
+        import: Import::Namespace,
+        call: "P.sortBy([{ n: 2 }, { n: 1 }], 'n').map((o) => o.n)",
+        expected: || json!([1, 2]),
+    },
+    Case {
+        package: "dayjs",
+        import: Import::Default,
+        call: "P('2026-01-01T00:00:00Z').add(1, 'day').toISOString()",
+        expected: || json!("2026-01-02T00:00:00.000Z"),
+    },
+    Case {
+        package: "date-fns",
+        import: Import::Namespace,
+        call: "P.formatISO(P.addDays(new Date(Date.UTC(2026, 0, 31)), 1), { representation: 'date' })",
+        expected: || json!("2026-02-01"),
+    },
+    Case {
+        package: "uuid",
+        import: Import::Namespace,
+        call: "[P.validate(P.v4()), P.version(P.v4())]",
+        expected: || json!([true, 4]),
+    },
+    Case {
+        package: "nanoid",
+        import: Import::Namespace,
+        call: "P.nanoid().length",
+        expected: || json!(21),
+    },
+    Case {
+        package: "zod",
+        import: Import::Namespace,
+        call: "[P.z.object({ a: P.z.number() }).safeParse({ a: 1 }).success, P.z.string().email().safeParse('x').success]",
+        expected: || json!([true, false]),
+    },
+    Case {
+        package: "ms",
+        import: Import::Default,
+        call: "P('2 days')",
+        expected: || json!(172_800_000),
+    },
+    Case {
+        package: "semver",
+        import: Import::Default,
+        call: "[P.satisfies('1.2.3', '^1.0.0'), P.gt('2.0.0', '1.9.9')]",
+        expected: || json!([true, true]),
+    },
+    Case {
+        package: "validator",
+        import: Import::Default,
+        call: "[P.isEmail('ada@example.com'), P.isEmail('nope')]",
+        expected: || json!([true, false]),
+    },
+    Case {
+        package: "crypto-js",
+        import: Import::Default,
+        call: "P.SHA256('abc').toString()",
+        expected: || json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    },
+    Case {
+        package: "papaparse",
+        import: Import::Default,
+        call: "P.parse('a,b\\n1,2').data",
+        expected: || json!([["a", "b"], ["1", "2"]]),
+    },
+    Case {
+        package: "marked",
+        import: Import::Namespace,
+        call: "P.marked.parse('# hi')",
+        expected: || json!("<h1>hi</h1>\n"),
+    },
+    Case {
+        package: "yaml",
+        import: Import::Namespace,
+        call: "P.parse('a: 1\\nb: [x, y]')",
+        expected: || json!({ "a": 1, "b": ["x", "y"] }),
+    },
+    Case {
+        package: "qs",
+        import: Import::Default,
+        call: "P.parse('a[b]=1&c=2')",
+        expected: || json!({ "a": { "b": "1" }, "c": "2" }),
+    },
+    Case {
+        package: "mathjs",
+        import: Import::Namespace,
+        call: "P.evaluate('2 + 3 * 4')",
+        expected: || json!(14),
+    },
+];
+
+/// The folder `npm ci` ran in.
+fn packages_folder() -> PathBuf {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/packages");
+    assert!(
+        folder.join("node_modules/lodash").is_dir(),
+        "run `npm ci --omit=dev` in {} first (scripts/ensure-node.sh does)",
+        folder.display()
+    );
+    folder
+}
+
+fn corpus_engine() -> Engine {
+    let library = Library::load(&packages_folder()).expect("the package folder reads");
+    let names: Vec<&str> = CASES.iter().map(|case| case.package).collect();
+    // mathjs is large: evaluating it takes most of a second in a debug build.
+    let limits = PoolLimits {
+        timeout_ms: 30_000,
+        memory_mb: 256,
+        ..PoolLimits::default()
+    };
+    engine_with_library_and_limits(library, &names, limits)
+}
+
+#[test]
+fn every_package_of_the_corpus_runs_in_both_forms() {
+    let engine = corpus_engine();
+    let mut failures = Vec::new();
+    for case in CASES {
+        let package = case.package;
+        let call = case.call;
+        let import = match case.import {
+            Import::Default => format!("import P from '{package}';"),
+            Import::Namespace => format!("import * as P from '{package}';"),
+        };
+        let forms = [
+            format!("const P = require('{package}'); module.exports = () => {call};"),
+            format!("{import} export default () => {call};"),
+        ];
+        for code in forms {
+            let report = run(&engine, &code, "null");
+            match &report.run.outcome {
+                warren_wire::Outcome::Ok(value)
+                    if serde_json::from_str::<Value>(value.get()).ok()
+                        == Some((case.expected)()) => {}
+                other => failures.push(format!("{code}\n  -> {other:?}")),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
