@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Warren end to end on this machine: a broker, two workers, a few jobs (one of which
-# hits a limit) submitted with `warren submit`, their results printed, workers stopped.
+# Warren end to end on this machine: a broker, two workers (with the npm packages the
+# examples use), a few jobs (two of which hit a limit) submitted with `warren submit`,
+# their results printed, workers stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/ensure-rabbitmq.sh
+scripts/ensure-node.sh
+echo "== Installing the npm packages the examples use (examples/package.json)"
+(cd examples && npm ci --omit=dev --no-audit --no-fund --silent)
 echo "== Building Warren (release)"
 cargo build --release --bins --locked
 bin=target/release
@@ -21,7 +25,8 @@ trap cleanup EXIT
 echo "== Starting two workers on queue $queue"
 for n in 1 2; do
   "$bin/warren-worker" --queue "$queue" --concurrency 2 --metrics-addr "127.0.0.1:$((9463 + n))" \
-    --worker-name "quickstart-$n" --log-format pretty >"target/quickstart-worker-$n.log" 2>&1 &
+    --worker-name "quickstart-$n" --log-format pretty \
+    --modules-dir examples --allow-module crypto --allow-module url --allow-module dayjs >"target/quickstart-worker-$n.log" 2>&1 &
   pids+=("$!")
 done
 ready() {
@@ -40,6 +45,7 @@ submit() { echo; echo "\$ warren submit $*"; "$bin/warren" submit --queue "$queu
 submit examples/hello.js --input '{"name":"Ada"}'
 submit examples/sha256.js --input '{"text":"abc"}'
 submit examples/commonjs.js --input '{"text":"the quick brown fox"}'
+submit examples/dates.js --input '{"from":"2026-12-02","days":30}'
 submit examples/runaway.js --timeout-ms 200
 submit examples/memory-bomb.js --memory-mb 16
 

@@ -6,10 +6,14 @@
 mod common;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use common::*;
 use serde_json::{Value, json};
-use warren_worker::sandbox::{Engine, Library, PoolLimits};
+use warren_testkit::http_stub::HttpStub;
+use warren_wire::Outcome;
+use warren_worker::egress::{EgressConfig, EgressPolicy, FetchCaps};
+use warren_worker::sandbox::{Engine, EngineConfig, Library, ModuleTable, PoolLimits};
 
 /// A package, what a job does with it (`P` is the package: `require`'s value, and
 /// the default import or the namespace as `import` gives it), and what that gives.
@@ -169,7 +173,7 @@ fn every_package_of_the_corpus_runs_in_both_forms() {
         for code in forms {
             let report = run(&engine, &code, "null");
             match &report.run.outcome {
-                warren_wire::Outcome::Ok(value)
+                Outcome::Ok(value)
                     if serde_json::from_str::<Value>(value.get()).ok()
                         == Some((case.expected)()) => {}
                 other => failures.push(format!("{code}\n  -> {other:?}")),
@@ -177,4 +181,56 @@ fn every_package_of_the_corpus_runs_in_both_forms() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The function this project was started for, as its customers wrote it: axios,
+/// required inside the function, against a server the pool grants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_origin_story_runs_as_written() {
+    let stub = HttpStub::start().await;
+    let library = Library::load(&packages_folder()).expect("the package folder reads");
+    let table = ModuleTable::new(["axios".to_string()]).with_library(Arc::new(library));
+    let engine = Engine::start(EngineConfig {
+        isolation: isolation(),
+        modules: Arc::new(table),
+        egress: Some(EgressConfig {
+            policy: EgressPolicy::new(vec![stub.addr.to_string().parse().expect("pattern")], &[]),
+            caps: FetchCaps::default(),
+        }),
+        ..EngineConfig::default()
+    })
+    .expect("engine starts");
+    let url = stub.url("/json");
+    for code in [
+        format!(
+            "module.exports = async () => {{ const axios = require('axios'); const res = await axios.get('{url}'); return res.data }}"
+        ),
+        format!(
+            "import axios from 'axios'; export default async () => (await axios.get('{url}', {{ timeout: 5000 }})).data"
+        ),
+    ] {
+        let report = engine.run(request(&code, "null")).await;
+        match report.run.outcome {
+            Outcome::Ok(value) => assert_eq!(
+                serde_json::from_str::<Value>(value.get()).expect("JSON"),
+                json!({"name": "warren", "items": [1, 2, 3]}),
+                "{code}"
+            ),
+            Outcome::Error(err) => panic!("{code}: {err:?}"),
+        }
+    }
+    // A timeout axios enforces itself, through an AbortSignal on its request.
+    let slow = stub.url("/slow?ms=3000");
+    let code = format!(
+        "const axios = require('axios'); module.exports = () => axios.get('{slow}', {{ timeout: 50 }}).then(() => 'answered', (e) => e.code)"
+    );
+    let report = engine.run(request(&code, "null")).await;
+    match report.run.outcome {
+        Outcome::Ok(value) => assert!(
+            [r#""ECONNABORTED""#, r#""ETIMEDOUT""#].contains(&value.get()),
+            "{}",
+            value.get()
+        ),
+        Outcome::Error(err) => panic!("{err:?}"),
+    }
 }

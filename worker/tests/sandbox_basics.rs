@@ -675,3 +675,68 @@ fn awaiting_the_returned_promise_is_not_observable() {
         assert_eq!(ok(&engine, &waiting, "null"), expected, "{waiting}");
     }
 }
+
+#[test]
+fn abort_controllers_and_events_behave_as_the_dom_defines_them() {
+    let engine = engine();
+    assert_eq!(
+        ok(
+            &engine,
+            "export default async () => {
+                const seen = [];
+                const c = new AbortController();
+                const s = c.signal;
+                s.onabort = (e) => seen.push('on' + e.type);
+                const once = () => seen.push('once');
+                s.addEventListener('abort', once, { once: true });
+                s.addEventListener('abort', once);
+                s.addEventListener('abort', { handleEvent: (e) => seen.push(e.target === s) });
+                const gone = () => seen.push('removed');
+                s.addEventListener('abort', gone);
+                s.removeEventListener('abort', gone);
+                c.abort(); c.abort('again');
+                let thrown; try { s.throwIfAborted() } catch (e) { thrown = e.name }
+                const any = AbortSignal.any([new AbortController().signal, AbortSignal.abort('why')]);
+                const t = AbortSignal.timeout(5);
+                const timedOut = await new Promise((r) => t.addEventListener('abort', () => r(t.reason.name)));
+                let illegal; try { new AbortSignal() } catch (e) { illegal = e.name }
+                const target = new EventTarget(); const ev = new Event('x', { cancelable: true });
+                target.addEventListener('x', (e) => e.preventDefault());
+                return [seen, s.aborted, s.reason.name, thrown, any.reason, timedOut, illegal,
+                    target.dispatchEvent(ev), ev.defaultPrevented, new DOMException('m', 'NotFoundError').code];
+            }",
+            "null"
+        ),
+        json!([
+            ["onabort", "once", true],
+            true,
+            "AbortError",
+            "AbortError",
+            "why",
+            "TimeoutError",
+            "TypeError",
+            false,
+            true,
+            8
+        ])
+    );
+    // Hostile use: methods on the wrong objects, listeners that throw.
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => {
+                const tries = [
+                    () => AbortSignal.prototype.throwIfAborted.call({}),
+                    () => EventTarget.prototype.dispatchEvent.call(new EventTarget(), {}),
+                    () => Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted').get.call(new Proxy({}, {})),
+                    () => AbortSignal.any([{}]),
+                    () => AbortSignal.timeout(-1),
+                    () => { const c = new AbortController(); c.signal.addEventListener('abort', () => { throw new RangeError('l') }); c.abort(); },
+                ];
+                return tries.map((f) => { try { f(); return 'ok' } catch (e) { return e.name } });
+            }",
+            "null"
+        ),
+        json!(["TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "RangeError"])
+    );
+}

@@ -324,6 +324,54 @@ async fn a_slow_server_past_the_deadline_is_a_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_signal_aborts_it_with_its_reason() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    // Aborted before: nothing is sent.
+    assert_eq!(
+        run(
+            &engine,
+            "export default async (u) => { const c = new AbortController(); c.abort();
+                try { await fetch(u, { signal: c.signal }) } catch (e) { return [e.name, e instanceof DOMException, e.code] } }",
+            json!(stub.url("/json"))
+        )
+        .await,
+        Ok(json!(["AbortError", true, 20]))
+    );
+    assert_eq!(stub.requests(), 0);
+    // A timeout signal ends the wait long before the server answers, or the job's
+    // deadline passes.
+    let started = Instant::now();
+    assert_eq!(
+        run(
+            &engine,
+            "export default async (u) => { try { await fetch(u, { signal: AbortSignal.timeout(50) }) } catch (e) { return e.name } }",
+            json!(stub.url("/slow?ms=2500"))
+        )
+        .await,
+        Ok(json!("TimeoutError"))
+    );
+    assert!(
+        started.elapsed().as_millis() < 2_000,
+        "{:?}",
+        started.elapsed()
+    );
+    // A reason of the job's own, and a signal that is not one.
+    assert_eq!(
+        run(
+            &engine,
+            "export default async (u) => { const c = new AbortController(); const p = fetch(u, { signal: c.signal });
+                c.abort('mine'); const reason = await p.catch((e) => e);
+                const fake = await fetch(u, { signal: { aborted: false } }).catch((e) => e.name);
+                return [reason, fake, await fetch(u, { signal: null }).then((r) => r.status)] }",
+            json!(stub.url("/json"))
+        )
+        .await,
+        Ok(json!(["mine", "TypeError", 200]))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jobs_awaiting_responses_do_not_hold_slots() {
     // 100 jobs on 2 slots, each waiting on a response the server only gives once all
     // 100 requests are waiting together: possible only if waiting jobs free their slot.

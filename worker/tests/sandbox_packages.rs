@@ -104,6 +104,37 @@ fn node_modules() -> Library {
             "mixed/package.json",
             r#"{"main": "index.mjs", "dependencies": {"cjs-lib": "1"}}"#,
         ),
+        // An ES module and a CommonJS file that require each other.
+        (
+            "esm-cycle/index.mjs",
+            "import helper from './helper.cjs'; export const value = 1; export default helper;",
+        ),
+        (
+            "esm-cycle/helper.cjs",
+            "module.exports = (() => { try { return require('./index.mjs').value } catch (e) { return e.code } })();",
+        ),
+        // Maps that point at each other, a file that climbs into another package, a
+        // built-in by its `node:` name, a `#!` line.
+        (
+            "loops/package.json",
+            r##"{"imports": {"#a": "#b", "#b": "#a"}, "browser": {"x": "y", "y": "x"}}"##,
+        ),
+        (
+            "loops/index.js",
+            "const code = (f) => { try { f() } catch (e) { return e.code } }; module.exports = [code(() => require('#a')), code(() => require('x'))];",
+        ),
+        (
+            "climber/index.js",
+            "module.exports = (() => { try { return require('../dep') } catch (e) { return e.name } })();",
+        ),
+        (
+            "aliased/index.js",
+            "module.exports = typeof require('node:crypto').createHash;",
+        ),
+        (
+            "hashbang/index.js",
+            "#!/usr/bin/env node\nmodule.exports = 'ran';",
+        ),
     ])
 }
 
@@ -117,7 +148,13 @@ fn engine() -> warren_worker::sandbox::Engine {
             "webby",
             "cycle",
             "mixed",
+            "esm-cycle",
+            "loops",
+            "climber",
+            "aliased",
+            "hashbang",
             "crypto",
+            "url",
         ],
     )
 }
@@ -341,5 +378,113 @@ fn the_globals_libraries_look_for_are_there() {
             "null"
         ),
         json!(["object", "object"])
+    );
+}
+
+#[test]
+fn odd_packages_fail_as_node_fails_them_and_never_crash() {
+    let engine = engine();
+    assert_eq!(
+        ok(
+            &engine,
+            "import x from 'esm-cycle'; export default () => x",
+            "null"
+        ),
+        json!("ERR_REQUIRE_CYCLE_MODULE")
+    );
+    assert_eq!(
+        ok(&engine, "module.exports = () => require('loops')", "null"),
+        json!(["MODULE_NOT_FOUND", "MODULE_NOT_FOUND"])
+    );
+    assert_eq!(
+        ok(&engine, "module.exports = () => require('climber')", "null"),
+        json!("ModuleDeniedError")
+    );
+    assert_eq!(
+        ok(&engine, "module.exports = () => require('aliased')", "null"),
+        json!("function")
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "module.exports = () => require('hashbang')",
+            "null"
+        ),
+        json!("ran")
+    );
+}
+
+/// Job code may replace any built-in before it first calls `require`: none of that
+/// reaches what `require` decides, or hands the job a library's own `require`.
+#[test]
+fn job_code_that_tampers_with_built_ins_gains_nothing() {
+    let engine = engine();
+    // A forged resolution: the array iterator turned into one that lies.
+    assert_eq!(
+        ok(
+            &engine,
+            "const iterate = Array.prototype[Symbol.iterator];
+            Array.prototype[Symbol.iterator] = function () {
+                return iterate.call(this[0] === 'builtin' ? ['esm', 'warren:commonjs'] : this);
+            };
+            module.exports = () => { const c = require('crypto'); return [typeof c.load, typeof c.createHash] };",
+            "null"
+        ),
+        json!(["undefined", "function"])
+    );
+    // `Function.prototype.call` and setters on prototypes, to catch a library's
+    // `require`, its `module` or its wrapper as they are handed over.
+    assert_eq!(
+        ok(
+            &engine,
+            "const leaks = [];
+            const call = Function.prototype.call;
+            Function.prototype.call = function (...args) { if (args.length >= 5) leaks.push('call'); return Reflect.apply(this, args[0], args.slice(1)); };
+            Object.defineProperty(Object.prototype, 'require', { set(v) { leaks.push('require') }, configurable: true });
+            Object.defineProperty(Function.prototype, 'resolve', { set(v) { leaks.push('resolve') }, configurable: true });
+            module.exports = () => { const lib = require('cjs-lib'); Function.prototype.call = call;
+                return [lib.greet('z'), leaks, typeof require.cache] };",
+            "null"
+        ),
+        json!(["hello, z", [], "undefined"])
+    );
+}
+
+/// Linking a module that is still evaluating aborts QuickJS: a `require` that would
+/// (from a getter run in the middle of a module's top level, or a second `import()`
+/// drained meanwhile) is refused instead, and the slot lives on.
+#[test]
+fn a_require_of_a_module_still_evaluating_is_refused_not_a_crash() {
+    let engine = engine();
+    assert_eq!(
+        ok(
+            &engine,
+            "Object.defineProperty(globalThis, 'URL', { configurable: true, get() { return require('url'); } });
+            module.exports = () => { try { require('url'); return 'loaded' } catch (e) { return e.code } };",
+            "null"
+        ),
+        json!("ERR_REQUIRE_CYCLE_MODULE")
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "Object.defineProperty(globalThis, 'URL', { configurable: true, get() { require('cjs-lib'); return 1; } });
+            module.exports = async () => {
+                const a = import('url'), b = import('url');
+                const settled = await Promise.allSettled([a, b]);
+                return settled.map((s) => s.status);
+            };",
+            "null"
+        ),
+        json!(["fulfilled", "rejected"])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "module.exports = () => require('url').URL === URL",
+            "null"
+        ),
+        json!(true),
+        "the slot still serves"
     );
 }

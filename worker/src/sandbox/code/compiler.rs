@@ -13,6 +13,7 @@ use warren_wire::{ErrorKind, JobError};
 use crate::sandbox::job::CacheUse;
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::graph::JobModules;
 use crate::sandbox::modules::library_code::{COMMONJS_HEAD, COMMONJS_TAIL, LibraryCode};
 use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
 use crate::sandbox::modules::resolver::AllowlistResolver;
@@ -131,13 +132,19 @@ impl Compiler {
 
     fn compile_as(&self, code: &str, form: CodeForm) -> Result<CompiledCode, CompileError> {
         let failures = LoadFailures::default();
-        let resolver =
-            AllowlistResolver::new(self.table.clone(), self.library.clone(), failures.clone());
+        let modules = JobModules::default();
+        let resolver = AllowlistResolver::new(
+            self.table.clone(),
+            self.library.clone(),
+            failures.clone(),
+            modules.clone(),
+        );
         let names = resolver.clone();
         let loader = BuiltinLoader::new(
             self.builtins.clone(),
             self.library.clone(),
             failures.clone(),
+            modules,
         );
         let result = with_compiler(resolver, loader, |ctx| {
             // SAFETY: `names` is the resolver this throwaway runtime was given, and

@@ -12,6 +12,7 @@ use crate::sandbox::globals::{PARTS, PRELUDE, PreludeParts};
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::commonjs::COMMONJS_SOURCE;
 use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::graph::{JobModules, reporting_evaluation};
 use crate::sandbox::modules::library_code::{COMMONJS_MODULE, LibraryCode};
 use crate::sandbox::modules::loader::{BuiltinLoader, ModuleBytecode};
 use crate::sandbox::modules::registry::BUILTINS;
@@ -44,7 +45,12 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
     let empty: ModuleBytecode = Arc::default();
     let compiled = with_compiler(
         AnyName,
-        BuiltinLoader::new(empty, library.clone(), LoadFailures::default()),
+        BuiltinLoader::new(
+            empty,
+            library.clone(),
+            LoadFailures::default(),
+            JobModules::default(),
+        ),
         |ctx| -> Result<HostBytecode, String> {
             // Jobs' module names are read whole from the engine's strings: refuse to
             // start on an engine whose strings are laid out otherwise.
@@ -75,7 +81,8 @@ pub fn compile_host(table: &Arc<ModuleTable>) -> anyhow::Result<HostBytecode> {
                 .flat_map(|module| module.names.iter().map(|&name| (name, module.source)));
             let mut modules = HashMap::new();
             for (name, source) in builtins.chain(INTERNAL_MODULES.iter().copied()) {
-                let code = bytecode::compile_module(ctx, source, name)
+                let source = reporting_evaluation(source, name);
+                let code = bytecode::compile_module(ctx, &source, name)
                     .catch(ctx)
                     .map_err(|err| format!("module {name}: {err}"))?;
                 modules.insert(name.to_owned(), code);

@@ -122,8 +122,16 @@
         headers.set('content-type', 'application/x-www-form-urlencoded;charset=UTF-8');
       }
       const redirect = options.redirect === undefined ? 'follow' : String(options.redirect);
+      const signal = options.signal === undefined || options.signal === null ? null : options.signal;
+      if (signal !== null && !(host.isAbortSignal && host.isAbortSignal(signal))) {
+        throw new TypeError("fetch: the request's signal is not an AbortSignal");
+      }
+      if (signal !== null && signal.aborted) {
+        reject(signal.reason);
+        return;
+      }
       const id = host.fetchStart(url, method, Headers.flatten(headers), body || undefined, redirect);
-      pending[id] = {
+      const entry = {
         resolve(r) {
           const pairs = [];
           for (let i = 0; i + 1 < r.headers.length; i += 2) pairs.push([r.headers[i], r.headers[i + 1]]);
@@ -131,6 +139,16 @@
         },
         reject,
       };
+      pending[id] = entry;
+      if (signal !== null) {
+        // Aborted, the promise rejects with the signal's reason; a response that
+        // still arrives is dropped.
+        signal.addEventListener('abort', () => {
+          if (pending[id] !== entry) return;
+          delete pending[id];
+          reject(signal.reason);
+        }, { once: true });
+      }
     });
   }
 

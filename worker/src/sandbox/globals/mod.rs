@@ -1,7 +1,7 @@
 //! Warren's globals: the prelude every job context runs, and the parts of it made on
 //! a job's first use of one of their names (`console`, timers, `TextEncoder` and
 //! `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`, `structuredClone`,
-//! `global`/`self`, the Web Crypto `crypto`, and
+//! `global`/`self`, the Web Crypto `crypto`, `AbortController` and its kin, and
 //! `fetch` in pools granted it). Each part's JavaScript sits beside its native half:
 //!
 //! - `prelude.js`: what the host drives a job with (the call, timers, responses).
@@ -11,8 +11,8 @@
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
 //!   [`url`] (`url.js`), [`fetch`] (`fetch.js`), [`require`] (`import.js`, the
 //!   CommonJS job's `require`); `web_crypto.js` runs over `modules::crypto`'s
-//!   randomness; `timers.js`, `base64.js`, `structured_clone.js` and
-//!   `global_aliases.js` are JavaScript only.
+//!   randomness; `timers.js`, `base64.js`, `structured_clone.js`,
+//!   `global_aliases.js` and `abort.js` are JavaScript only.
 
 pub mod console;
 pub mod fetch;
@@ -107,6 +107,19 @@ pub const PARTS: &[Part] = &[
         source: include_str!("url.js"),
         globals: &["URL", "URLSearchParams"],
         natives: &[url::install],
+        debug: false,
+    },
+    Part {
+        name: "abort",
+        source: include_str!("abort.js"),
+        globals: &[
+            "AbortController",
+            "AbortSignal",
+            "EventTarget",
+            "Event",
+            "DOMException",
+        ],
+        natives: &[],
         debug: false,
     },
     Part {

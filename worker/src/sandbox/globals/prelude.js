@@ -46,7 +46,6 @@
       const load = () => real || (real = (makeRequire = makeRequire || host.part('import')(host))(base));
       const require = function require(name) { return load()(name); };
       require.resolve = function resolve(name) { return load().resolve(name); };
-      Object.defineProperty(require, 'cache', { get() { return load().cache; }, enumerable: true });
       return require;
     },
     // ES modules: wait for the module's evaluation (top-level await), then call it.

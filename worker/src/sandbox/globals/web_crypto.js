@@ -8,7 +8,8 @@
     crypto: {
       getRandomValues(array) {
         if (!ArrayBuffer.isView(array) || array instanceof Float32Array || array instanceof Float64Array
-          || array instanceof DataView) {
+          || array instanceof DataView
+          || (typeof Float16Array === 'function' && array instanceof Float16Array)) {
           throw new TypeError('getRandomValues: expected an integer typed array');
         }
         if (array.byteLength > 65536) throw new RangeError('getRandomValues: at most 65536 bytes');

@@ -21,6 +21,9 @@ pub struct CjsExports {
 /// Reads the exported names and re-exports out of CommonJS `source`.
 pub fn cjs_exports(source: &str) -> CjsExports {
     let mut found = CjsExports::default();
+    // Object literals are skipped value by value: over a file of many unclosed ones
+    // that could take quadratic time, so the scanning they may do is capped.
+    let mut budget = source.len().saturating_mul(2).saturating_add(4096);
     let mut at = 0;
     while let Some(offset) = source[at..].find("exports") {
         let start = at + offset;
@@ -40,7 +43,7 @@ pub fn cjs_exports(source: &str) -> CjsExports {
             if let Some(specifier) = required(after) {
                 found.reexports.push(specifier);
             } else if let Some(object) = after.strip_prefix('{') {
-                object_keys(object, &mut found);
+                object_keys(object, &mut found, &mut budget);
             }
         }
     }
@@ -122,7 +125,7 @@ fn required(text: &str) -> Option<String> {
 
 /// The top-level keys of an object literal whose `{` was just read: `a`, `b: …`,
 /// `'c': …`, `d() {…}`, `...spread` (skipped).
-fn object_keys(object: &str, found: &mut CjsExports) {
+fn object_keys(object: &str, found: &mut CjsExports, budget: &mut usize) {
     let mut rest = object;
     loop {
         rest = skip_space(rest);
@@ -155,7 +158,7 @@ fn object_keys(object: &str, found: &mut CjsExports) {
             return;
         }
         // Skip the value (or method body) to the next top-level comma.
-        let Some(next) = skip_value(after) else {
+        let Some(next) = skip_value(after, budget) else {
             return;
         };
         rest = next;
@@ -164,16 +167,18 @@ fn object_keys(object: &str, found: &mut CjsExports) {
 
 /// From a key's `:`/`,`/`(`, past its value to just after the next top-level comma;
 /// `None` at the end of the literal.
-fn skip_value(text: &str) -> Option<&str> {
+fn skip_value<'a>(text: &'a str, budget: &mut usize) -> Option<&'a str> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
+        *budget = budget.checked_sub(1)?;
         match bytes[i] {
             b'\'' | b'"' | b'`' => {
                 let quote = bytes[i];
                 i += 1;
                 while i < bytes.len() && bytes[i] != quote {
+                    *budget = budget.checked_sub(1)?;
                     if bytes[i] == b'\\' {
                         i += 1;
                     }

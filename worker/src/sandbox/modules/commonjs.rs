@@ -4,6 +4,7 @@
 //! file's value, and waiting synchronously for an ES module `require` loads.
 //! Neither is importable by name: the loader lets only Warren's own code reach them.
 
+use rquickjs::function::{Args, Rest};
 use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, Module, Object, Promise, Result, Value};
 
@@ -35,7 +36,8 @@ impl ModuleDef for CommonJsNative {
         let native = Object::new(ctx.clone())?;
         native.set("resolve", Function::new(ctx.clone(), resolve)?)?;
         native.set("format", Function::new(ctx.clone(), format)?)?;
-        native.set("body", Function::new(ctx.clone(), body)?)?;
+        native.set("run", Function::new(ctx.clone(), run)?)?;
+        native.set("define", Function::new(ctx.clone(), define)?)?;
         native.set("json", Function::new(ctx.clone(), json)?)?;
         native.set("settle", Function::new(ctx.clone(), settle)?)?;
         exports.export("default", native)?;
@@ -54,13 +56,29 @@ fn resolver(ctx: &Ctx<'_>) -> Result<AllowlistResolver> {
     }
 }
 
-/// `[kind, name]` of what `require(name)` in the code named `base` loads.
-fn resolve<'js>(ctx: Ctx<'js>, base: Text, name: Text) -> Result<Vec<String>> {
+/// `{ kind, id }` (without a prototype, so job code cannot intercept reading it) of
+/// what `require(name)` in the code named `base` loads.
+fn resolve<'js>(ctx: Ctx<'js>, base: Text, name: Text) -> Result<Object<'js>> {
     let resolver = resolver(&ctx)?;
-    match resolver.resolve_require(&base, &name) {
-        Ok((kind, resolved)) => Ok(vec![kind.to_owned(), resolved]),
-        Err(refusal) => Err(refuse(&ctx, resolver.failures(), &name, refusal)),
-    }
+    let (kind, id) = resolver
+        .resolve_require(&base, &name)
+        .map_err(|refusal| refuse(&ctx, resolver.failures(), &name, refusal))?;
+    let found = Object::new(ctx.clone())?;
+    found.set_prototype(None)?;
+    found.set("kind", kind)?;
+    found.set("id", id)?;
+    Ok(found)
+}
+
+/// Defines `name` on `target` as an own property (no setter job code put on a
+/// prototype sees it).
+fn define<'js>(target: Object<'js>, name: Text, value: Value<'js>) -> Result<()> {
+    target.prop(
+        name.0.as_str(),
+        rquickjs::object::Property::from(value)
+            .writable()
+            .configurable(),
+    )
 }
 
 /// The library path of engine name `id` (`lib:` + path).
@@ -78,10 +96,22 @@ fn format(ctx: Ctx<'_>, id: Text) -> Result<&'static str> {
     })
 }
 
+/// Runs CommonJS file `id` in Node's wrapper: `this` is `exports`, the arguments are
+/// `exports, require, module, __filename, __dirname`.
+fn run<'js>(ctx: Ctx<'js>, id: Text, exports: Value<'js>, rest: Rest<Value<'js>>) -> Result<()> {
+    let body = body(&ctx, &id)?;
+    let mut args = Args::new(ctx.clone(), rest.0.len() + 1);
+    args.this(exports.clone())?;
+    args.push_arg(exports)?;
+    args.push_args(rest.0)?;
+    body.call_arg::<Value>(args).map(|_| ())
+}
+
 /// Node's wrapper function around CommonJS file `id`.
-fn body<'js>(ctx: Ctx<'js>, id: Text) -> Result<Function<'js>> {
+fn body<'js>(ctx: &Ctx<'js>, id: &str) -> Result<Function<'js>> {
+    let ctx = ctx.clone();
     let resolver = resolver(&ctx)?;
-    let code = match resolver.library().commonjs_body(path_of(&ctx, &id)?) {
+    let code = match resolver.library().commonjs_body(path_of(&ctx, id)?) {
         Ok(code) => code,
         Err(message) => return Err(broken(&ctx, resolver.failures(), &message)),
     };

@@ -51,6 +51,8 @@ pub enum Refusal {
     Denied,
     /// Allowed, but nothing by that name is there.
     NotFound(NotFound),
+    /// A `require` that would link a module still evaluating (a cycle).
+    Cycle,
 }
 
 /// Throws what a refused name gets: the denial, or Node's "cannot find module".
@@ -60,18 +62,23 @@ pub fn refuse(
     name: &str,
     refusal: Refusal,
 ) -> rquickjs::Error {
-    match refusal {
-        Refusal::Denied => deny(ctx, failures, name),
-        Refusal::NotFound(not_found) => {
-            let message = format!("{not_found}");
-            match Exception::from_message(ctx.clone(), &cut(message, MAX_SHOWN_NAME_BYTES * 2)) {
-                Ok(error) => match error.set("code", "MODULE_NOT_FOUND") {
-                    Ok(()) => ctx.throw(error.into_value()),
-                    Err(err) => err,
-                },
-                Err(err) => err,
-            }
-        }
+    let (message, code) = match refusal {
+        Refusal::Denied => return deny(ctx, failures, name),
+        Refusal::NotFound(not_found) => (not_found.to_string(), "MODULE_NOT_FOUND"),
+        Refusal::Cycle => (
+            format!(
+                "cannot require '{}': it is still being evaluated (a require cycle)",
+                cut(name.to_owned(), MAX_SHOWN_NAME_BYTES).escape_debug()
+            ),
+            "ERR_REQUIRE_CYCLE_MODULE",
+        ),
+    };
+    match Exception::from_message(ctx.clone(), &cut(message, MAX_SHOWN_NAME_BYTES * 2)) {
+        Ok(error) => match error.set("code", code) {
+            Ok(()) => ctx.throw(error.into_value()),
+            Err(err) => err,
+        },
+        Err(err) => err,
     }
 }
 

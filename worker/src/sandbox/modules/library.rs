@@ -102,15 +102,17 @@ impl Library {
         self.manifests.get(path)
     }
 
-    /// The nearest folder at or above `folder` with a manifest, and that manifest.
+    /// The nearest folder at or above `folder` with a manifest, and that manifest,
+    /// looking no higher than a `node_modules` folder (one package never takes
+    /// another's manifest).
     pub fn package_of<'a>(&'a self, folder: &'a str) -> Option<(&'a str, &'a Manifest)> {
         let mut folder = folder;
         loop {
+            if folder.is_empty() || folder == "node_modules" || folder.ends_with("/node_modules") {
+                return None;
+            }
             if let Some(manifest) = self.manifests.get(folder) {
                 return Some((folder, manifest));
-            }
-            if folder.is_empty() {
-                return None;
             }
             folder = folder.rsplit_once('/').map_or("", |(parent, _)| parent);
         }
@@ -159,7 +161,11 @@ fn read_dir(
         }
         let bytes = std::fs::read(&path).map_err(read)?;
         // A file that is not UTF-8 cannot be a module: skipped, as if absent.
-        if let Ok(source) = String::from_utf8(bytes) {
+        if let Ok(mut source) = String::from_utf8(bytes) {
+            // A byte order mark is not part of the module (Node drops it too).
+            if source.starts_with('\u{feff}') {
+                source.drain(..'\u{feff}'.len_utf8());
+            }
             files.push((relative, source));
         }
     }

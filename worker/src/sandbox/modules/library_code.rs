@@ -14,6 +14,7 @@ use rquickjs::CatchResultExt;
 
 use super::cjs_names::cjs_exports;
 use super::format::{Format, format_of};
+use super::graph::reporting_evaluation;
 use super::library::{LIBRARY_PREFIX, Library};
 use super::registry::builtin;
 use super::resolution::{Importer, Kind, Target, resolve};
@@ -44,6 +45,8 @@ pub type Compiled = Result<Arc<[u8]>, String>;
 pub struct LibraryCode {
     library: Arc<Library>,
     compiled: Mutex<HashMap<(Part, String), Compiled>>,
+    /// Each file's form, told once (telling it may scan the whole file).
+    formats: Mutex<HashMap<String, Format>>,
 }
 
 /// Which compilation of a file.
@@ -60,6 +63,7 @@ impl LibraryCode {
         LibraryCode {
             library,
             compiled: Mutex::new(HashMap::new()),
+            formats: Mutex::new(HashMap::new()),
         }
     }
 
@@ -69,28 +73,32 @@ impl LibraryCode {
 
     /// The form of library file `path`, if there is one.
     pub fn format(&self, path: &str) -> Option<Format> {
+        let lock = || self.formats.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(format) = lock().get(path) {
+            return Some(*format);
+        }
         let source = self.library.source(path)?;
-        Some(format_of(&self.library, path, source))
+        let format = format_of(&self.library, path, source);
+        lock().insert(path.to_owned(), format);
+        Some(format)
     }
 
     /// The ES module `import` loads for library file `path` (named `lib:` + path).
     pub fn module(&self, path: &str) -> Compiled {
         self.compiled(Part::Module, path, |library, source| {
             let name = format!("{LIBRARY_PREFIX}{path}");
-            let facade;
             let module_source = match format_of(library, path, source) {
-                Format::EsModule => source,
-                Format::CommonJs => {
-                    facade = facade_source(&name, &exported_names(library, path));
-                    &facade
-                }
+                Format::EsModule => reporting_evaluation(source, &name),
+                Format::CommonJs => reporting_evaluation(
+                    &facade_source(&name, &exported_names(library, path)),
+                    &name,
+                ),
                 Format::Json => {
-                    facade = facade_source(&name, &BTreeSet::new());
-                    &facade
+                    reporting_evaluation(&facade_source(&name, &BTreeSet::new()), &name)
                 }
             };
             with_compiler(AnyName, StubLoader, |ctx| {
-                bytecode::compile_module(ctx, module_source, &name)
+                bytecode::compile_module(ctx, &module_source, &name)
                     .catch(ctx)
                     .map_err(|err| err.to_string())
             })
@@ -102,7 +110,12 @@ impl LibraryCode {
     /// function around the file.
     pub fn commonjs_body(&self, path: &str) -> Compiled {
         self.compiled(Part::Body, path, |_, source| {
-            let wrapped = [COMMONJS_HEAD, source, COMMONJS_TAIL].concat();
+            // A `#!` line is allowed at the start of a file, not inside the wrapper.
+            let source = match source.strip_prefix("#!") {
+                Some(rest) => format!("//{rest}"),
+                None => source.to_owned(),
+            };
+            let wrapped = [COMMONJS_HEAD, &source, COMMONJS_TAIL].concat();
             let name = format!("{COMMONJS_BODY_PREFIX}{path}");
             with_compiler(AnyName, StubLoader, |ctx| {
                 bytecode::compile_script(ctx, &wrapped, &name, Keep::Debug)

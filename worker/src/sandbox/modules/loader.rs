@@ -10,9 +10,11 @@ use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
 
 use super::commonjs::declare_native;
 use super::failures::{LoadFailures, broken};
+use super::graph::{self, EVALUATED_NATIVE, JobModules};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_NATIVE, LibraryCode};
 use super::registry::native;
+use crate::sandbox::runtime::settle::Waits;
 
 /// Compiled bytecode of Warren's own JS modules, by every name they answer to.
 pub type ModuleBytecode = Arc<HashMap<String, Vec<u8>>>;
@@ -23,6 +25,7 @@ pub struct BuiltinLoader {
     bytecode: ModuleBytecode,
     library: Arc<LibraryCode>,
     failures: LoadFailures,
+    modules: JobModules,
 }
 
 impl BuiltinLoader {
@@ -30,11 +33,13 @@ impl BuiltinLoader {
         bytecode: ModuleBytecode,
         library: Arc<LibraryCode>,
         failures: LoadFailures,
+        modules: JobModules,
     ) -> BuiltinLoader {
         BuiltinLoader {
             bytecode,
             library,
             failures,
+            modules,
         }
     }
 }
@@ -46,8 +51,19 @@ impl Loader for BuiltinLoader {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> Result<Module<'js, Declared>> {
+        // Native modules have nothing to evaluate; every JS module reports when it
+        // has evaluated (`graph`).
+        let native_module = name == COMMONJS_NATIVE || name == EVALUATED_NATIVE;
+        self.modules.record_loaded(
+            name,
+            native_module || native(name).is_some(),
+            Waits::depth(ctx),
+        );
         if name == COMMONJS_NATIVE {
             return declare_native(ctx, name);
+        }
+        if name == EVALUATED_NATIVE {
+            return graph::declare_native(ctx, name);
         }
         if let Some(native) = native(name) {
             return (native.declare)(ctx, name);

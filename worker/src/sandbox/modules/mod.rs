@@ -9,6 +9,7 @@
 //! - [`library`]: the operator's files (`--modules-dir`); [`format`]: ES module,
 //!   CommonJS or JSON; [`cjs_names`]: the names a CommonJS file exports.
 //! - [`exports`]: `exports`/`imports` maps; [`resolution`]: Node's algorithm.
+//! - [`graph`]: what a job's runtime loaded, and what `require` may import.
 //! - [`library_code`]: library files compiled on first use, CommonJS facades.
 //! - [`table`]: the pool's allowed-module table.
 //! - [`failures`]: denied, missing and broken modules, as a job sees them.
@@ -23,6 +24,7 @@ pub mod crypto;
 pub mod exports;
 pub mod failures;
 pub mod format;
+pub mod graph;
 pub mod library;
 pub mod library_code;
 pub mod loader;

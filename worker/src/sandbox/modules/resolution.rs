@@ -81,7 +81,35 @@ pub fn resolve(
     kind: Kind,
     is_builtin: &dyn Fn(&str) -> bool,
 ) -> Result<Target, NotFound> {
+    resolve_within(library, importer, specifier, kind, is_builtin, 0)
+}
+
+/// How many `imports` aliases and `browser` replacements one resolution follows: a
+/// package whose maps point at each other fails to resolve instead of recursing.
+const MAX_REDIRECTIONS: usize = 16;
+
+fn resolve_within(
+    library: &Library,
+    importer: Importer<'_>,
+    specifier: &str,
+    kind: Kind,
+    is_builtin: &dyn Fn(&str) -> bool,
+    redirections: usize,
+) -> Result<Target, NotFound> {
     let missing = || NotFound::Missing(specifier.to_owned());
+    if redirections > MAX_REDIRECTIONS {
+        return Err(missing());
+    }
+    let again = |specifier: &str| {
+        resolve_within(
+            library,
+            importer,
+            specifier,
+            kind,
+            is_builtin,
+            redirections + 1,
+        )
+    };
     let folder = match importer {
         Importer::Job => None,
         Importer::File(path) => Some(parent(path)),
@@ -92,8 +120,15 @@ pub fn resolve(
         || specifier == ".."
     {
         let outside = || NotFound::Outside(specifier.to_owned());
-        let folder = folder.ok_or_else(missing)?;
+        let (Importer::File(file), Some(folder)) = (importer, folder) else {
+            return Err(missing());
+        };
         let path = join(folder, specifier).ok_or_else(outside)?;
+        // A file's relative imports stay inside its own package.
+        let root = package_root(file);
+        if path != root && !path.starts_with(&format!("{root}/")) {
+            return Err(outside());
+        }
         let file = load_path(library, &path, kind).ok_or_else(missing)?;
         return Ok(replaced(library, file, kind));
     }
@@ -116,7 +151,8 @@ pub fn resolve(
                         .then_some(Target::File(path))
                         .ok_or_else(missing)
                 }
-                Lookup::Package(bare) => resolve(library, importer, &bare, kind, is_builtin),
+                Lookup::Package(bare) if !bare.starts_with('#') => again(&bare),
+                Lookup::Package(_) => Err(NotFound::InvalidTarget(package_dir.to_owned())),
                 Lookup::NotExported => Err(missing()),
                 Lookup::Invalid => Err(NotFound::InvalidTarget(package_dir.to_owned())),
             };
@@ -131,7 +167,7 @@ pub fn resolve(
                 } else {
                     to.to_owned()
                 };
-                return resolve(library, importer, &to, kind, is_builtin);
+                return again(&to);
             }
             _ => {}
         }
@@ -178,6 +214,23 @@ pub fn resolve(
         }
     }
     Err(missing())
+}
+
+/// The folder of the package file `path` belongs to: the `name` or `@scope/name`
+/// folder after the last `node_modules` segment (or at the root). A file at the root
+/// itself (`dayjs.js`) is a package of its own, with nothing beside it.
+pub fn package_root(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').collect();
+    let start = parts
+        .iter()
+        .rposition(|part| *part == "node_modules")
+        .map_or(0, |at| at + 1);
+    let len = if parts.get(start).is_some_and(|p| p.starts_with('@')) {
+        2
+    } else {
+        1
+    };
+    parts[..(start + len).min(parts.len())].join("/")
 }
 
 /// `@scope/name` or `name`, and the rest (`""` for none).

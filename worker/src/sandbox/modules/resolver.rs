@@ -21,21 +21,22 @@ use rquickjs::{Ctx, Exception, qjs};
 use super::builtin::NATIVE_PREFIX;
 use super::failures::{LoadFailures, Refusal, is_possible_name, refuse};
 use super::format::Format;
+use super::graph::{EVALUATED_NATIVE, JobModules};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_BODY_PREFIX, COMMONJS_MODULE, COMMONJS_NATIVE, LibraryCode};
 use super::registry::builtin;
 use super::resolution::{Importer, Kind, NotFound, Target, resolve, split_package};
 use super::table::ModuleTable;
 use crate::sandbox::runtime::cstring;
+use crate::sandbox::runtime::settle::Waits;
 use crate::sandbox::runtime::text::from_wtf8;
 
 /// The module Warren gives for a file a package's `browser` field replaces with
 /// nothing: `export default {}`.
 pub const EMPTY_MODULE: &str = "warren:empty";
 
-/// Module names the internal code (`warren:commonjs`, the prelude's `import` part)
-/// imports by what they resolved to: they pass unchanged.
-const TRUSTED_BASES: &[&str] = &[COMMONJS_MODULE, "warren:import"];
+/// The prelude part that imports `warren:commonjs` for a CommonJS job's `require`.
+const IMPORT_PART: &str = "warren:import";
 
 /// Resolves exactly what the table allows (see the module's documentation).
 #[derive(Clone)]
@@ -43,6 +44,8 @@ pub struct AllowlistResolver {
     table: Arc<ModuleTable>,
     library: Arc<LibraryCode>,
     failures: LoadFailures,
+    /// What this job's runtime loaded, and what `require` granted.
+    modules: JobModules,
     /// How to read names whole, past any NUL (see `runtime::cstring`); `None`: cut at
     /// the first NUL (the engine refuses to start then, see `code::host`).
     whole_names: Option<cstring::Layout>,
@@ -58,11 +61,13 @@ impl AllowlistResolver {
         table: Arc<ModuleTable>,
         library: Arc<LibraryCode>,
         failures: LoadFailures,
+        modules: JobModules,
     ) -> AllowlistResolver {
         AllowlistResolver {
             table,
             library,
             failures,
+            modules,
             whole_names: None,
         }
     }
@@ -127,7 +132,7 @@ unsafe extern "C" fn normalize(
         let (base, name) = (read(base), read(name));
         Some(
             resolver
-                .resolve_import(&base, &name)
+                .resolve_linkable(&ctx, &base, &name)
                 .map_err(|refusal| (resolver.failures, name, refusal)),
         )
     }));
@@ -148,27 +153,48 @@ unsafe extern "C" fn normalize(
 }
 
 impl AllowlistResolver {
+    /// [`resolve_import`](Self::resolve_import), recorded; and, while a `require`
+    /// waits synchronously, refused for a module that is still evaluating (linking
+    /// it would abort the engine; see `graph`).
+    fn resolve_linkable(&self, ctx: &Ctx<'_>, base: &str, name: &str) -> Result<String, Refusal> {
+        let resolved = self.resolve_import(base, name)?;
+        self.modules.record_import(base, &resolved);
+        let depth = Waits::depth(ctx);
+        if depth > 0 && !self.modules.safe_to_link(&resolved, depth) {
+            return Err(Refusal::Cycle);
+        }
+        Ok(resolved)
+    }
+
     /// The engine's name for `name`, `import`ed by the module named `base`.
     fn resolve_import(&self, base: &str, name: &str) -> Result<String, Refusal> {
         if !is_possible_name(name) {
             return Err(Refusal::Denied);
         }
+        let allow = |allowed: bool| allowed.then(|| name.to_owned()).ok_or(Refusal::Denied);
         if name == COMMONJS_NATIVE {
-            return (base == COMMONJS_MODULE)
-                .then(|| name.to_owned())
-                .ok_or(Refusal::Denied);
+            // `warren:commonjs`'s own import. Its `import()`s name only what Rust
+            // resolved (handed over in objects job code cannot reach into), and
+            // only granted names pass below.
+            return allow(base == COMMONJS_MODULE);
+        }
+        if name == EVALUATED_NATIVE {
+            // Every module Warren compiles reports its evaluation; job code does not.
+            let compiled = base.starts_with(LIBRARY_PREFIX)
+                || builtin(base).is_some()
+                || base == COMMONJS_MODULE
+                || base == EMPTY_MODULE;
+            return allow(compiled);
         }
         if name.starts_with(NATIVE_PREFIX) {
-            return builtin(base)
-                .is_some()
-                .then(|| name.to_owned())
-                .ok_or(Refusal::Denied);
+            return allow(builtin(base).is_some());
         }
-        if TRUSTED_BASES.contains(&base) {
-            return self
-                .known(name)
-                .then(|| name.to_owned())
-                .ok_or(Refusal::Denied);
+        if base == IMPORT_PART {
+            return allow(name == COMMONJS_MODULE);
+        }
+        if base == COMMONJS_MODULE {
+            // Only what `require` resolved for it, whatever job code did meanwhile.
+            return allow(self.modules.is_granted(name));
         }
         if name == COMMONJS_MODULE {
             // Only the facades of CommonJS files import it.
@@ -176,7 +202,7 @@ impl AllowlistResolver {
                 .strip_prefix(LIBRARY_PREFIX)
                 .and_then(|path| self.library.format(path))
                 .is_some_and(|format| format != Format::EsModule);
-            return facade.then(|| name.to_owned()).ok_or(Refusal::Denied);
+            return allow(facade);
         }
         Ok(self.locate(base, name, Kind::Import)?.engine_name())
     }
@@ -192,6 +218,8 @@ impl AllowlistResolver {
             return Err(Refusal::Denied);
         }
         let located = self.locate(base, name, Kind::Require)?;
+        let engine_name = located.engine_name();
+        self.modules.grant(&engine_name);
         let kind = match &located {
             Located::Builtin(_) => "builtin",
             Located::Empty => "empty",
@@ -200,7 +228,7 @@ impl AllowlistResolver {
                 _ => "commonjs",
             },
         };
-        Ok((kind, located.engine_name()))
+        Ok((kind, engine_name))
     }
 
     /// The library's code.
@@ -240,7 +268,9 @@ impl AllowlistResolver {
         };
         let is_builtin = |name: &str| builtin(name).is_some();
         match resolve(self.library.library(), importer, name, kind, &is_builtin) {
-            Ok(Target::Builtin(name)) if self.table.allows(&name) => Ok(Located::Builtin(name)),
+            Ok(Target::Builtin(name)) if self.allows_builtin(importer, &name) => {
+                Ok(Located::Builtin(name))
+            }
             Ok(Target::Builtin(_)) => Err(Refusal::Denied),
             Ok(Target::File(path)) => Ok(Located::File(path)),
             Ok(Target::Empty) => Ok(Located::Empty),
@@ -253,12 +283,18 @@ impl AllowlistResolver {
         }
     }
 
-    /// Whether `name` is a module as the engine knows it.
-    fn known(&self, name: &str) -> bool {
-        match name.strip_prefix(LIBRARY_PREFIX) {
-            Some(path) => self.library.library().is_file(path),
-            None => name == COMMONJS_MODULE || name == EMPTY_MODULE || builtin(name).is_some(),
+    /// Whether the table lets `importer` load built-in `name`. A library may use
+    /// either spelling of a listed built-in (`crypto`, `node:crypto`): which one a
+    /// package's authors wrote is not the operator's choice.
+    fn allows_builtin(&self, importer: Importer<'_>, name: &str) -> bool {
+        if self.table.allows(name) {
+            return true;
         }
+        let alias = match name.strip_prefix("node:") {
+            Some(bare) => bare.to_owned(),
+            None => format!("node:{name}"),
+        };
+        matches!(importer, Importer::File(_)) && self.table.allows(&alias)
     }
 }
 
@@ -270,9 +306,9 @@ enum Located {
 }
 
 impl Located {
-    fn engine_name(self) -> String {
+    fn engine_name(&self) -> String {
         match self {
-            Located::Builtin(name) => name,
+            Located::Builtin(name) => name.clone(),
             Located::File(path) => format!("{LIBRARY_PREFIX}{path}"),
             Located::Empty => EMPTY_MODULE.to_owned(),
         }
@@ -287,7 +323,7 @@ impl Resolver for AllowlistResolver {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        self.resolve_import(base, name)
+        self.resolve_linkable(ctx, base, name)
             .map_err(|refusal| refuse(ctx, &self.failures, name, refusal))
     }
 }

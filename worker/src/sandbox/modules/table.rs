@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::library::Library;
 use super::registry::builtin;
-use super::resolution::{Importer, Kind, resolve};
+use super::resolution::{Importer, Kind, resolve, split_package};
 
 /// The default allowed-module table.
 pub const DEFAULT_ALLOWED: &[&str] = &["crypto", "url"];
@@ -28,7 +28,7 @@ impl Default for ModuleTable {
 /// A name in the table that Warren cannot provide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir)"
+    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir, by package name)"
 )]
 pub struct UnknownModule(pub String);
 
@@ -59,10 +59,12 @@ impl ModuleTable {
                 .into_iter()
                 .any(|kind| resolve(&self.library, Importer::Job, name, kind, &is_builtin).is_ok())
         };
+        // A package, not a file in one: `lodash`, never `lodash/fp`.
+        let package = |name: &str| split_package(name).is_some_and(|(_, rest)| rest.is_empty());
         match self
             .allowed
             .iter()
-            .find(|name| builtin(name).is_none() && !found(name))
+            .find(|name| builtin(name).is_none() && !(package(name) && found(name)))
         {
             Some(name) => Err(UnknownModule(name.clone())),
             None => Ok(()),

@@ -23,10 +23,12 @@ use crate::sandbox::job::RunReport;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::graph::JobModules;
 use crate::sandbox::modules::loader::BuiltinLoader;
 use crate::sandbox::modules::resolver::AllowlistResolver;
 use crate::sandbox::runtime::allocator::{JobMeter, MemoryMeter, MeteredAllocator};
 use crate::sandbox::runtime::bytecode;
+use crate::sandbox::runtime::settle::Waits;
 
 /// The intrinsics every job context starts with: what the engine itself needs
 /// (RegExp for literals, Promise for async functions) and JSON. `Eval` is never
@@ -141,12 +143,18 @@ impl LiveJob {
             }
             flag.get()
         })));
-        let resolver =
-            AllowlistResolver::new(table.clone(), host.library.clone(), state.loads.clone());
+        let modules = JobModules::default();
+        let resolver = AllowlistResolver::new(
+            table.clone(),
+            host.library.clone(),
+            state.loads.clone(),
+            modules.clone(),
+        );
         let loader = BuiltinLoader::new(
             host.modules.clone(),
             host.library.clone(),
             state.loads.clone(),
+            modules.clone(),
         );
         runtime.set_loader(resolver.clone(), loader);
         let context = Context::custom::<JobIntrinsics>(&runtime)
@@ -159,6 +167,11 @@ impl LiveJob {
             // (`require` calls `import()`), never `Module::import`.
             unsafe { resolver.read_names_as_text(&ctx) };
             let _ = ctx.store_userdata(JobMeter(state.meter.clone()));
+            let _ = ctx.store_userdata(modules);
+            let _ = ctx.store_userdata(Waits::new(
+                state.deadline.clone(),
+                state.interrupted.clone(),
+            ));
             run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
         })?;
         self.handles = Some(Handles {
