@@ -18,6 +18,8 @@ pub struct LocalPool {
     pub modules_dir: Option<std::path::PathBuf>,
     /// Hosts `fetch` may reach (as `warren-worker --allow-host`); empty: no `fetch`.
     pub allow_hosts: Vec<String>,
+    /// Whether the function may use `eval` and `new Function`.
+    pub allow_eval: bool,
 }
 
 /// Runs `job` (attempt `attempt` of job `job_id`) in a one-slot engine and builds its
@@ -37,6 +39,7 @@ pub fn run_locally(
         allow_modules: (!pool.allow_modules.is_empty()).then_some(pool.allow_modules),
         modules_dir: pool.modules_dir,
         allow_hosts: (!pool.allow_hosts.is_empty()).then_some(pool.allow_hosts),
+        allow_eval: Some(pool.allow_eval),
         ..PoolSettings::default()
     };
     // It is the user's own code: threads of this process, no sandbox processes.

@@ -107,3 +107,39 @@ fn a_closed_standard_output_ends_warren_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// An npm folder as `--modules-dir`, and `--allow-eval`, as on a worker.
+#[test]
+fn warren_run_takes_an_npm_folder_and_allow_eval() {
+    let dir = std::env::temp_dir().join(format!("warren-run-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let function = dir.join("greet.js");
+    std::fs::write(
+        &function,
+        "const Handlebars = require('handlebars'); module.exports = (i) => Handlebars.compile('Hi {{name}}!')(i);",
+    )
+    .expect("write");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            function.to_str().expect("utf8"),
+            "--modules-dir",
+            "tests/packages",
+            "--allow-module",
+            "handlebars",
+            "--input",
+            r#"{"name":"Ada"}"#,
+        ];
+        args.extend_from_slice(extra);
+        warren(&args)
+    };
+    let allowed = run(&["--allow-eval"]);
+    assert_eq!(allowed.status.code(), Some(0), "{allowed:?}");
+    let result: Value = serde_json::from_slice(&allowed.stdout).expect("result JSON");
+    assert_eq!(result["value"], json!("Hi Ada!"));
+    let refused = run(&[]);
+    assert_eq!(refused.status.code(), Some(1));
+    let result: Value = serde_json::from_slice(&refused.stdout).expect("result JSON");
+    assert_eq!(result["error"]["message"], json!("eval is not supported"));
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -63,6 +63,7 @@ fn engine(isolation: Isolation, slots: usize) -> Engine {
         cache_bytes: 64 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,
+        allow_eval: false,
     })
     .expect("engine")
 }

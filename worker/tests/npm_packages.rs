@@ -11,7 +11,7 @@ use std::sync::Arc;
 use common::*;
 use serde_json::{Value, json};
 use warren_testkit::http_stub::HttpStub;
-use warren_wire::Outcome;
+use warren_wire::{ErrorKind, Outcome};
 use warren_worker::egress::{EgressConfig, EgressPolicy, FetchCaps};
 use warren_worker::sandbox::{Engine, EngineConfig, Library, ModuleTable, PoolLimits};
 
@@ -232,5 +232,55 @@ async fn the_origin_story_runs_as_written() {
             value.get()
         ),
         Outcome::Error(err) => panic!("{err:?}"),
+    }
+}
+
+/// Template and schema libraries compile what they are given into functions: with
+/// `--allow-eval` they run; without, they fail as the pool's choice says.
+#[test]
+fn packages_that_compile_code_run_where_the_pool_allows_eval() {
+    let library = || Library::load(&packages_folder()).expect("the package folder reads");
+    let start = |allow_eval: bool| {
+        let table = ModuleTable::new(["handlebars".to_string(), "ajv".to_string()])
+            .with_library(Arc::new(library()));
+        Engine::start(EngineConfig {
+            slots: 1,
+            isolation: isolation(),
+            limits: PoolLimits {
+                timeout_ms: 30_000,
+                memory_mb: 256,
+                ..PoolLimits::default()
+            },
+            modules: Arc::new(table),
+            allow_eval,
+            ..EngineConfig::default()
+        })
+        .expect("engine starts")
+    };
+    let jobs = [
+        (
+            "const Handlebars = require('handlebars'); module.exports = (i) => Handlebars.compile('Hi {{name}}!')(i);",
+            json!("Hi Ada!"),
+        ),
+        (
+            "import Ajv from 'ajv'; export default (i) => new Ajv().compile({ type: 'object', required: ['name'] })(i);",
+            json!(true),
+        ),
+    ];
+    let allowing = start(true);
+    for (code, expected) in &jobs {
+        assert_eq!(
+            ok(&allowing, code, r#"{"name": "Ada"}"#),
+            *expected,
+            "{code}"
+        );
+    }
+    let refusing = start(false);
+    for (code, _) in &jobs {
+        let message = fails(&refusing, code, r#"{"name": "Ada"}"#, ErrorKind::Exception);
+        assert!(
+            message.contains("eval is not supported"),
+            "{code}: {message}"
+        );
     }
 }

@@ -281,6 +281,34 @@ fn no_eval_or_function_constructor() {
 }
 
 #[test]
+fn eval_and_new_function_where_the_pool_allows_them() {
+    let engine = engine_allowing_eval();
+    let value = ok(
+        &engine,
+        "export default (x) => [eval('1 + x'), new Function('a', 'return a * 2')(x), (0, eval)('typeof globalThis')]",
+        "20",
+    );
+    assert_eq!(value, json!([21, 40, "object"]));
+    // Compiled code is the job's own: its limits hold.
+    fails(
+        &engine,
+        "export default () => eval('for (;;) {}')",
+        "null",
+        ErrorKind::Timeout,
+    );
+    let message = fails(
+        &engine,
+        "module.exports = () => new Function('return (')",
+        "null",
+        ErrorKind::Exception,
+    );
+    assert!(
+        message.contains("unexpected") || message.contains("expecting"),
+        "{message}"
+    );
+}
+
+#[test]
 fn timers_and_microtasks() {
     let engine = engine();
     let code = "export default async () => { const order = []; setTimeout(() => order.push('t2'), 20); setTimeout(() => order.push('t1'), 5); queueMicrotask(() => order.push('m')); await new Promise(r => setTimeout(r, 30)); return order }";

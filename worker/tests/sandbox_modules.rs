@@ -394,3 +394,96 @@ fn operator_modules_stay_inside_the_table() {
         json!(1)
     );
 }
+
+#[test]
+fn path_gives_what_nodes_posix_path_gives() {
+    let engine = engine_with(1, PoolLimits::default(), &["path", "node:path/posix"]);
+    // Expected values are Node 20's, for the same calls.
+    assert_eq!(
+        ok(
+            &engine,
+            "const path = require('path'); module.exports = () => [
+                path.join('/foo', 'bar', 'baz/asdf', 'quux', '..'), path.join(), path.join('a', '', '../..', 'b'),
+                path.normalize('/foo/bar//baz/asdf/quux/..'), path.normalize(''), path.normalize('a/../'), path.normalize('../../x/'),
+                path.resolve('/foo/bar', './baz'), path.resolve('/foo/bar', '/tmp/file/'), path.resolve('www', 'static/png/', '../gif/a.gif'), path.resolve(),
+                path.relative('/data/orandea/test/aaa', '/data/orandea/impl/bbb'), path.relative('/a', '/a'),
+                path.dirname('/foo/bar/baz'), path.dirname('/a'), path.dirname('a'), path.dirname('a/b/'),
+                path.basename('/foo/quux.html'), path.basename('/foo/quux.html', '.html'), path.basename('/a/'),
+                path.extname('index.coffee.md'), path.extname('index.'), path.extname('.index'), path.extname('..'),
+                path.parse('/home/user/dir/file.txt'), path.format({ root: '/', name: 'file', ext: 'txt' }),
+                path.isAbsolute('/x'), path.isAbsolute('x'), path.sep, path.delimiter, path.posix === path,
+            ]",
+            "null"
+        ),
+        json!([
+            "/foo/bar/baz/asdf", ".", "../b",
+            "/foo/bar/baz/asdf", ".", "./", "../../x/",
+            "/foo/bar/baz", "/tmp/file", "/www/static/gif/a.gif", "/",
+            "../../impl/bbb", "",
+            "/foo/bar", "/", ".", "a",
+            "quux.html", "quux", "a",
+            ".md", ".", "", "",
+            { "root": "/", "dir": "/home/user/dir", "base": "file.txt", "ext": ".txt", "name": "file" }, "/file.txt",
+            true, false, "/", ":", true
+        ])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "import { join } from 'node:path/posix'; export default () => join('a', 'b')",
+            "null"
+        ),
+        json!("a/b")
+    );
+    // Hostile arguments are the TypeErrors Node throws.
+    assert_eq!(
+        ok(
+            &engine,
+            "const path = require('path'); module.exports = () => [() => path.join(1), () => path.resolve({ toString() { return '/x' } }), () => path.format(null), () => path.basename('/a', 5)]
+                .map((f) => { try { f(); return 'ok' } catch (e) { return e.name } })",
+            "null"
+        ),
+        json!(["TypeError", "TypeError", "TypeError", "TypeError"])
+    );
+}
+
+#[test]
+fn events_behave_as_nodes_event_emitter() {
+    let engine = engine_with(1, PoolLimits::default(), &["events"]);
+    assert_eq!(
+        ok(
+            &engine,
+            "const EventEmitter = require('events');
+            function Legacy() { EventEmitter.call(this); }
+            Object.setPrototypeOf(Legacy.prototype, EventEmitter.prototype);
+            module.exports = async () => {
+                const seen = [];
+                const e = new EventEmitter();
+                e.on('newListener', (name) => seen.push('new:' + name));
+                const a = (x) => seen.push('a' + x);
+                e.on('x', a); e.once('x', (x) => seen.push('once' + x)); e.prependListener('x', (x) => seen.push('first' + x));
+                e.emit('x', 1); e.emit('x', 2); e.off('x', a); e.emit('x', 3);
+                let thrown; try { e.emit('error', new RangeError('boom')) } catch (err) { thrown = err.name }
+                let wrapped; try { e.emit('error', 'text') } catch (err) { wrapped = err.code }
+                const l = new Legacy(); l.on('y', function () { seen.push(this === l) }); l.emit('y');
+                setTimeout(() => e.emit('later', 7, 8), 1);
+                const args = await EventEmitter.once(e, 'later');
+                return [seen, e.listenerCount('x'), e.eventNames(), thrown, wrapped, args, e.emit('none'), EventEmitter.EventEmitter === EventEmitter];
+            };",
+            "null"
+        ),
+        json!([
+            [
+                "new:x", "new:x", "new:x", "first1", "a1", "once1", "first2", "a2", "first3", true,
+                "new:later", "new:error"
+            ],
+            1,
+            ["newListener", "x"],
+            "RangeError",
+            "ERR_UNHANDLED_ERROR",
+            [7, 8],
+            false,
+            true
+        ])
+    );
+}

@@ -19,6 +19,9 @@ pub struct Args {
     /// Grants `fetch` to this host (repeatable; as `warren-worker --allow-host`).
     #[arg(long = "allow-host")]
     pub allow_hosts: Vec<String>,
+    /// Lets the function use `eval` and `new Function` (as `warren-worker --allow-eval`).
+    #[arg(long)]
+    pub allow_eval: bool,
     /// Pretty-print the result body.
     #[arg(long)]
     pub pretty: bool,
@@ -36,6 +39,7 @@ pub fn run(args: Args) -> u8 {
         allow_modules: args.allow_modules,
         modules_dir: args.modules_dir,
         allow_hosts: args.allow_hosts,
+        allow_eval: args.allow_eval,
     };
     let job_id = warren_wire::ids::new_job_id();
     let result = match run_locally(job_id, 1, job, pool, "warren-run") {

@@ -327,7 +327,7 @@ mod tests {
         let path = dir.join("pools.toml");
         std::fs::write(
             &path,
-            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\nallow_hosts = [\"api.example.com\"]\nfetch_max_response_bytes = 1000\n",
+            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\nallow_hosts = [\"api.example.com\"]\nfetch_max_response_bytes = 1000\nallow_eval = true\n",
         )
         .expect("write");
         let config = args(&[
@@ -350,6 +350,20 @@ mod tests {
             .as_ref()
             .expect("pool b fetches");
         assert_eq!(egress.caps.max_response_bytes, 1000);
+        assert!(!config.pools[0].engine.allow_eval && config.pools[1].engine.allow_eval);
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn allow_eval_is_off_unless_asked_for() {
+        let eval = |flags: &[&str]| {
+            args(flags).resolve().expect("valid").pools[0]
+                .engine
+                .allow_eval
+        };
+        assert!(!eval(&[]));
+        assert!(eval(&["--allow-eval"]));
+        assert!(eval(&["--allow-eval=true"]));
+        assert!(!eval(&["--allow-eval=false"]));
     }
 }

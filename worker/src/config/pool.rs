@@ -98,6 +98,16 @@ pub struct PoolSettings {
     )]
     pub fetch_max_request_bytes: Option<usize>,
 
+    /// Lets job code compile code at run time (`eval`, `new Function`), as template
+    /// and schema libraries (handlebars, ajv) do. Off by default.
+    #[arg(
+        long,
+        env = "WARREN_ALLOW_EVAL",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub allow_eval: Option<bool>,
+
     /// Largest `fetch` response body, in bytes.
     #[arg(
         long,
@@ -152,6 +162,7 @@ impl PoolSettings {
             fetch_max_requests: s.fetch_max_requests.or(f.fetch_max_requests),
             fetch_max_request_bytes: s.fetch_max_request_bytes.or(f.fetch_max_request_bytes),
             fetch_max_response_bytes: s.fetch_max_response_bytes.or(f.fetch_max_response_bytes),
+            allow_eval: s.allow_eval.or(f.allow_eval),
         }
     }
 
@@ -211,6 +222,7 @@ impl PoolSettings {
             cache_bytes: 32 << 20,
             thread_stack_bytes: slots.stack_bytes,
             egress: self.egress()?,
+            allow_eval: self.allow_eval.unwrap_or(false),
         })
     }
 

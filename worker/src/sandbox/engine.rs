@@ -39,6 +39,8 @@ pub struct EngineConfig {
     pub thread_stack_bytes: usize,
     /// Where jobs may `fetch`; `None`: no `fetch` at all.
     pub egress: Option<EgressConfig>,
+    /// Whether job code may compile code at run time (`eval`, `new Function`).
+    pub allow_eval: bool,
 }
 
 /// Where an engine's slots run.
@@ -62,6 +64,7 @@ impl Default for EngineConfig {
             cache_bytes: 32 << 20,
             thread_stack_bytes: 8 << 20,
             egress: None,
+            allow_eval: false,
         }
     }
 }
@@ -124,6 +127,7 @@ impl Engine {
             cache_bytes: config.cache_bytes,
             host,
             fetch: config.egress.clone().map(Arc::new),
+            allow_eval: config.allow_eval,
         };
         let alive = Arc::new(());
         let mut engine = Engine {

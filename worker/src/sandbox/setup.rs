@@ -19,4 +19,6 @@ pub struct SlotSetup {
     pub host: Arc<HostBytecode>,
     /// The pool's `fetch`, if it grants one.
     pub fetch: Option<FetchGrant>,
+    /// Whether job code may compile code at run time (`eval`, `new Function`).
+    pub allow_eval: bool,
 }

@@ -54,6 +54,23 @@ fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -
         cache_bytes: 8 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,
+        allow_eval: false,
+    })
+    .expect("engine starts")
+}
+
+/// An engine with the default table whose jobs may use `eval` and `new Function`,
+/// and a short timeout.
+pub fn engine_allowing_eval() -> Engine {
+    Engine::start(EngineConfig {
+        slots: 1,
+        isolation: isolation(),
+        limits: PoolLimits {
+            timeout_ms: 500,
+            ..PoolLimits::default()
+        },
+        allow_eval: true,
+        ..EngineConfig::default()
     })
     .expect("engine starts")
 }

@@ -4,7 +4,8 @@
 //! that enforce it. From the bottom up:
 //!
 //! - [`builtin`]: what a built-in module is; [`registry`]: every one of them;
-//!   [`crypto`] (`crypto.js` over a native module), [`url`] (`url.js`).
+//!   [`crypto`] (`crypto.js` over a native module), [`events`], [`path`] and [`url`]
+//!   (JavaScript only).
 //! - [`ordered_json`], [`manifest`]: what Warren reads of a `package.json`.
 //! - [`library`]: the operator's files (`--modules-dir`); [`format`]: ES module,
 //!   CommonJS or JSON; [`cjs_names`]: the names a CommonJS file exports.
@@ -21,6 +22,7 @@ pub mod builtin;
 pub mod cjs_names;
 pub mod commonjs;
 pub mod crypto;
+pub mod events;
 pub mod exports;
 pub mod failures;
 pub mod format;
@@ -30,6 +32,7 @@ pub mod library_code;
 pub mod loader;
 pub mod manifest;
 pub mod ordered_json;
+pub mod path;
 pub mod registry;
 pub mod resolution;
 pub mod resolver;

@@ -1,10 +1,10 @@
 //! Every built-in module, and finding one by the name a job imports it by.
 
 use super::builtin::{BuiltinModule, NativeModule};
-use super::{crypto, url};
+use super::{crypto, events, path, url};
 
 /// Every built-in module.
-pub const BUILTINS: &[BuiltinModule] = &[crypto::MODULE, url::MODULE];
+pub const BUILTINS: &[BuiltinModule] = &[crypto::MODULE, events::MODULE, path::MODULE, url::MODULE];
 
 /// The built-in module known by `name`.
 pub fn builtin(name: &str) -> Option<&'static BuiltinModule> {

@@ -28,7 +28,7 @@ impl Default for ModuleTable {
 /// A name in the table that Warren cannot provide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown module {0:?} in the allowed-module table (known: crypto, url, their node: aliases, and the packages in --modules-dir, by package name)"
+    "unknown module {0:?} in the allowed-module table (known: crypto, events, path, url, their node: aliases, and the packages in --modules-dir, by package name)"
 )]
 pub struct UnknownModule(pub String);
 

@@ -41,6 +41,15 @@ type JobIntrinsics = (
     intrinsic::Promise,
 );
 
+/// The same, with the compiler, for pools that allow `eval` and `new Function`.
+type EvalJobIntrinsics = (
+    intrinsic::RegExpCompiler,
+    intrinsic::RegExp,
+    intrinsic::Json,
+    intrinsic::Promise,
+    intrinsic::Eval,
+);
+
 /// Allocation volume between garbage collections in a job's runtime: most jobs end
 /// (and free everything at once) before the first one.
 const GC_THRESHOLD: usize = 4 << 20;
@@ -55,6 +64,8 @@ pub struct SlotEnv<'a> {
     pub fetch: Option<&'a FetchGrant>,
     /// The pool's maxima, which a prepared context runs under until its job starts.
     pub limits: EffectiveLimits,
+    /// Whether job code may compile code at run time (`eval`, `new Function`).
+    pub allow_eval: bool,
 }
 
 /// Where a job stands after [`LiveJob::drive`].
@@ -124,13 +135,18 @@ impl LiveJob {
             unprepared: None,
             outcome: None,
         };
-        if let Err(failure) = job.boot(slot.host, slot.table) {
+        if let Err(failure) = job.boot(slot.host, slot.table, slot.allow_eval) {
             job.unprepared = Some(failure);
         }
         job
     }
 
-    fn boot(&mut self, host: &HostBytecode, table: &Arc<ModuleTable>) -> Result<(), Failure> {
+    fn boot(
+        &mut self,
+        host: &HostBytecode,
+        table: &Arc<ModuleTable>,
+        allow_eval: bool,
+    ) -> Result<(), Failure> {
         let state = &self.state;
         let runtime = Runtime::new_with_alloc(MeteredAllocator::new(state.meter.clone()))
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
@@ -157,7 +173,12 @@ impl LiveJob {
             modules.clone(),
         );
         runtime.set_loader(resolver.clone(), loader);
-        let context = Context::custom::<JobIntrinsics>(&runtime)
+        let context = if allow_eval {
+            Context::custom::<EvalJobIntrinsics>(&runtime)
+        } else {
+            Context::custom::<JobIntrinsics>(&runtime)
+        };
+        let context = context
             .map_err(|err| Failure::Thrown(plain(format!("cannot create the context: {err}"))));
         self.runtime = Some(runtime);
         let context = self.context.insert(context?);

@@ -40,5 +40,6 @@ fn prepare(setup: &SlotSetup) -> LiveJob {
         table: &setup.modules,
         fetch: setup.fetch.as_ref(),
         limits: setup.limits.for_job(&JobLimits::default()),
+        allow_eval: setup.allow_eval,
     })
 }

@@ -32,7 +32,8 @@ pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
         .u64(limits.max_result_bytes as u64)
         .u64(limits.max_log_entries as u64)
         .u64(limits.max_log_bytes as u64)
-        .u64(setup.cache_bytes as u64);
+        .u64(setup.cache_bytes as u64)
+        .bool(setup.allow_eval);
     let names: Vec<&str> = setup.modules.names().collect();
     e.strings(names.into_iter());
     let library = setup.modules.library().files();
@@ -82,6 +83,7 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
         max_log_bytes: d.usize()?,
     };
     let cache_bytes = d.usize()?;
+    let allow_eval = d.bool()?;
     let names = d.strings()?;
     let count = d.count()?;
     let files = (0..count)
@@ -136,6 +138,7 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
             cache_bytes,
             host: Arc::new(host),
             fetch,
+            allow_eval,
         },
         address_space_bytes,
     })
@@ -174,6 +177,7 @@ mod tests {
                 policy: policy.clone(),
                 caps: FetchCaps::default(),
             })),
+            allow_eval: true,
         };
         let frame = encode_init(&setup, 1 << 30);
         let (tag, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
@@ -183,6 +187,7 @@ mod tests {
         assert_eq!(init.address_space_bytes, 1 << 30);
         assert_eq!(init.setup.limits, setup.limits);
         assert_eq!(init.setup.cache_bytes, 99);
+        assert!(init.setup.allow_eval);
         assert_eq!(*init.setup.modules, *modules);
         let grant = init.setup.fetch.expect("fetch granted");
         assert_eq!(grant.policy, policy);
