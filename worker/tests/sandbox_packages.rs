@@ -135,6 +135,30 @@ fn node_modules() -> Library {
             "hashbang/index.js",
             "#!/usr/bin/env node\nmodule.exports = 'ran';",
         ),
+        // Imports that fail, tried again: the engine keeps such modules half resolved.
+        (
+            "needs-fs/index.mjs",
+            "import fs from 'fs'; export default fs;",
+        ),
+        (
+            "breaks/index.mjs",
+            "import bad from './bad.mjs'; export default bad;",
+        ),
+        ("breaks/bad.mjs", "export default (;"),
+        // ES module → CommonJS → require(ES module) → CommonJS, nested waits.
+        (
+            "layers/index.mjs",
+            "import q from './q.cjs'; export default q;",
+        ),
+        (
+            "layers/q.cjs",
+            "module.exports = require('./r.mjs').value + 1;",
+        ),
+        (
+            "layers/r.mjs",
+            "import s from './s.cjs'; export const value = s * 10;",
+        ),
+        ("layers/s.cjs", "module.exports = 4;"),
     ])
 }
 
@@ -153,6 +177,9 @@ fn engine() -> warren_worker::sandbox::Engine {
             "climber",
             "aliased",
             "hashbang",
+            "needs-fs",
+            "breaks",
+            "layers",
             "crypto",
             "url",
         ],
@@ -442,6 +469,9 @@ fn job_code_that_tampers_with_built_ins_gains_nothing() {
             Function.prototype.call = function (...args) { if (args.length >= 5) leaks.push('call'); return Reflect.apply(this, args[0], args.slice(1)); };
             Object.defineProperty(Object.prototype, 'require', { set(v) { leaks.push('require') }, configurable: true });
             Object.defineProperty(Function.prototype, 'resolve', { set(v) { leaks.push('resolve') }, configurable: true });
+            for (const name of ['format', 'run', 'define', 'json', 'settle', 'kind', 'id']) {
+                Object.defineProperty(Object.prototype, name, { set(v) { leaks.push(name) }, get() { leaks.push('get ' + name) }, configurable: true });
+            }
             module.exports = () => { const lib = require('cjs-lib'); Function.prototype.call = call;
                 return [lib.greet('z'), leaks, typeof require.cache] };",
             "null"
@@ -486,5 +516,50 @@ fn a_require_of_a_module_still_evaluating_is_refused_not_a_crash() {
         ),
         json!(true),
         "the slot still serves"
+    );
+}
+
+/// A module whose import failed may stay half resolved in the engine, which must not
+/// be reached again: Warren remembers the failure and gives the same error again
+/// (the first denial's kind and name, the broken file's message).
+#[test]
+fn an_import_that_failed_fails_the_same_way_again() {
+    let engine = engine();
+    assert_eq!(
+        ok(
+            &engine,
+            "const t = () => { try { require('needs-fs'); return 'loaded' } catch (e) { return e.name } };
+            module.exports = () => [t(), t()];",
+            "null"
+        ),
+        json!(["ModuleDeniedError", "ModuleDeniedError"])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default async () => {
+                const names = [];
+                for (const name of ['needs-fs', 'needs-fs', 'breaks', 'breaks']) {
+                    names.push(await import(name).then(() => 'loaded', (e) => e.name));
+                }
+                return names;
+            }",
+            "null"
+        ),
+        json!([
+            "ModuleDeniedError",
+            "ModuleDeniedError",
+            "SyntaxError",
+            "Error"
+        ])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "module.exports = () => require('layers').default",
+            "null"
+        ),
+        json!(41),
+        "nested waits that are no cycle"
     );
 }

@@ -85,8 +85,15 @@
       const state = stateOfEvent(event);
       const map = listeners(this);
       state.target = this;
+      // A listener that throws does not stop the others (the standard reports the
+      // error and goes on); the first error is thrown once all have run.
+      let failed = false;
+      let error;
+      const call = (f) => {
+        try { f(); } catch (e) { if (!failed) { failed = true; error = e; } }
+      };
       const handler = this['on' + state.type];
-      if (typeof handler === 'function') handler.call(this, event);
+      if (typeof handler === 'function') call(() => handler.call(this, event));
       const list = map.get(state.type);
       if (list !== undefined) {
         for (const entry of list.slice()) {
@@ -94,10 +101,11 @@
           if (!list.includes(entry)) continue;
           if (entry.once) list.splice(list.indexOf(entry), 1);
           const callback = entry.callback;
-          if (typeof callback === 'function') callback.call(this, event);
-          else if (callback && typeof callback.handleEvent === 'function') callback.handleEvent(event);
+          if (typeof callback === 'function') call(() => callback.call(this, event));
+          else if (callback && typeof callback.handleEvent === 'function') call(() => callback.handleEvent(event));
         }
       }
+      if (failed) throw error;
       return !state.defaultPrevented;
     }
   }
@@ -118,6 +126,10 @@
     if (state.aborted) return;
     state.aborted = true;
     state.reason = reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason;
+    // The standard's abort steps (fetch's) run first, out of job code's reach.
+    const steps = state.steps;
+    state.steps = [];
+    for (const step of steps) step();
     signal.dispatchEvent(new Event('abort'));
   };
 
@@ -125,7 +137,7 @@
     constructor() {
       if (!making) throw new TypeError('Illegal constructor');
       super();
-      signalState.set(this, { aborted: false, reason: undefined });
+      signalState.set(this, { aborted: false, reason: undefined, steps: [] });
       this.onabort = null;
     }
     get aborted() { return stateOfSignal(this).aborted; }
@@ -143,7 +155,10 @@
       const delay = Number(ms);
       if (!(delay >= 0) || !Number.isFinite(delay)) throw new TypeError('AbortSignal.timeout: the delay must be a finite number of milliseconds');
       const signal = newSignal();
-      host.addTimer(() => abort(signal, new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay, [], false);
+      // Past 2^31 - 1 ms no job is still running: such a signal never fires.
+      if (delay <= 2147483647) {
+        host.addTimer(() => abort(signal, new DOMException('The operation was aborted due to timeout', 'TimeoutError')), delay, [], false);
+      }
       return signal;
     }
     static any(signals) {
@@ -168,8 +183,10 @@
     abort(reason) { abort(this.#signal, reason); }
   }
 
-  // For `fetch`: whether `value` is a real signal (its state cannot be faked).
+  // For `fetch`: whether `value` is a real signal (its state cannot be faked), and
+  // running `step` when it aborts, before any listener.
   host.isAbortSignal = (value) => value !== null && typeof value === 'object' && signalState.has(value);
+  host.onAbort = (signal, step) => { stateOfSignal(signal).steps.push(step); };
 
   return { Event, EventTarget, AbortController, AbortSignal, DOMException };
 })

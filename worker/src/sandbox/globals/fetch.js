@@ -143,11 +143,11 @@
       if (signal !== null) {
         // Aborted, the promise rejects with the signal's reason; a response that
         // still arrives is dropped.
-        signal.addEventListener('abort', () => {
+        host.onAbort(signal, () => {
           if (pending[id] !== entry) return;
           delete pending[id];
           reject(signal.reason);
-        }, { once: true });
+        });
       }
     });
   }

@@ -33,7 +33,10 @@ impl ModuleDef for CommonJsNative {
     }
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> Result<()> {
+        // Without a prototype: job code may have put setters for these names on
+        // `Object.prototype` before this module is first evaluated.
         let native = Object::new(ctx.clone())?;
+        native.set_prototype(None)?;
         native.set("resolve", Function::new(ctx.clone(), resolve)?)?;
         native.set("format", Function::new(ctx.clone(), format)?)?;
         native.set("run", Function::new(ctx.clone(), run)?)?;

@@ -111,8 +111,11 @@ const methods = {
   rawListeners(name) { return this.listeners(name); },
   eventNames() { return [...table(this).keys()]; },
 };
+// Enumerable, as Node's are: mixins copy them with `Object.assign`.
 for (const [name, method] of Object.entries(methods)) {
-  Object.defineProperty(EventEmitter.prototype, name, { value: method, writable: true, configurable: true });
+  Object.defineProperty(EventEmitter.prototype, name, {
+    value: method, writable: true, configurable: true, enumerable: true,
+  });
 }
 
 export function once(emitter, name) {

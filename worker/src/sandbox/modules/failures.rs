@@ -9,6 +9,7 @@ use std::rc::Rc;
 
 use rquickjs::{Ctx, Exception};
 
+use super::graph::Failure;
 use super::resolution::NotFound;
 use crate::sandbox::runtime::errors::cut;
 
@@ -53,6 +54,8 @@ pub enum Refusal {
     NotFound(NotFound),
     /// A `require` that would link a module still evaluating (a cycle).
     Cycle,
+    /// A module that reaches one that failed to load earlier in the job: what failed.
+    Earlier(Failure),
 }
 
 /// Throws what a refused name gets: the denial, or Node's "cannot find module".
@@ -64,6 +67,15 @@ pub fn refuse(
 ) -> rquickjs::Error {
     let (message, code) = match refusal {
         Refusal::Denied => return deny(ctx, failures, name),
+        // The same denial again: its name, its kind.
+        Refusal::Earlier(Failure::Denied(denied)) => return deny(ctx, failures, &denied),
+        Refusal::Earlier(Failure::Error(message)) => (
+            format!(
+                "cannot load '{}': a module it needs failed to load earlier in this job: {message}",
+                cut(name.to_owned(), MAX_SHOWN_NAME_BYTES).escape_debug()
+            ),
+            "MODULE_NOT_FOUND",
+        ),
         Refusal::NotFound(not_found) => (not_found.to_string(), "MODULE_NOT_FOUND"),
         Refusal::Cycle => (
             format!(

@@ -1,18 +1,27 @@
-//! What one job's runtime has loaded, for the two decisions only Rust can make safely:
+//! What one job's runtime has loaded, for the decisions only Rust can make safely:
 //!
 //! - which names `warren:commonjs` may `import()`: exactly those `require` resolved
 //!   for it (granted here), so job code that tampers with built-ins cannot forge a
 //!   name on the way;
-//! - whether a module is safe to link while `require` waits synchronously: QuickJS
-//!   aborts the process when a graph being linked reaches a module that is still
-//!   evaluating (a `require` cycle, or job code run from a getter in the middle of a
-//!   module's top level). Every module Warren compiles reports, as its last
-//!   statement, that it finished evaluating (`warren:native/evaluated`). While a
-//!   `require` waits, an import that reaches a module loaded *before* that wait
-//!   began that has not finished evaluating (one the wait may have interrupted) is
-//!   refused, as Node refuses `require` of a cycle (`ERR_REQUIRE_CYCLE_MODULE`).
-//!   Modules the wait itself loads are linked as usual: the engine asks for their
-//!   names again while it links them.
+//! - whether an import may go ahead without crashing the engine. QuickJS aborts when
+//!   a graph being linked reaches a module that is still evaluating (a `require`
+//!   cycle, or job code run from a getter in the middle of a module's top level),
+//!   and dereferences null when a graph reaches a module whose own imports failed
+//!   to load (it stays loaded, half resolved). So:
+//!   - every module Warren compiles reports, as its last statement, that it finished
+//!     evaluating (`warren:native/evaluated`); each synchronous wait of `require`
+//!     has an epoch of its own (`runtime::settle`); while one is under way, an import
+//!     that reaches an unfinished module loaded outside it (one the wait may have
+//!     interrupted) is refused, as Node refuses `require` of a cycle
+//!     (`ERR_REQUIRE_CYCLE_MODULE`), whatever the depth of waits it was loaded at.
+//!     What the wait itself loads is linked as usual (the engine asks for those
+//!     names again while it links them);
+//!   - a module whose static import was refused, and a name that failed to load,
+//!     are remembered with why; any later import that reaches them fails with that
+//!     reason instead of reaching the half-resolved module.
+//!
+//!   Only unfinished modules' imports are recorded as links: a finished module's
+//!   imports are `import()`s, which link nothing of it.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -36,17 +45,27 @@ pub struct JobModules(Rc<RefCell<Graph>>);
 #[derive(Clone, Copy)]
 struct Loaded {
     evaluated: bool,
-    depth: u32,
+    /// The synchronous wait under way when it was loaded (0: none).
+    epoch: u64,
 }
 
 #[derive(Default)]
 struct Graph {
     granted: HashSet<String>,
-    /// Loaded modules: whether each finished evaluating, and how many synchronous
-    /// waits were under way when it was loaded.
     loaded: HashMap<String, Loaded>,
-    /// What each module imports.
+    /// What each unfinished module imports.
     imports: HashMap<String, Vec<String>>,
+    /// Modules and names that failed to load, and why.
+    failed: HashMap<String, Failure>,
+}
+
+/// Why a module cannot load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// An import the table refused (the name refused).
+    Denied(String),
+    /// Anything else, as its message says.
+    Error(String),
 }
 
 impl JobModules {
@@ -59,23 +78,50 @@ impl JobModules {
         self.0.borrow().granted.contains(name)
     }
 
-    /// Records that `base` imports `name`.
+    /// Whether `name` is loaded and has not finished evaluating.
+    fn unfinished(graph: &Graph, name: &str) -> bool {
+        graph
+            .loaded
+            .get(name)
+            .is_some_and(|loaded| !loaded.evaluated)
+    }
+
+    /// Records that `base` imports `name`, if that links them (see the module's
+    /// documentation).
     pub fn record_import(&self, base: &str, name: &str) {
         let mut graph = self.0.borrow_mut();
+        if !Self::unfinished(&graph, base) {
+            return;
+        }
         let imports = graph.imports.entry(base.to_owned()).or_default();
         if !imports.iter().any(|n| n == name) {
             imports.push(name.to_owned());
         }
     }
 
-    /// Records that `name` was loaded while `depth` synchronous waits were under way
-    /// (`evaluated`: it has nothing to evaluate).
-    pub fn record_loaded(&self, name: &str, evaluated: bool, depth: u32) {
+    /// Records that an import by `base` failed: if it was a static one (`base` has not
+    /// finished), `base` is left half resolved.
+    pub fn record_failed_import(&self, base: &str, failure: Failure) {
+        let mut graph = self.0.borrow_mut();
+        if Self::unfinished(&graph, base) {
+            graph.failed.entry(base.to_owned()).or_insert(failure);
+        }
+    }
+
+    /// Records that loading `name` failed.
+    pub fn record_failed_load(&self, name: &str, failure: Failure) {
+        let mut graph = self.0.borrow_mut();
+        graph.failed.entry(name.to_owned()).or_insert(failure);
+    }
+
+    /// Records that `name` was loaded during wait `epoch` (0: none; `evaluated`: it has
+    /// nothing to evaluate).
+    pub fn record_loaded(&self, name: &str, evaluated: bool, epoch: u64) {
         self.0
             .borrow_mut()
             .loaded
             .entry(name.to_owned())
-            .or_insert(Loaded { evaluated, depth });
+            .or_insert(Loaded { evaluated, epoch });
     }
 
     fn record_evaluated(&self, name: &str) {
@@ -84,28 +130,43 @@ impl JobModules {
         }
     }
 
-    /// Whether linking `name` is safe inside `depth` synchronous waits: nothing it
-    /// reaches was loaded outside the innermost wait and is still unevaluated.
-    pub fn safe_to_link(&self, name: &str, depth: u32) -> bool {
+    /// Why importing `name` now cannot go ahead, if it cannot: something it reaches
+    /// failed to load, or (inside wait `epoch`, when not 0) is unfinished and was
+    /// loaded outside that wait.
+    pub fn obstacle(&self, name: &str, epoch: u64) -> Option<Obstacle> {
         let graph = self.0.borrow();
         let mut pending = vec![name];
         let mut seen = HashSet::new();
+        let mut evaluating = false;
         while let Some(next) = pending.pop() {
             if !seen.insert(next) {
                 continue;
             }
+            if let Some(failure) = graph.failed.get(next) {
+                return Some(Obstacle::Failed(failure.clone()));
+            }
             if let Some(loaded) = graph.loaded.get(next)
+                && epoch != 0
                 && !loaded.evaluated
-                && loaded.depth < depth
+                && loaded.epoch != epoch
             {
-                return false;
+                evaluating = true;
             }
             if let Some(imports) = graph.imports.get(next) {
                 pending.extend(imports.iter().map(String::as_str));
             }
         }
-        true
+        evaluating.then_some(Obstacle::Evaluating)
     }
+}
+
+/// Why an import cannot go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Obstacle {
+    /// It reaches a module that failed to load.
+    Failed(Failure),
+    /// It reaches a module that may still be evaluating.
+    Evaluating,
 }
 
 /// `source` with its evaluation reported at the end, as module `name`. The import
@@ -157,26 +218,57 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_module_loaded_before_a_wait_is_safe_once_it_and_its_imports_evaluated() {
+    fn unfinished_modules_loaded_outside_the_wait_are_obstacles() {
         let modules = JobModules::default();
-        assert!(modules.safe_to_link("a", 1), "not loaded: a fresh load");
+        assert_eq!(modules.obstacle("a", 1), None, "not loaded: a fresh load");
         modules.record_loaded("a", false, 0);
         modules.record_loaded("b", false, 0);
         modules.record_import("a", "b");
         modules.record_import("b", "a");
-        assert!(!modules.safe_to_link("a", 1));
+        assert_eq!(
+            modules.obstacle("a", 0),
+            None,
+            "no wait, nothing interrupted"
+        );
+        assert_eq!(modules.obstacle("a", 1), Some(Obstacle::Evaluating));
         modules.record_evaluated("b");
-        assert!(
-            !modules.safe_to_link("b", 1),
-            "its import a is still evaluating"
+        assert_eq!(
+            modules.obstacle("b", 1),
+            Some(Obstacle::Evaluating),
+            "a cycle through a"
         );
         modules.record_evaluated("a");
-        assert!(modules.safe_to_link("a", 1) && modules.safe_to_link("b", 1));
-        // What the wait itself loaded is being linked by it, not interrupted.
-        modules.record_loaded("c", false, 1);
-        modules.record_import("c", "a");
-        assert!(modules.safe_to_link("c", 1));
-        assert!(!modules.safe_to_link("c", 2));
+        assert_eq!(modules.obstacle("a", 1), None);
+        // What a wait loads is linked by it; a later wait sees it as loaded outside.
+        modules.record_loaded("c", false, 3);
+        modules.record_import("c", "d");
+        assert_eq!(modules.obstacle("c", 3), None);
+        assert_eq!(modules.obstacle("c", 4), Some(Obstacle::Evaluating));
+        // A finished module's imports are dynamic: they link nothing.
+        modules.record_import("a", "c");
+        assert_eq!(modules.obstacle("a", 1), None);
+    }
+
+    #[test]
+    fn failures_are_remembered_for_whatever_reaches_them() {
+        let modules = JobModules::default();
+        modules.record_loaded("top", false, 0);
+        modules.record_loaded("mid", false, 0);
+        modules.record_import("top", "mid");
+        modules.record_failed_import("mid", Failure::Denied("fs".into()));
+        assert_eq!(
+            modules.obstacle("top", 0),
+            Some(Obstacle::Failed(Failure::Denied("fs".into())))
+        );
+        modules.record_failed_load("broken", Failure::Error("broken.js: x".into()));
+        assert!(matches!(
+            modules.obstacle("broken", 0),
+            Some(Obstacle::Failed(_))
+        ));
+        // A finished module's failed import() leaves nothing half resolved.
+        modules.record_loaded("done", true, 0);
+        modules.record_failed_import("done", Failure::Denied("os".into()));
+        assert_eq!(modules.obstacle("done", 0), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
 
 use super::commonjs::declare_native;
 use super::failures::{LoadFailures, broken};
-use super::graph::{self, EVALUATED_NATIVE, JobModules};
+use super::graph::{self, EVALUATED_NATIVE, Failure, JobModules};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_NATIVE, LibraryCode};
 use super::registry::native;
@@ -57,7 +57,7 @@ impl Loader for BuiltinLoader {
         self.modules.record_loaded(
             name,
             native_module || native(name).is_some(),
-            Waits::depth(ctx),
+            Waits::current(ctx),
         );
         if name == COMMONJS_NATIVE {
             return declare_native(ctx, name);
@@ -73,7 +73,11 @@ impl Loader for BuiltinLoader {
                 // SAFETY: this bytecode was compiled by this process's own engine from
                 // the operator's library (`library_code`).
                 Ok(bytecode) => unsafe { Module::load(ctx.clone(), &bytecode) },
-                Err(message) => Err(broken(ctx, &self.failures, &message)),
+                Err(message) => {
+                    self.modules
+                        .record_failed_load(name, Failure::Error(message.clone()));
+                    Err(broken(ctx, &self.failures, &message))
+                }
             };
         }
         match self.bytecode.get(name) {

@@ -21,7 +21,7 @@ use rquickjs::{Ctx, Exception, qjs};
 use super::builtin::NATIVE_PREFIX;
 use super::failures::{LoadFailures, Refusal, is_possible_name, refuse};
 use super::format::Format;
-use super::graph::{EVALUATED_NATIVE, JobModules};
+use super::graph::{EVALUATED_NATIVE, Failure, JobModules, Obstacle};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_BODY_PREFIX, COMMONJS_MODULE, COMMONJS_NATIVE, LibraryCode};
 use super::registry::builtin;
@@ -153,17 +153,29 @@ unsafe extern "C" fn normalize(
 }
 
 impl AllowlistResolver {
-    /// [`resolve_import`](Self::resolve_import), recorded; and, while a `require`
-    /// waits synchronously, refused for a module that is still evaluating (linking
-    /// it would abort the engine; see `graph`).
+    /// [`resolve_import`](Self::resolve_import), recorded, and refused when going
+    /// ahead would crash the engine: when it reaches a module that failed to load
+    /// earlier in the job, or (while a `require` waits) one still evaluating; see
+    /// `graph`.
     fn resolve_linkable(&self, ctx: &Ctx<'_>, base: &str, name: &str) -> Result<String, Refusal> {
-        let resolved = self.resolve_import(base, name)?;
-        self.modules.record_import(base, &resolved);
-        let depth = Waits::depth(ctx);
-        if depth > 0 && !self.modules.safe_to_link(&resolved, depth) {
-            return Err(Refusal::Cycle);
+        let checked = self.resolve_import(base, name).and_then(|resolved| {
+            self.modules.record_import(base, &resolved);
+            match self.modules.obstacle(&resolved, Waits::current(ctx)) {
+                None => Ok(resolved),
+                Some(Obstacle::Evaluating) => Err(Refusal::Cycle),
+                Some(Obstacle::Failed(failure)) => Err(Refusal::Earlier(failure)),
+            }
+        });
+        if let Err(refusal) = &checked {
+            let failure = match refusal {
+                Refusal::Denied => Failure::Denied(name.to_owned()),
+                Refusal::Earlier(failure) => failure.clone(),
+                Refusal::NotFound(not_found) => Failure::Error(not_found.to_string()),
+                Refusal::Cycle => Failure::Error(format!("'{name}' was still being evaluated")),
+            };
+            self.modules.record_failed_import(base, failure);
         }
-        Ok(resolved)
+        checked
     }
 
     /// The engine's name for `name`, `import`ed by the module named `base`.

@@ -10,11 +10,15 @@ use std::time::Instant;
 use rquickjs::promise::PromiseState;
 use rquickjs::{Ctx, Exception, Promise, Result, Value};
 
-/// A job's synchronous waits: how deep they are nested, and the deadline they end at
+/// A job's synchronous waits: each has an epoch of its own (so what one loaded can
+/// be told from what was loaded before it), and they end at the job's deadline
 /// (kept in the job's context as userdata).
 #[derive(Clone)]
 pub struct Waits {
-    depth: Rc<Cell<u32>>,
+    /// The innermost wait under way (0: none).
+    current: Rc<Cell<u64>>,
+    /// The last epoch given out.
+    last: Rc<Cell<u64>>,
     deadline: Rc<Cell<Instant>>,
     interrupted: Rc<Cell<bool>>,
 }
@@ -29,15 +33,17 @@ impl Waits {
     /// handler then acts on) when they run past it.
     pub fn new(deadline: Rc<Cell<Instant>>, interrupted: Rc<Cell<bool>>) -> Waits {
         Waits {
-            depth: Rc::new(Cell::new(0)),
+            current: Rc::new(Cell::new(0)),
+            last: Rc::new(Cell::new(0)),
             deadline,
             interrupted,
         }
     }
 
-    /// How many synchronous waits are under way in `ctx` (nested in each other).
-    pub fn depth(ctx: &Ctx<'_>) -> u32 {
-        ctx.userdata::<Waits>().map_or(0, |waits| waits.depth.get())
+    /// The epoch of the innermost synchronous wait under way in `ctx` (0: none).
+    pub fn current(ctx: &Ctx<'_>) -> u64 {
+        ctx.userdata::<Waits>()
+            .map_or(0, |waits| waits.current.get())
     }
 }
 
@@ -46,9 +52,12 @@ impl Waits {
 /// Node's `ERR_REQUIRE_ASYNC_MODULE` does; so does one still pending at the deadline.
 pub fn settle_now<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<Value<'js>> {
     let waits = ctx.userdata::<Waits>().map(|waits| waits.clone());
-    if let Some(waits) = &waits {
-        waits.depth.set(waits.depth.get() + 1);
-    }
+    let outer = waits.as_ref().map(|waits| {
+        let outer = waits.current.get();
+        waits.last.set(waits.last.get() + 1);
+        waits.current.set(waits.last.get());
+        outer
+    });
     let mut overran = false;
     while promise.state() == PromiseState::Pending {
         if let Some(waits) = &waits
@@ -62,8 +71,8 @@ pub fn settle_now<'js>(ctx: &Ctx<'js>, promise: &Promise<'js>) -> Result<Value<'
             break;
         }
     }
-    if let Some(waits) = &waits {
-        waits.depth.set(waits.depth.get().saturating_sub(1));
+    if let (Some(waits), Some(outer)) = (&waits, outer) {
+        waits.current.set(outer);
     }
     if overran {
         return Err(Exception::throw_internal(ctx, "interrupted"));
