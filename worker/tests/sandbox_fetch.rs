@@ -409,3 +409,72 @@ async fn jobs_awaiting_responses_do_not_hold_slots() {
         "all 100 requests were in flight at once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_are_made_cloned_and_fetched() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    // A Request on its own, as Node 20's answers.
+    assert_eq!(
+        run(
+            &engine,
+            r"export default async () => {
+                const r = new Request('http://a.test/b c?x=1#h', { method: 'post', body: 'hi', headers: { 'X-A': '1' } });
+                const copy = r.clone();
+                const attempt = (f) => { try { f(); return 'made' } catch (e) { return e.name } };
+                return [r.url, r.method, r.headers instanceof Headers, r.headers.get('content-type'), r.headers.get('x-a'),
+                    r.redirect, r.signal.aborted, Object.prototype.toString.call(r), await copy.text(), r.bodyUsed,
+                    await r.text(), r.bodyUsed, await r.text().catch((e) => e.name), attempt(() => r.clone()),
+                    attempt(() => new Request('/relative')), attempt(() => new Request('http://a', { method: 'GET', body: 'x' })),
+                    attempt(() => new Request('http://a', { method: 'CONNECT' })), attempt(() => new Request('http://a', { signal: {} })),
+                    attempt(() => Request('http://a')), new Request('http://a', { method: 'delete' }).method,
+                    await new Request('http://a', { method: 'PUT', body: JSON.stringify({ a: 1 }) }).json(),
+                    (await new Request('http://a', { method: 'POST', body: new Uint8Array([1, 2, 3]) }).arrayBuffer()).byteLength,
+                    await new Request('http://a').text()];
+            }",
+            json!(null)
+        )
+        .await,
+        Ok(json!([
+            "http://a.test/b%20c?x=1#h", "POST", true, "text/plain;charset=UTF-8", "1", "follow", false,
+            "[object Request]", "hi", false, "hi", true, "TypeError", "TypeError", "TypeError", "TypeError",
+            "TypeError", "TypeError", "TypeError", "DELETE", {"a": 1}, 3, ""
+        ]))
+    );
+    // A Request made from another takes its body (that one is used up); init overrides.
+    assert_eq!(
+        run(
+            &engine,
+            r"export default async () => {
+                const a = new Request('http://a/', { method: 'PUT', body: 'q' });
+                const b = new Request(a);
+                const c = new Request(new Request('http://a/', { method: 'POST', body: 'z' }), { method: 'PUT', headers: { y: '2' } });
+                return [a.bodyUsed, b.method, b.url, await b.text(), c.method, [...c.headers], await c.text()];
+            }",
+            json!(null)
+        )
+        .await,
+        Ok(json!([true, "PUT", "http://a/", "q", "PUT", [["y", "2"]], "z"]))
+    );
+    // fetch sends a Request as it is, once; init given to fetch overrides it.
+    assert_eq!(
+        run(
+            &engine,
+            r"export default async (base) => {
+                const request = new Request(base + '/echo', { method: 'POST', body: 'sent', headers: { 'content-type': 'text/x-mine' } });
+                const r = await fetch(request);
+                const again = await fetch(request).catch((e) => e.name);
+                const json = await (await fetch(new Request(base + '/json'))).json();
+                const over = await fetch(new Request(base + '/echo', { method: 'POST', body: 'original' }), { body: 'override' }).then((r) => r.text());
+                const controller = new AbortController();
+                const aborted = new Request(base + '/json', { signal: controller.signal });
+                controller.abort('why');
+                return [r.headers.get('x-method'), r.headers.get('x-content-type'), await r.text(), request.bodyUsed, again,
+                    json.name, over, await fetch(aborted).catch((e) => e)];
+            }",
+            json!(stub.url(""))
+        )
+        .await,
+        Ok(json!(["POST", "text/x-mine", "sent", true, "TypeError", "warren", "override", "why"]))
+    );
+}

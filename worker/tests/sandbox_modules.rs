@@ -162,10 +162,18 @@ fn no_filesystem_process_or_environment() {
     let engine = engine();
     let value = ok(
         &engine,
-        "export default () => [typeof process, typeof require, typeof std, typeof os, typeof fetch, typeof Deno, typeof globalThis.scriptArgs, typeof print]",
+        "export default () => [typeof require, typeof std, typeof os, typeof fetch, typeof Deno, typeof globalThis.scriptArgs, typeof print]",
         "null",
     );
-    assert_eq!(value, serde_json::Value::from(vec!["undefined"; 8]));
+    assert_eq!(value, serde_json::Value::from(vec!["undefined"; 7]));
+    // `process` is Node's shape and nothing of the worker's.
+    let value = ok(
+        &engine,
+        "export default () => [typeof process, Object.keys(process.env).length, process.argv.length, process.cwd(),
+            process.pid === 1, (() => { try { process.exit(0); return 'ran'; } catch (e) { return 'refused'; } })()]",
+        "null",
+    );
+    assert_eq!(value, json!(["object", 0, 0, "/", true, "refused"]));
 }
 
 #[test]

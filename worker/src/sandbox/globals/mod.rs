@@ -1,8 +1,9 @@
 //! Warren's globals: the prelude every job context runs, and the parts of it made on
-//! a job's first use of one of their names (`console`, timers, `TextEncoder` and
-//! `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`, `structuredClone`,
-//! `global`/`self`, the Web Crypto `crypto`, `AbortController` and its kin, and
-//! `fetch` in pools granted it). Each part's JavaScript sits beside its native half:
+//! a job's first use of one of their names (`console`, timers and immediates,
+//! `TextEncoder` and `TextDecoder`, `URL` and `URLSearchParams`, `btoa`/`atob`,
+//! `structuredClone`, `global`/`self`, the Web Crypto `crypto`, `AbortController` and
+//! its kin, Node's `Buffer` and `process`, and `fetch` with `Request` in pools granted
+//! it). Each part's JavaScript sits beside its native half:
 //!
 //! - `prelude.js`: what the host drives a job with (the call, timers, responses).
 //! - [`host`]: the `host` object of native helpers the prelude and the parts call.
@@ -11,8 +12,8 @@
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
 //!   [`url`] (`url.js`), [`fetch`] (`fetch.js`), [`require`] (`import.js`, the
 //!   CommonJS job's `require`); `web_crypto.js` runs over `modules::crypto`'s
-//!   randomness; `timers.js`, `base64.js`, `structured_clone.js`,
-//!   `global_aliases.js` and `abort.js` are JavaScript only.
+//!   natives; `timers.js`, `base64.js`, `structured_clone.js`, `global_aliases.js`,
+//!   `abort.js`, `buffer.js` and `process.js` are JavaScript only.
 
 pub mod console;
 pub mod fetch;
@@ -76,6 +77,8 @@ pub const PARTS: &[Part] = &[
             "setInterval",
             "clearTimeout",
             "clearInterval",
+            "setImmediate",
+            "clearImmediate",
             "queueMicrotask",
         ],
         natives: &[],
@@ -132,8 +135,22 @@ pub const PARTS: &[Part] = &[
     Part {
         name: "web_crypto",
         source: include_str!("web_crypto.js"),
-        globals: &["crypto"],
-        natives: &[crate::sandbox::modules::crypto::install_random],
+        globals: &["crypto", "Crypto", "CryptoKey", "SubtleCrypto"],
+        natives: &[crate::sandbox::modules::crypto::install],
+        debug: false,
+    },
+    Part {
+        name: "buffer",
+        source: include_str!("buffer.js"),
+        globals: &["Buffer"],
+        natives: &[],
+        debug: false,
+    },
+    Part {
+        name: "process",
+        source: include_str!("process.js"),
+        globals: &["process"],
+        natives: &[],
         debug: false,
     },
     Part {
@@ -146,7 +163,7 @@ pub const PARTS: &[Part] = &[
     Part {
         name: FETCH_PART,
         source: include_str!("fetch.js"),
-        globals: &["fetch", "Headers", "Response"],
+        globals: &["fetch", "Headers", "Request", "Response"],
         natives: &[text::install],
         debug: false,
     },

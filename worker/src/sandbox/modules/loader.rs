@@ -16,7 +16,7 @@ use super::library_code::{COMMONJS_NATIVE, LibraryCode};
 use super::registry::native;
 use crate::sandbox::runtime::settle::Waits;
 
-/// Compiled bytecode of Warren's own JS modules, by every name they answer to.
+/// Compiled bytecode of Warren's own JS modules, by their canonical names.
 pub type ModuleBytecode = Arc<HashMap<String, Vec<u8>>>;
 
 /// Loads resolved names: Warren's modules from their bytecode, native halves from

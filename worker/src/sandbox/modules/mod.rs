@@ -3,9 +3,11 @@
 //! CommonJS, the pool's table of what may be imported, and the resolver and loader
 //! that enforce it. From the bottom up:
 //!
-//! - [`builtin`]: what a built-in module is; [`registry`]: every one of them;
-//!   [`crypto`] (`crypto.js` over a native module), [`events`], [`path`] and [`url`]
-//!   (JavaScript only).
+//! - [`builtin`]: what a built-in module is; [`registry`]: every one of them:
+//!   [`crypto`] (`crypto.js` over a native module and its Rust in `crypto/`), and in
+//!   JavaScript only [`assert`], [`assert_strict`], [`buffer`], [`events`], [`path`],
+//!   [`process`], [`querystring`], [`stream`], [`stream_promises`],
+//!   [`string_decoder`], [`timers`], [`timers_promises`], [`url`] and [`util`].
 //! - [`ordered_json`], [`manifest`]: what Warren reads of a `package.json`.
 //! - [`library`]: the operator's files (`--modules-dir`); [`format`]: ES module,
 //!   CommonJS or JSON; [`cjs_names`]: the names a CommonJS file exports.
@@ -18,6 +20,9 @@
 //! - [`commonjs`] (`commonjs.js`): `require`, `module.exports` and their cache.
 //! - [`loader`]: the loader.
 
+pub mod assert;
+pub mod assert_strict;
+pub mod buffer;
 pub mod builtin;
 pub mod cjs_names;
 pub mod commonjs;
@@ -33,11 +38,19 @@ pub mod loader;
 pub mod manifest;
 pub mod ordered_json;
 pub mod path;
+pub mod process;
+pub mod querystring;
 pub mod registry;
 pub mod resolution;
 pub mod resolver;
+pub mod stream;
+pub mod stream_promises;
+pub mod string_decoder;
 pub mod table;
+pub mod timers;
+pub mod timers_promises;
 pub mod url;
+pub mod util;
 
 pub use library::{Library, LibraryError};
 pub use table::{ModuleTable, UnknownModule};

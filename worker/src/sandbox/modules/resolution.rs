@@ -209,7 +209,12 @@ fn resolve_within(
             };
         }
         let path = within(&modules, specifier);
-        if let Some(file) = load_path(library, &path, kind) {
+        // `require('b/')` names b's folder, never a file (nor a built-in called b).
+        let found = match path.strip_suffix('/') {
+            Some(folder) => as_folder(library, folder, kind),
+            None => load_path(library, &path, kind),
+        };
+        if let Some(file) = found {
             return Ok(replaced(library, file, kind));
         }
     }
@@ -458,6 +463,23 @@ mod tests {
         assert_eq!(
             find(Importer::File("a/lib/main.js"), "./data.json", Kind::Import),
             file("a/lib/data.json")
+        );
+    }
+
+    #[test]
+    fn a_trailing_slash_names_the_package_folder() {
+        assert_eq!(
+            find(Importer::File("a/lib/main.js"), "b/", Kind::Require),
+            file("a/node_modules/b/index.js")
+        );
+        assert_eq!(
+            find(Importer::Job, "a/", Kind::Import),
+            file("a/lib/main.js")
+        );
+        assert_eq!(
+            find(Importer::Job, "dayjs/", Kind::Import),
+            Err(NotFound::Missing("dayjs/".into())),
+            "a file is not a folder"
         );
     }
 

@@ -24,7 +24,7 @@ use super::format::Format;
 use super::graph::{EVALUATED_NATIVE, Failure, JobModules, Obstacle};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_BODY_PREFIX, COMMONJS_MODULE, COMMONJS_NATIVE, LibraryCode};
-use super::registry::builtin;
+use super::registry::{builtin, canonical};
 use super::resolution::{Importer, Kind, NotFound, Target, resolve, split_package};
 use super::table::ModuleTable;
 use crate::sandbox::runtime::cstring;
@@ -201,6 +201,11 @@ impl AllowlistResolver {
         if name.starts_with(NATIVE_PREFIX) {
             return allow(builtin(base).is_some());
         }
+        if builtin(base).is_some() {
+            // Warren's own modules build on each other (`stream` on `events`). None
+            // holds an authority the table guards: a job reaches only what they export.
+            return canonical(name).map(str::to_owned).ok_or(Refusal::Denied);
+        }
         if base == IMPORT_PART {
             return allow(name == COMMONJS_MODULE);
         }
@@ -278,17 +283,23 @@ impl AllowlistResolver {
                 Importer::Job
             }
         };
-        let is_builtin = |name: &str| builtin(name).is_some();
+        // To a library file every Node built-in name is a built-in, as in Node: one
+        // Warren lacks (`fs`, `zlib`) is denied, never a package of the same name
+        // (libraries often try one and fall back). `punycode/`, with its slash, is
+        // the package. Job code names what the table lists, packages included.
+        let is_builtin = |name: &str| match importer {
+            Importer::Job => builtin(name).is_some(),
+            Importer::File(_) => builtin(name).is_some() || is_node_builtin(name),
+        };
         match resolve(self.library.library(), importer, name, kind, &is_builtin) {
-            Ok(Target::Builtin(name)) if self.allows_builtin(importer, &name) => {
+            Ok(Target::Builtin(name))
+                if builtin(&name).is_some() && self.allows_builtin(importer, &name) =>
+            {
                 Ok(Located::Builtin(name))
             }
             Ok(Target::Builtin(_)) => Err(Refusal::Denied),
             Ok(Target::File(path)) => Ok(Located::File(path)),
             Ok(Target::Empty) => Ok(Located::Empty),
-            // A Node built-in Warren does not have, asked for by a library: denied, as
-            // the table does not list it (libraries often try one and fall back).
-            Err(NotFound::Missing(_)) if is_node_builtin(name) => Err(Refusal::Denied),
             // Past the library's wall: denied, whoever asks.
             Err(NotFound::Outside(_)) => Err(Refusal::Denied),
             Err(not_found) => Err(Refusal::NotFound(not_found)),
@@ -320,7 +331,7 @@ enum Located {
 impl Located {
     fn engine_name(&self) -> String {
         match self {
-            Located::Builtin(name) => name.clone(),
+            Located::Builtin(name) => canonical(name).unwrap_or(name).to_owned(),
             Located::File(path) => format!("{LIBRARY_PREFIX}{path}"),
             Located::Empty => EMPTY_MODULE.to_owned(),
         }
@@ -341,15 +352,16 @@ impl Resolver for AllowlistResolver {
 }
 
 /// Whether `name` is one of Node's built-in modules (`fs`, `node:http`, ...).
+/// Only the names themselves: `punycode/` and `events/index.js` are packages' files.
 fn is_node_builtin(name: &str) -> bool {
     let name = name.strip_prefix("node:").unwrap_or(name);
-    let top = name.split('/').next().unwrap_or(name);
-    NODE_BUILTINS.contains(&top)
+    NODE_BUILTINS.contains(&name)
 }
 
-/// Node's built-in module names (`require('module').builtinModules`, top level).
+/// Node's built-in module names (`require('module').builtinModules`).
 const NODE_BUILTINS: &[&str] = &[
     "assert",
+    "assert/strict",
     "async_hooks",
     "buffer",
     "child_process",
@@ -360,32 +372,43 @@ const NODE_BUILTINS: &[&str] = &[
     "dgram",
     "diagnostics_channel",
     "dns",
+    "dns/promises",
     "domain",
     "events",
     "fs",
+    "fs/promises",
     "http",
     "http2",
     "https",
     "inspector",
+    "inspector/promises",
     "module",
     "net",
     "os",
     "path",
+    "path/posix",
+    "path/win32",
     "perf_hooks",
     "process",
     "punycode",
     "querystring",
     "readline",
+    "readline/promises",
     "repl",
     "stream",
+    "stream/consumers",
+    "stream/promises",
+    "stream/web",
     "string_decoder",
     "sys",
     "timers",
+    "timers/promises",
     "tls",
     "trace_events",
     "tty",
     "url",
     "util",
+    "util/types",
     "v8",
     "vm",
     "wasi",

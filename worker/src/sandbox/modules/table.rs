@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::library::Library;
-use super::registry::builtin;
+use super::registry::{BUILTINS, builtin};
 use super::resolution::{Importer, Kind, resolve, split_package};
 
 /// The default allowed-module table.
@@ -28,7 +28,8 @@ impl Default for ModuleTable {
 /// A name in the table that Warren cannot provide.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown module {0:?} in the allowed-module table (known: crypto, events, path, url, their node: aliases, and the packages in --modules-dir, by package name)"
+    "unknown module {0:?} in the allowed-module table (known: the built-ins {known}, their node: aliases, and the packages in --modules-dir, by package name)",
+    known = builtin_names()
 )]
 pub struct UnknownModule(pub String);
 
@@ -78,4 +79,10 @@ impl ModuleTable {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.allowed.iter().map(String::as_str)
     }
+}
+
+/// The built-ins' names, for errors: `assert, assert/strict, buffer, ...`.
+fn builtin_names() -> String {
+    let names: Vec<&str> = BUILTINS.iter().map(|module| module.names[0]).collect();
+    names.join(", ")
 }
