@@ -53,3 +53,4 @@ fi
 # measured with `cargo bench`, never checked here).
 cargo test -p warren-worker --bench sandbox --locked
 cargo test -p warren-worker --bench boundary --locked
+cargo test -p warren-worker --bench imports --locked

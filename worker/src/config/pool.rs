@@ -67,8 +67,10 @@ pub struct PoolSettings {
     )]
     pub allow_modules: Option<Vec<String>>,
 
-    /// Folder of operator-shipped JS modules (`NAME.js`, or `NAME/index.js` with its
-    /// files); each is importable as NAME when listed with --allow-module.
+    /// Folder of the operator's npm packages: the folder `npm install` ran in (its
+    /// `node_modules` is read), a `node_modules` folder, or hand-placed `NAME.js` and
+    /// `NAME/index.js`; a package is importable as NAME when listed with
+    /// --allow-module.
     #[arg(long, env = "WARREN_MODULES_DIR")]
     pub modules_dir: Option<PathBuf>,
 
