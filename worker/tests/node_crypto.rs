@@ -29,6 +29,7 @@ fn keys() -> String {
         "edPub": include_str!("fixtures/keys/ed25519.pub.pem"),
         "ec384": include_str!("fixtures/keys/ec384.sec1.pem"),
         "ec384Pub": include_str!("fixtures/keys/ec384.pub.pem"),
+        "rsaCert": include_str!("fixtures/keys/rsa.cert.pem"),
     })
     .to_string()
 }
@@ -117,10 +118,19 @@ fn key_objects_describe_and_export_keys_as_node_does() {
                 secret: [secret.type, secret.symmetricKeySize, secret.export().toString(), secret.asymmetricKeyType === undefined],
                 hmac: c.createHmac('sha256', secret).update('m').digest('base64'),
                 instance: rsa instanceof c.KeyObject,
+                certSpki: c.createPublicKey(k.rsaCert).export({ type: 'spki', format: 'pem' }) === k.rsaPub,
+                certNotPrivate: (() => { try { c.createPrivateKey(k.rsaCert); return 'read'; } catch (e) { return 'refused'; } })(),
+                certVerifies: c.verify('sha256', Buffer.from('hello'), k.rsaCert, Buffer.from(k.rs256, 'base64url')),
             };
         }";
-    let value = ok(&engine, code, &keys());
+    let mut given: Value = serde_json::from_str(&keys()).expect("json");
+    given["rs256"] = json!(RS256);
+    let value = ok(&engine, code, &given.to_string());
     assert_eq!(value["rsa"], json!(["public", "rsa", 2048, "65537"]));
+    // A certificate stands for its public key, as in Node.
+    assert_eq!(value["certSpki"], json!(true));
+    assert_eq!(value["certNotPrivate"], json!("refused"));
+    assert_eq!(value["certVerifies"], json!(true));
     assert_eq!(value["ec384"], json!(["private", "ec", "secp384r1"]));
     assert_eq!(value["spkiFromSec1"], json!(true));
     assert_eq!(
@@ -302,6 +312,13 @@ fn hostile_crypto_arguments_are_clean_errors() {
                 jwkMismatch: () => c.createPrivateKey({ key: { ...c.createPrivateKey(k.ec).export({ format: 'jwk' }), d: 'AQ' }, format: 'jwk' }),
                 badSig: () => c.createVerify('sha256').update('x').verify(k.ecPub, Buffer.alloc(3)),
                 detached: () => { const b = new ArrayBuffer(8); const v = new Uint8Array(b); b.transfer(); return c.createHash('sha256').update(v).digest('hex'); },
+                rsaJwkZeroD: () => c.createPrivateKey({ format: 'jwk', key: { kty: 'RSA', n: 'AQAB', e: 'AQAB', d: 'AA' } }),
+                rsaJwkTinyN: () => c.createPrivateKey({ format: 'jwk', key: { kty: 'RSA', n: 'AA', e: 'AQAB', d: 'AQAB' } }),
+                rsaJwkHuge: () => c.createPrivateKey({ format: 'jwk', key: { kty: 'RSA', n: 'A' + 'Q'.repeat(1500000), e: 'AQAB', d: 'A' + 'Q'.repeat(1500000) } }),
+                rsaJwkBig: () => c.createPublicKey({ format: 'jwk', key: { kty: 'RSA', n: 'A' + 'Q'.repeat(1400), e: 'AQAB' } }),
+                edAsEc: () => c.createPublicKey({ format: 'jwk', key: { kty: 'EC', crv: 'Ed25519', x: 'A'.repeat(20), y: 'A'.repeat(20) } }),
+                pbkdf2Blocks: () => c.pbkdf2Sync('p', 's', 10000000, 1024, 'sha1'),
+                pemSecret: () => c.createSecretKey(Buffer.from(k.rsaPub)),
             };
             const out = {};
             for (const [name, f] of Object.entries(tries)) {
@@ -333,6 +350,8 @@ fn hostile_crypto_arguments_are_clean_errors() {
         "noTag": "Error:ERR_CRYPTO_INVALID_STATE", "shortTag": "TypeError:ERR_CRYPTO_INVALID_AUTH_TAG",
         "twice": "Error:ERR_CRYPTO_HASH_FINALIZED", "jwkJunk": "Error", "jwkMismatch": "Error", "badSig": "false",
         "detached": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "rsaJwkZeroD": "Error", "rsaJwkTinyN": "Error", "rsaJwkHuge": "Error", "rsaJwkBig": "Error",
+        "edAsEc": "TypeError", "pbkdf2Blocks": "Error", "pemSecret": "TypeError:ERR_INVALID_ARG_VALUE",
         "subtleUnknown": "NotSupportedError", "subtleBadKey": "DataError", "subtleWrongUsage": "SyntaxError",
         "subtleNotKey": "TypeError", "subtleNoExport": "InvalidAccessError", "subtleTamper": "OperationError",
         "subtleCtor": "TypeError", "subtleProxyAlg": "RangeError",

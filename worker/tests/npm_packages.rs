@@ -923,3 +923,29 @@ fn packages_that_compile_code_run_where_the_pool_allows_eval() {
         );
     }
 }
+
+/// jsonwebtoken verifies with the certificates identity providers publish. Given one,
+/// it must take the certificate's RSA key, so that a token HMAC-"signed" with the
+/// certificate's text (the algorithm-confusion forgery) is refused, as in Node.
+#[test]
+fn jsonwebtoken_refuses_hmac_tokens_keyed_with_a_certificate() {
+    let engine = corpus_engine();
+    let input = json!({ "cert": include_str!("fixtures/keys/rsa.cert.pem") }).to_string();
+    let code = "const jwt = require('jsonwebtoken'); const crypto = require('crypto');
+        module.exports = ({ cert }) => {
+            const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+            const unsigned = part({ alg: 'HS256', typ: 'JWT' }) + '.' + part({ sub: 'admin' });
+            const forged = unsigned + '.' + crypto.createHmac('sha256', cert).update(unsigned).digest('base64url');
+            const verdict = (options) => { try { jwt.verify(forged, cert, options); return 'accepted'; } catch (e) { return e.message; } };
+            return [verdict(), verdict({ algorithms: ['HS256'] })];
+        }";
+    let value = ok(&engine, code, &input);
+    // Node 20's answers, word for word.
+    assert_eq!(
+        value,
+        json!([
+            "invalid algorithm",
+            "secretOrPublicKey must be a symmetric key when using HS256"
+        ])
+    );
+}

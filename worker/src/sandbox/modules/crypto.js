@@ -20,7 +20,7 @@ function codeError(Type, code, message) {
 
 /** The canonical digest name for Node's spellings (`sha256`, `SHA-256`, `RSA-SHA256`). */
 function hashOf(name) {
-  const key = String(name).toLowerCase().replace(/^(rsa-|ecdsa-with-)/, '');
+  const key = String(name).toLowerCase().replace(/^(rsa-|ecdsa-with-)/, '').replace(/withrsaencryption$/, '');
   const hash = HASHES[key];
   if (!hash) throw codeError(Error, 'ERR_CRYPTO_INVALID_DIGEST', `Invalid digest: ${name}`);
   return hash;
@@ -139,8 +139,19 @@ function secretOf(key) {
 const asymmetric = (info) => new KeyObject(KEY_TOKEN, info.type, info);
 
 export function createSecretKey(key, encoding) {
-  return new KeyObject(KEY_TOKEN, 'secret', { bytes: copyOf(key, encoding, 'key') });
+  const bytes = copyOf(key, encoding, 'key');
+  // A PEM-armoured key is never a secret: Node reads any such key as asymmetric, and
+  // libraries that fall back to a secret when `createPublicKey` fails (jsonwebtoken)
+  // would otherwise accept HMAC tokens "signed" with a public key's text.
+  if (PEM_ARMOUR.test(String.fromCharCode(...bytes.subarray(0, 64)))) {
+    throw codeError(TypeError, 'ERR_INVALID_ARG_VALUE',
+      'Warren does not take PEM-armoured text as a secret key (it is an asymmetric key Warren could not read)');
+  }
+  return new KeyObject(KEY_TOKEN, 'secret', { bytes });
 }
+
+/** The start of PEM text: an asymmetric key or certificate, whatever its label. */
+const PEM_ARMOUR = /^\s*-----BEGIN [A-Z0-9 ]+-----/;
 
 /** The key Node's `createPublicKey`/`createPrivateKey`/`sign`/`verify` are given: a
  * KeyObject, PEM text, DER or JWK (`{ key, format, type }`), or `{ key }` options. */
@@ -256,8 +267,8 @@ function signWith(hash, data, key, signing, signature) {
   if (parsed.type === 'secret') throw codeError(TypeError, 'ERR_CRYPTO_INVALID_KEY_OBJECT_TYPE', 'Invalid key object type secret, expected private or public.');
   const [scheme, salt] = schemeFor(parsed, options, signing);
   const { der } = keyData.get(parsed);
-  if (scheme !== 'ed25519' && hash === null) throw codeError(TypeError, 'ERR_CRYPTO_INVALID_DIGEST', 'A digest is needed for this key type');
-  const hashName = scheme === 'ed25519' ? 'sha512' : hash;
+  // No digest: Ed25519 hashes inside; RSA and ECDSA take SHA-256, as OpenSSL does.
+  const hashName = scheme === 'ed25519' ? 'sha512' : hash ?? 'sha256';
   const saltLength = scheme === 'pss' ? pssSalt(der, hashName, salt, signing) : -1;
   return signing
     ? native.sign(scheme, hashName, der, data, saltLength)

@@ -161,7 +161,8 @@ fn key_import<'js>(
     format: String,
     data: TypedArray<'js, u8>,
 ) -> Result<Object<'js>> {
-    let key = throwing(&ctx, AsymmetricKey::import(&format, &copy_bytes(&data)))?;
+    let data = copy_bytes(&data);
+    let key = throwing(&ctx, guarded(|| AsymmetricKey::import(&format, &data)))?;
     describe(&ctx, &key)
 }
 
@@ -173,7 +174,7 @@ fn key_export<'js>(
     pem: bool,
 ) -> Result<TypedArray<'js, u8>> {
     let key = held(&ctx, &der)?;
-    new_bytes(&ctx, throwing(&ctx, key.export(&format, pem))?)
+    new_bytes(&ctx, throwing(&ctx, guarded(|| key.export(&format, pem)))?)
 }
 
 /// The public half of the key held as `der`, described.
@@ -195,7 +196,8 @@ fn sign<'js>(
     salt: f64,
 ) -> Result<TypedArray<'js, u8>> {
     let (key, scheme, hash) = signing_args(&ctx, &der, &scheme, &hash, salt)?;
-    let signature = signatures::sign(&key, scheme, hash, &copy_bytes(&data));
+    let data = copy_bytes(&data);
+    let signature = guarded(|| signatures::sign(&key, scheme, hash, &data));
     new_bytes(&ctx, throwing(&ctx, signature)?)
 }
 
@@ -209,15 +211,10 @@ fn verify<'js>(
     salt: f64,
 ) -> Result<bool> {
     let (key, scheme, hash) = signing_args(&ctx, &der, &scheme, &hash, salt)?;
+    let (data, signature) = (copy_bytes(&data), copy_bytes(&signature));
     throwing(
         &ctx,
-        signatures::verify(
-            &key,
-            scheme,
-            hash,
-            &copy_bytes(&data),
-            &copy_bytes(&signature),
-        ),
+        guarded(|| signatures::verify(&key, scheme, hash, &data, &signature)),
     )
 }
 
@@ -295,8 +292,20 @@ fn signing_args(
 /// The key `crypto.js` holds as DER: PKCS#8 when private, SPKI when public.
 fn held(ctx: &Ctx<'_>, der: &TypedArray<'_, u8>) -> Result<AsymmetricKey> {
     let der = copy_bytes(der);
-    let key = AsymmetricKey::import("pkcs8", &der).or_else(|_| AsymmetricKey::import("spki", &der));
+    let key = guarded(|| {
+        AsymmetricKey::import("pkcs8", &der).or_else(|_| AsymmetricKey::import("spki", &der))
+    });
     throwing(ctx, key)
+}
+
+/// `work`'s result, or an error if the cryptography under it panicked: key material
+/// from a job never takes a slot down, whatever a crate asserts about its numbers.
+fn guarded<T>(work: impl FnOnce() -> CryptoResult<T>) -> CryptoResult<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|_| {
+        Err(CryptoError::InvalidKey(
+            "the key material is malformed".into(),
+        ))
+    })
 }
 
 /// What `crypto.js` keeps of a key: its DER and what Node's `KeyObject` shows.

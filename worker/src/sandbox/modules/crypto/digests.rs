@@ -69,12 +69,13 @@ pub fn hmac(hash: HashName, key: &[u8], chunks: &[&[u8]]) -> Vec<u8> {
     }
 }
 
-/// Most PBKDF2 iterations one call may ask for. The derivation runs in native code,
-/// where the job's timeout cannot stop it; ten million HMAC-SHA-256 rounds take a few
-/// seconds, forty times what OWASP recommends for passwords.
-pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// Most PBKDF2 rounds one call may cost: iterations times the hash-sized blocks
+/// derived (each block costs every iteration again). The derivation runs in native
+/// code, where the job's timeout cannot stop it; ten million HMAC-SHA-256 rounds
+/// take a few seconds, forty times what OWASP recommends for passwords.
+pub const MAX_PBKDF2_ROUNDS: u64 = 10_000_000;
 
-/// Most bytes one PBKDF2 call may derive (each block costs `iterations` again).
+/// Most bytes one PBKDF2 call may derive.
 pub const MAX_PBKDF2_LENGTH: usize = 1024;
 
 /// PBKDF2 with HMAC-`hash`: `length` bytes from `password` and `salt`.
@@ -85,14 +86,21 @@ pub fn pbkdf2(
     iterations: u32,
     length: usize,
 ) -> CryptoResult<Vec<u8>> {
-    if iterations == 0 || iterations > MAX_PBKDF2_ITERATIONS {
-        return Err(CryptoError::InvalidArgument(format!(
-            "PBKDF2 iterations must be 1..={MAX_PBKDF2_ITERATIONS}"
-        )));
+    if iterations == 0 {
+        return Err(CryptoError::InvalidArgument(
+            "PBKDF2 needs at least one iteration".into(),
+        ));
     }
     if length > MAX_PBKDF2_LENGTH {
         return Err(CryptoError::InvalidArgument(format!(
             "PBKDF2 derives at most {MAX_PBKDF2_LENGTH} bytes"
+        )));
+    }
+    let blocks = length.div_ceil(hash.len()).max(1) as u64;
+    if u64::from(iterations) * blocks > MAX_PBKDF2_ROUNDS {
+        return Err(CryptoError::InvalidArgument(format!(
+            "PBKDF2 costs at most {MAX_PBKDF2_ROUNDS} rounds (iterations × {}-byte blocks derived)",
+            hash.len()
         )));
     }
     let mut out = vec![0; length];
@@ -140,8 +148,13 @@ mod tests {
 
     #[test]
     fn pbkdf2_refuses_work_it_cannot_bound() {
-        assert!(pbkdf2(HashName::Sha256, b"p", b"s", MAX_PBKDF2_ITERATIONS + 1, 32).is_err());
+        let most = MAX_PBKDF2_ROUNDS as u32;
+        assert!(pbkdf2(HashName::Sha256, b"p", b"s", most + 1, 32).is_err());
         assert!(pbkdf2(HashName::Sha256, b"p", b"s", 0, 32).is_err());
         assert!(pbkdf2(HashName::Sha256, b"p", b"s", 1, MAX_PBKDF2_LENGTH + 1).is_err());
+        // Two SHA-256 blocks cost every iteration twice; SHA-1 blocks are 20 bytes.
+        assert!(pbkdf2(HashName::Sha256, b"p", b"s", most / 2 + 1, 33).is_err());
+        assert!(pbkdf2(HashName::Sha1, b"p", b"s", 1, 1024).is_ok_and(|k| k.len() == 1024));
+        assert!(pbkdf2(HashName::Sha1, b"p", b"s", most / 52 + 1, 1024).is_err());
     }
 }

@@ -15,6 +15,7 @@ use rsa::pkcs1::{
 use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde_json::{Map, Value, json};
+use spki::der::{Decode as _, Encode as _};
 use spki::{DecodePublicKey, EncodePublicKey};
 
 use super::error::{CryptoError, CryptoResult};
@@ -76,14 +77,25 @@ pub struct KeyInfo {
     pub public_exponent: Option<u64>,
 }
 
-/// The most RSA modulus bits Warren reads: larger keys make every signature cost
-/// more native time than a job's timeout can stop.
-pub const MAX_RSA_BITS: usize = 8192;
+/// The most RSA modulus bits Warren reads (the `rsa` crate's own limit for public
+/// keys): larger keys make every signature cost more native time than a job's
+/// timeout can stop.
+pub const MAX_RSA_BITS: usize = 4096;
+
+/// The most bytes of key material read: a 4096-bit private key is about 3 KiB of
+/// PEM, a certificate a few. Checked before any parsing, so that no key's numbers are
+/// large enough to make validating them slow.
+pub const MAX_KEY_INPUT: usize = 64 << 10;
 
 impl AsymmetricKey {
     /// Reads key material given in `format`: `pem`, `pkcs8`, `spki`, `pkcs1`, `sec1`
     /// (DER), `jwk` (JSON text), or `raw:<curve>` (a public point or Ed25519 key).
     pub fn import(format: &str, data: &[u8]) -> CryptoResult<Self> {
+        if data.len() > MAX_KEY_INPUT {
+            return Err(CryptoError::InvalidKey(format!(
+                "key material is at most {MAX_KEY_INPUT} bytes"
+            )));
+        }
         match format {
             "pem" => Self::from_pem(text(data)?),
             "pkcs8" => Self::from_pkcs8(data),
@@ -197,10 +209,18 @@ impl AsymmetricKey {
             "ENCRYPTED PRIVATE KEY" => {
                 Err(CryptoError::Unsupported("encrypted private keys".into()))
             }
-            "CERTIFICATE" => Err(CryptoError::Unsupported(
-                "X.509 certificates as keys (give the certificate's public key as a PUBLIC KEY)"
-                    .into(),
-            )),
+            // A certificate stands for its public key, as in Node (JWT libraries
+            // verify with the certificates identity providers publish).
+            "CERTIFICATE" => {
+                let certificate = x509_cert::Certificate::from_der(&der)
+                    .map_err(|_| CryptoError::InvalidKey("not an X.509 certificate".into()))?;
+                let spki = certificate
+                    .tbs_certificate
+                    .subject_public_key_info
+                    .to_der()
+                    .map_err(CryptoError::invalid_key)?;
+                Self::from_spki(&spki)
+            }
             _ => Err(CryptoError::InvalidKey(format!(
                 "unknown PEM label {label}"
             ))),
@@ -319,31 +339,49 @@ impl AsymmetricKey {
         let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or_default();
         match kty {
             "RSA" => {
-                let n = BigUint::from_bytes_be(&required("n")?);
-                let e = BigUint::from_bytes_be(&required("e")?);
-                match field("d")? {
+                // Sizes and zeroes first: the numbers are checked before any
+                // arithmetic on them (recovering primes from a zero `d` or `n` would
+                // underflow, and huge ones take long).
+                let number = |name: &str, value: Option<Vec<u8>>, most: usize| match value {
+                    None => Ok(None),
+                    Some(bytes) => {
+                        let number = BigUint::from_bytes_be(&bytes);
+                        if number.bits() > most {
+                            Err(CryptoError::InvalidKey(format!(
+                                "RSA keys have at most {MAX_RSA_BITS} bits (JWK member {name})"
+                            )))
+                        } else if number.bits() < 2 {
+                            Err(CryptoError::InvalidKey(format!(
+                                "JWK member {name} is not a valid RSA number"
+                            )))
+                        } else {
+                            Ok(Some(number))
+                        }
+                    }
+                };
+                let present = |name: &str, most: usize| {
+                    number(name, Some(required(name)?), most).map(Option::unwrap_or_default)
+                };
+                let n = present("n", MAX_RSA_BITS)?;
+                let e = present("e", 64)?;
+                match number("d", field("d")?, MAX_RSA_BITS)? {
                     None => RsaPublicKey::new(n, e)
                         .map_err(CryptoError::invalid_key)
                         .and_then(rsa_public),
                     Some(d) => {
-                        let primes = match (field("p")?, field("q")?) {
-                            (Some(p), Some(q)) => {
-                                vec![BigUint::from_bytes_be(&p), BigUint::from_bytes_be(&q)]
-                            }
+                        let p = number("p", field("p")?, MAX_RSA_BITS)?;
+                        let q = number("q", field("q")?, MAX_RSA_BITS)?;
+                        let primes = match (p, q) {
+                            (Some(p), Some(q)) => vec![p, q],
                             _ => Vec::new(),
                         };
-                        let key = RsaPrivateKey::from_components(
-                            n,
-                            e,
-                            BigUint::from_bytes_be(&d),
-                            primes,
-                        )
-                        .map_err(CryptoError::invalid_key)?;
+                        let key = RsaPrivateKey::from_components(n, e, d, primes)
+                            .map_err(CryptoError::invalid_key)?;
                         rsa_private(key)
                     }
                 }
             }
-            "EC" => {
+            "EC" if matches!(crv, "P-256" | "P-384" | "P-521") => {
                 let (x, y) = (required("x")?, required("y")?);
                 let mut point = vec![4];
                 point.extend_from_slice(&x);
@@ -375,7 +413,7 @@ impl AsymmetricKey {
                 }
                 Ok(AsymmetricKey::Ed25519Private(Box::new(key)))
             }
-            "OKP" => Err(CryptoError::Unsupported(format!("OKP curve {crv}"))),
+            "EC" | "OKP" => Err(CryptoError::Unsupported(format!("{kty} curve {crv}"))),
             "oct" => Err(CryptoError::InvalidKey(
                 "an oct JWK is a secret key, not an asymmetric one".into(),
             )),
