@@ -1,13 +1,16 @@
 //! The operator's modules (`--modules-dir`): the folder `npm install` ran in (its
 //! `node_modules/`), a `node_modules` folder itself, or a folder of hand-placed files
 //! and packages, which is read the same way. Every `.js`, `.mjs`, `.cjs` and `.json`
-//! file is read at start-up and nothing is compiled: a file is compiled when a job
-//! first loads it, so tests, fixtures and broken files inside packages cost nothing
-//! and stop nothing until something imports them.
+//! file is read at start-up, into one block the worker's sandbox processes share
+//! (`library_text`), and nothing is compiled: a file is compiled when a job first
+//! loads it, so tests, fixtures and broken files inside packages cost nothing and stop
+//! nothing until something imports them.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
+use super::library_text::{LibraryText, Span, TextWriter};
 use super::manifest::Manifest;
 
 /// Prefix of the module names library files get inside the engine.
@@ -17,12 +20,14 @@ pub const LIBRARY_PREFIX: &str = "lib:";
 const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// The operator's modules: files by path relative to the packages folder (the
-/// `node_modules` folder, or the folder given), and the manifests among them.
+/// `node_modules` folder, or the folder given), where their text lies, and the
+/// manifests among them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Library {
-    files: BTreeMap<String, String>,
+    files: BTreeMap<String, Span>,
     /// Parsed `package.json`s, by the folder they describe (`""` for the root).
     manifests: BTreeMap<String, Manifest>,
+    text: Arc<LibraryText>,
 }
 
 /// Why the modules folder cannot be used.
@@ -30,6 +35,8 @@ pub struct Library {
 pub enum LibraryError {
     #[error("cannot read the modules folder {path}: {cause}")]
     Read { path: String, cause: std::io::Error },
+    #[error("cannot keep the modules folder's files in shared memory: {cause}")]
+    Share { cause: std::io::Error },
 }
 
 impl Library {
@@ -42,43 +49,78 @@ impl Library {
         } else {
             dir.to_path_buf()
         };
-        let mut files = Vec::new();
-        read_dir(&root, &root, &mut files)?;
-        Ok(Library::from_owned(files))
+        let mut listed = Vec::new();
+        list_dir(&root, &root, &mut listed)?;
+        let shared = |cause| LibraryError::Share { cause };
+        let mut writer = TextWriter::new().map_err(shared)?;
+        let mut files = BTreeMap::new();
+        for round in listed.chunks(ROUND) {
+            for (file, source) in round.iter().zip(read_round(round)) {
+                if let Some(source) = source? {
+                    let span = writer.append(source.as_bytes()).map_err(shared)?;
+                    files.insert(file.relative.clone(), span);
+                }
+            }
+        }
+        Ok(Library::from_spans(files, writer.finish().map_err(shared)?))
     }
 
-    /// A library built from (relative path, source) pairs.
+    /// A library built from (relative path, source) pairs, its text on the heap.
     pub fn from_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Library {
-        Library::from_owned(files.into_iter().map(|(p, s)| (p.to_owned(), s.to_owned())))
+        let mut text = Vec::new();
+        let mut spans = BTreeMap::new();
+        for (path, source) in files {
+            let span = Span {
+                start: text.len(),
+                len: source.len(),
+            };
+            text.extend_from_slice(source.as_bytes());
+            spans.insert(path.to_owned(), span);
+        }
+        Library::from_spans(spans, LibraryText::Heap(text))
     }
 
-    fn from_owned(files: impl IntoIterator<Item = (String, String)>) -> Library {
-        let files: BTreeMap<String, String> = files.into_iter().collect();
-        let manifests = files
-            .iter()
-            .filter_map(|(path, text)| {
+    /// A library of the files at `files` in `text` (a sandbox process's copy of its
+    /// worker's library).
+    pub fn from_spans(files: BTreeMap<String, Span>, text: LibraryText) -> Library {
+        let mut library = Library {
+            files,
+            manifests: BTreeMap::new(),
+            text: Arc::new(text),
+        };
+        library.manifests = library
+            .files()
+            .filter_map(|(path, span)| {
                 let folder = match path.strip_suffix("package.json")? {
                     "" => "",
                     folder => folder.strip_suffix('/')?,
                 };
+                let text = std::str::from_utf8(library.text.get(span)?).ok()?;
                 Some((folder.to_owned(), Manifest::parse(text)?))
             })
             .collect();
-        Library { files, manifests }
+        library
     }
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 
-    /// Every file: (path relative to the packages folder, source).
-    pub fn files(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
-        self.files.iter().map(|(p, s)| (p.as_str(), s.as_str()))
+    /// Every file: its path relative to the packages folder, and where its text lies.
+    pub fn files(&self) -> impl ExactSizeIterator<Item = (&str, Span)> {
+        self.files.iter().map(|(p, span)| (p.as_str(), *span))
     }
 
-    /// The source of the file at `path`.
+    /// The block of every file's text.
+    pub fn text(&self) -> &LibraryText {
+        &self.text
+    }
+
+    /// The source of the file at `path` (none for a span outside the text or text that
+    /// is not UTF-8, which only a broken set-up could give).
     pub fn source(&self, path: &str) -> Option<&str> {
-        self.files.get(path).map(String::as_str)
+        let span = *self.files.get(path)?;
+        std::str::from_utf8(self.text.get(span)?).ok()
     }
 
     pub fn is_file(&self, path: &str) -> bool {
@@ -119,11 +161,23 @@ impl Library {
     }
 }
 
-fn read_dir(
-    root: &Path,
-    dir: &Path,
-    files: &mut Vec<(String, String)>,
-) -> Result<(), LibraryError> {
+/// Files read at once: with the page cache cold, start-up waits on the disk, and
+/// several reads in flight finish far sooner than one at a time (a 450 MB
+/// `node_modules`: 1.8 s one by one, 0.7 s eight at a time, here).
+const READERS: usize = 8;
+
+/// Files read per round (bounds the text held before it goes into the shared block).
+const ROUND: usize = 1024;
+
+/// A module file found under the folder.
+struct Listed {
+    /// Its path relative to the folder, `/`-separated.
+    relative: String,
+    path: PathBuf,
+}
+
+/// Lists every module file under `dir`, in path order.
+fn list_dir(root: &Path, dir: &Path, listed: &mut Vec<Listed>) -> Result<(), LibraryError> {
     let read = |cause| LibraryError::Read {
         path: dir.display().to_string(),
         cause,
@@ -143,7 +197,7 @@ fn read_dir(
         // Symbolic links are neither: skipped, so nothing outside the folder is read.
         let kind = entry.file_type().map_err(read)?;
         if kind.is_dir() {
-            read_dir(root, &path, files)?;
+            list_dir(root, &path, listed)?;
             continue;
         }
         let is_module = matches!(
@@ -159,17 +213,56 @@ fn read_dir(
         if entry.metadata().map_err(read)?.len() > MAX_FILE_BYTES {
             continue;
         }
-        let bytes = std::fs::read(&path).map_err(read)?;
-        // A file that is not UTF-8 cannot be a module: skipped, as if absent.
-        if let Ok(mut source) = String::from_utf8(bytes) {
-            // A byte order mark is not part of the module (Node drops it too).
-            if source.starts_with('\u{feff}') {
-                source.drain(..'\u{feff}'.len_utf8());
-            }
-            files.push((relative, source));
-        }
+        listed.push(Listed { relative, path });
     }
     Ok(())
+}
+
+/// The text of each of `files`, in order, read [`READERS`] at a time.
+fn read_round(files: &[Listed]) -> Vec<Result<Option<String>, LibraryError>> {
+    let readers = READERS.min(files.len()).max(1);
+    let mut results: Vec<Option<Result<Option<String>, LibraryError>>> =
+        std::iter::repeat_with(|| None).take(files.len()).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..readers)
+            .map(|first| {
+                scope.spawn(move || {
+                    let mine = files.iter().enumerate().skip(first).step_by(readers);
+                    mine.map(|(at, file)| (at, read_module(file)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(read) => {
+                    for (at, result) in read {
+                        results[at] = Some(result);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    results
+        .into_iter()
+        .map(|result| result.unwrap_or(Ok(None)))
+        .collect()
+}
+
+/// The text of `file`: none if it is not UTF-8 (it cannot be a module: skipped, as if
+/// absent); a byte order mark is not part of it (Node drops it too).
+fn read_module(file: &Listed) -> Result<Option<String>, LibraryError> {
+    let bytes = std::fs::read(&file.path).map_err(|cause| LibraryError::Read {
+        path: file.path.display().to_string(),
+        cause,
+    })?;
+    Ok(String::from_utf8(bytes).ok().map(|mut source| {
+        if source.starts_with('\u{feff}') {
+            source.drain(..'\u{feff}'.len_utf8());
+        }
+        source
+    }))
 }
 
 /// `path` relative to `root`, `/`-separated; `None` if a part is not UTF-8.
@@ -208,6 +301,29 @@ mod tests {
     }
 
     #[test]
+    fn many_files_read_in_parallel_keep_their_own_text() {
+        let dir = std::env::temp_dir().join(format!("warren-library-many-{}", std::process::id()));
+        let count = ROUND * 2 + READERS + 3;
+        for i in 0..count {
+            let folder = dir.join(format!("p{}", i % 7));
+            std::fs::create_dir_all(&folder).expect("tmp");
+            std::fs::write(
+                folder.join(format!("f{i}.js")),
+                format!("export default {i};\n").repeat(i % 5 + 1),
+            )
+            .expect("write");
+        }
+        let lib = Library::load(&dir).expect("loads");
+        assert_eq!(lib.files().len(), count);
+        for i in 0..count {
+            let path = format!("p{}/f{i}.js", i % 7);
+            let expected = format!("export default {i};\n").repeat(i % 5 + 1);
+            assert_eq!(lib.source(&path), Some(expected.as_str()), "{path}");
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn an_npm_folder_is_read_from_its_node_modules() {
         let dir = std::env::temp_dir().join(format!("warren-library-{}", std::process::id()));
         let modules = dir.join("node_modules/pkg");
@@ -218,11 +334,21 @@ mod tests {
         std::fs::write(modules.join("test/broken.js"), "this is ( not js").expect("write");
         std::fs::write(modules.join("README.md"), "# pkg").expect("write");
         std::fs::write(modules.join("latin1.js"), b"\xff\xfe").expect("write");
+        std::fs::write(modules.join("bom.js"), "\u{feff}export default 2").expect("write");
         std::fs::write(dir.join("node_modules/.bin/pkg"), "").expect("write");
         for folder in [dir.clone(), dir.join("node_modules")] {
             let lib = Library::load(&folder).expect("loads");
             let paths: Vec<&str> = lib.files().map(|(p, _)| p).collect();
-            assert_eq!(paths, ["pkg/index.js", "pkg/test/broken.js"], "{folder:?}");
+            assert_eq!(
+                paths,
+                ["pkg/bom.js", "pkg/index.js", "pkg/test/broken.js"],
+                "{folder:?}"
+            );
+            // Read into one shared block, sources whole, byte order marks dropped.
+            assert!(lib.text().shared_fd().is_some());
+            assert_eq!(lib.source("pkg/index.js"), Some("module.exports = 1"));
+            assert_eq!(lib.source("pkg/bom.js"), Some("export default 2"));
+            assert_eq!(lib.source("pkg/README.md"), None);
         }
         std::fs::remove_dir_all(dir).ok();
     }

@@ -9,7 +9,8 @@
 //!   [`process`], [`querystring`], [`stream`], [`stream_promises`],
 //!   [`string_decoder`], [`timers`], [`timers_promises`], [`url`] and [`util`].
 //! - [`ordered_json`], [`manifest`]: what Warren reads of a `package.json`.
-//! - [`library`]: the operator's files (`--modules-dir`); [`format`]: ES module,
+//! - [`library_text`]: one block of the operator's files' text, shared with the
+//!   sandbox processes; [`library`]: those files (`--modules-dir`); [`format`]: ES module,
 //!   CommonJS or JSON; [`cjs_names`]: the names a CommonJS file exports.
 //! - [`exports`]: `exports`/`imports` maps; [`resolution`]: Node's algorithm.
 //! - [`graph`]: what a job's runtime loaded, and what `require` may import.
@@ -34,6 +35,7 @@ pub mod format;
 pub mod graph;
 pub mod library;
 pub mod library_code;
+pub mod library_text;
 pub mod loader;
 pub mod manifest;
 pub mod ordered_json;

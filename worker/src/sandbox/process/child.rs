@@ -10,12 +10,13 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use super::codec::{self, Decoder, Encoder};
-use super::confine::{CHANNEL_FD, WATCH_FD, confine};
+use super::confine::{CHANNEL_FD, LIBRARY_FD, WATCH_FD, confine};
 use super::pipe::{FrameReader, ReadError, write_all};
 use super::protocol::{self, CLOSE, FETCHED, INIT, TASK, fetch, init};
 use super::watch::SharedWatch;
 use crate::egress::FetchRequest;
 use crate::sandbox::job::JobReport;
+use crate::sandbox::modules::library_text::{LibraryText, SharedText};
 use crate::sandbox::slot::jobs::{JobSet, SlotHost};
 
 /// The argument that makes `warren-worker` a sandbox process.
@@ -135,7 +136,15 @@ fn serve() -> Result<(), (u8, String)> {
         if tag != INIT {
             return Err(setup_failed(format!("set-up expected, got tag {tag}")));
         }
-        init::decode_init(&mut d).map_err(|err| setup_failed(format!("set-up: {err}")))?
+        // The library's text is shared when the set-up says so: mapped, and its
+        // descriptor closed, before the process confines itself.
+        let shared = || {
+            // SAFETY: the worker hands this descriptor over, open, when the set-up
+            // says the library is shared (and only then is this called).
+            let fd = unsafe { OwnedFd::from_raw_fd(LIBRARY_FD) };
+            SharedText::map(&fd).map(LibraryText::Shared)
+        };
+        init::decode_init(&mut d, shared).map_err(|err| setup_failed(format!("set-up: {err}")))?
     };
     // SAFETY: plain libc call, single-threaded.
     unsafe { tzset() };

@@ -18,6 +18,9 @@ use seccompiler::{
 pub const CHANNEL_FD: i32 = 3;
 /// The descriptor of the watch words, inside a sandbox process (closed once mapped).
 pub const WATCH_FD: i32 = 4;
+/// The descriptor of the library's shared text, when the worker shares one (closed
+/// once mapped).
+pub const LIBRARY_FD: i32 = 5;
 
 /// Why a sandbox process could not confine itself.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 //! module table, Warren's compiled JS, the fetch allowlist), so it never reads a
 //! file itself.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::INIT;
@@ -11,6 +11,7 @@ use crate::sandbox::code::HostBytecode;
 use crate::sandbox::globals;
 use crate::sandbox::limits::PoolLimits;
 use crate::sandbox::modules::library_code::LibraryCode;
+use crate::sandbox::modules::library_text::{LibraryText, Span};
 use crate::sandbox::modules::{Library, ModuleTable};
 use crate::sandbox::process::codec::{CodecError, Decoder, Encoder, Result};
 use crate::sandbox::setup::SlotSetup;
@@ -36,10 +37,16 @@ pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
         .bool(setup.allow_eval);
     let names: Vec<&str> = setup.modules.names().collect();
     e.strings(names.into_iter());
-    let library = setup.modules.library().files();
-    e.u32(library.len() as u32);
-    for (path, source) in library {
-        e.str(path).str(source);
+    // The files' text: shared (the process maps the memfd it is handed as
+    // `LIBRARY_FD`), or in this frame for a library made in memory.
+    let library = setup.modules.library();
+    match library.text().shared_fd() {
+        Some(_) => e.bool(true),
+        None => e.bool(false).bytes(library.text().bytes()),
+    };
+    e.u32(library.files().len() as u32);
+    for (path, span) in library.files() {
+        e.str(path).u64(span.start as u64).u64(span.len as u64);
     }
     match &setup.fetch {
         Some(grant) => {
@@ -72,7 +79,12 @@ pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
     e.finish()
 }
 
-pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
+/// The set-up in an `INIT` frame; `shared` maps the library text the worker shares
+/// (when the frame says it does).
+pub fn decode_init(
+    d: &mut Decoder<'_>,
+    shared: impl FnOnce() -> std::io::Result<LibraryText>,
+) -> Result<Init> {
     let address_space_bytes = d.u64()?;
     let limits = PoolLimits {
         timeout_ms: d.u64()?,
@@ -85,11 +97,26 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
     let cache_bytes = d.usize()?;
     let allow_eval = d.bool()?;
     let names = d.strings()?;
+    let text = if d.bool()? {
+        shared().map_err(|_| CodecError::Invalid("shared library text"))?
+    } else {
+        LibraryText::Heap(d.bytes()?.to_vec())
+    };
     let count = d.count()?;
     let files = (0..count)
-        .map(|_| Ok((d.str()?, d.str()?)))
-        .collect::<Result<Vec<_>>>()?;
-    let library = Arc::new(Library::from_files(files));
+        .map(|_| {
+            let path = d.string()?;
+            let span = Span {
+                start: d.usize()?,
+                len: d.usize()?,
+            };
+            if text.get(span).is_none() {
+                return Err(CodecError::Invalid("library file outside its text"));
+            }
+            Ok((path, span))
+        })
+        .collect::<Result<BTreeMap<_, _>>>()?;
+    let library = Arc::new(Library::from_spans(files, text));
     let modules = Arc::new(ModuleTable::new(names).with_library(library.clone()));
     let fetch = if d.bool()? {
         let patterns = d
@@ -148,6 +175,7 @@ pub fn decode_init(d: &mut Decoder<'_>) -> Result<Init> {
 mod tests {
     use super::*;
     use crate::sandbox::code::compile_host;
+    use crate::sandbox::modules::library_text::{SharedText, TextWriter};
     use crate::sandbox::process::codec::LENGTH_BYTES;
 
     #[test]
@@ -182,7 +210,8 @@ mod tests {
         let frame = encode_init(&setup, 1 << 30);
         let (tag, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
         assert_eq!(tag, INIT);
-        let init = decode_init(&mut d).expect("decodes");
+        let init = decode_init(&mut d, || unreachable!("a heap library is in the frame"))
+            .expect("decodes");
         d.end().expect("whole frame read");
         assert_eq!(init.address_space_bytes, 1 << 30);
         assert_eq!(init.setup.limits, setup.limits);
@@ -195,5 +224,40 @@ mod tests {
         assert_eq!(init.setup.host.prelude, host.prelude);
         assert_eq!(*init.setup.host.parts, *host.parts);
         assert_eq!(*init.setup.host.modules, *host.modules);
+    }
+
+    #[test]
+    fn a_shared_library_is_mapped_not_sent() {
+        let mut writer = TextWriter::new().expect("memfd");
+        let mut files = BTreeMap::new();
+        for (path, source) in [
+            ("a/index.js", "module.exports = 1"),
+            ("b.js", "export default 2"),
+        ] {
+            files.insert(
+                path.to_owned(),
+                writer.append(source.as_bytes()).expect("write"),
+            );
+        }
+        let library = Arc::new(Library::from_spans(files, writer.finish().expect("sealed")));
+        let modules = Arc::new(ModuleTable::new(["b".to_string()]).with_library(library.clone()));
+        let setup = SlotSetup {
+            limits: PoolLimits::default(),
+            modules: modules.clone(),
+            cache_bytes: 1,
+            host: Arc::new(compile_host(&modules).expect("host JS compiles")),
+            fetch: None,
+            allow_eval: false,
+        };
+        let frame = encode_init(&setup, 1 << 30);
+        assert!(frame.len() < 1 << 20, "no source in the frame");
+        let (_, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
+        let fd = library.text().shared_fd().expect("shared");
+        let init =
+            decode_init(&mut d, || SharedText::map(fd).map(LibraryText::Shared)).expect("decodes");
+        assert_eq!(*init.setup.modules, *modules);
+        let theirs = init.setup.modules.library();
+        assert_eq!(theirs.source("a/index.js"), Some("module.exports = 1"));
+        assert_eq!(theirs.source("b.js"), Some("export default 2"));
     }
 }

@@ -46,6 +46,7 @@ impl ProcessPool {
             + fetch_bytes;
         let shared = Arc::new(Shared {
             init: encode_init(setup, isolation.address_space_bytes),
+            library: setup.modules.library().clone(),
             isolation,
             thread_stack_bytes,
             limits: setup.limits.clone(),

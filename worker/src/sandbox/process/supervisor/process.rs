@@ -23,7 +23,7 @@ use crate::sandbox::events::{ProcessDied, ProcessFailedClosing};
 use crate::sandbox::job::failed;
 use crate::sandbox::process::child::SANDBOX_ARG;
 use crate::sandbox::process::codec::Decoder;
-use crate::sandbox::process::confine::{CHANNEL_FD, WATCH_FD};
+use crate::sandbox::process::confine::{CHANNEL_FD, LIBRARY_FD, WATCH_FD};
 use crate::sandbox::process::pipe::{FrameReader, set_nonblocking, write_all};
 use crate::sandbox::process::protocol::READY;
 use crate::sandbox::process::watch::SharedWatch;
@@ -329,6 +329,7 @@ fn spawn(shared: &Shared, channel: &OwnedFd, watch: &OwnedFd) -> io::Result<std:
         command.env("TZ", tz);
     }
     let (channel, watch) = (channel.as_raw_fd(), watch.as_raw_fd());
+    let library = shared.library.text().shared_fd().map(|fd| fd.as_raw_fd());
     let stack = libc::rlimit {
         rlim_cur: shared.thread_stack_bytes as libc::rlim_t,
         rlim_max: shared.thread_stack_bytes as libc::rlim_t,
@@ -339,13 +340,16 @@ fn spawn(shared: &Shared, channel: &OwnedFd, watch: &OwnedFd) -> io::Result<std:
     // async-signal-safe functions (fcntl, dup2, prctl, setrlimit, getppid).
     unsafe {
         command.pre_exec(move || {
-            // Move both out of the way first, so neither lands on the other's number.
+            // Move them out of the way first, so none lands on another's number.
             let channel = libc::fcntl(channel, libc::F_DUPFD_CLOEXEC, 10);
             let watch = libc::fcntl(watch, libc::F_DUPFD_CLOEXEC, 10);
+            let library = library.map_or(0, |fd| libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 10));
             if channel < 0
                 || watch < 0
+                || library < 0
                 || libc::dup2(channel, CHANNEL_FD) < 0
                 || libc::dup2(watch, WATCH_FD) < 0
+                || (library > 0 && libc::dup2(library, LIBRARY_FD) < 0)
                 || libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0
                 || libc::setrlimit(libc::RLIMIT_STACK, &stack) != 0
             {

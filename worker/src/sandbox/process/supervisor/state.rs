@@ -13,6 +13,7 @@ use super::isolation::ProcessIsolation;
 use crate::egress::Fetcher;
 use crate::sandbox::job::Task;
 use crate::sandbox::limits::PoolLimits;
+use crate::sandbox::modules::Library;
 use crate::sandbox::process::watch::SharedWatch;
 use crate::sandbox::process::writer::ChannelWriter;
 use crate::sandbox::stats::EngineStats;
@@ -41,6 +42,8 @@ pub(super) struct Shared {
     pub(super) limits: PoolLimits,
     /// The set-up frame every process starts with.
     pub(super) init: Vec<u8>,
+    /// The library whose shared text every process is handed (`LIBRARY_FD`).
+    pub(super) library: Arc<Library>,
     /// Jobs no process has taken yet.
     pub(super) queue: (Sender<Task>, Receiver<Task>),
     /// The engine is gone: processes are closed once idle, none are replaced.
