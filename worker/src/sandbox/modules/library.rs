@@ -52,17 +52,27 @@ impl Library {
         let mut listed = Vec::new();
         list_dir(&root, &root, &mut listed)?;
         let shared = |cause| LibraryError::Share { cause };
-        let mut writer = TextWriter::new().map_err(shared)?;
+        let mut sink = match TextWriter::new() {
+            Ok(writer) => Sink::Shared(writer),
+            Err(cause) => {
+                tracing::warn!(%cause, "No memfd for the modules folder: each sandbox process gets a copy of its files.");
+                Sink::Heap(Vec::new())
+            }
+        };
         let mut files = BTreeMap::new();
-        for round in listed.chunks(ROUND) {
+        for round in rounds(&listed) {
             for (file, source) in round.iter().zip(read_round(round)) {
                 if let Some(source) = source? {
-                    let span = writer.append(source.as_bytes()).map_err(shared)?;
+                    let span = sink.append(source.as_bytes()).map_err(shared)?;
                     files.insert(file.relative.clone(), span);
                 }
             }
         }
-        Ok(Library::from_spans(files, writer.finish().map_err(shared)?))
+        let text = match sink {
+            Sink::Shared(writer) => writer.finish().map_err(shared)?,
+            Sink::Heap(bytes) => LibraryText::Heap(bytes),
+        };
+        Ok(Library::from_spans(files, text))
     }
 
     /// A library built from (relative path, source) pairs, its text on the heap.
@@ -166,14 +176,40 @@ impl Library {
 /// `node_modules`: 1.8 s one by one, 0.7 s eight at a time, here).
 const READERS: usize = 8;
 
-/// Files read per round (bounds the text held before it goes into the shared block).
-const ROUND: usize = 1024;
+/// Most files, and most bytes, read per round: what is held before it goes into
+/// the shared block.
+const ROUND_FILES: usize = 1024;
+const ROUND_BYTES: u64 = 64 << 20;
+
+/// Where the files' text goes: a memfd, or the heap where there is none.
+enum Sink {
+    Shared(TextWriter),
+    Heap(Vec<u8>),
+}
+
+impl Sink {
+    fn append(&mut self, text: &[u8]) -> std::io::Result<Span> {
+        match self {
+            Sink::Shared(writer) => writer.append(text),
+            Sink::Heap(bytes) => {
+                let span = Span {
+                    start: bytes.len(),
+                    len: text.len(),
+                };
+                bytes.extend_from_slice(text);
+                Ok(span)
+            }
+        }
+    }
+}
 
 /// A module file found under the folder.
 struct Listed {
     /// Its path relative to the folder, `/`-separated.
     relative: String,
     path: PathBuf,
+    /// Its size when listed.
+    size: u64,
 }
 
 /// Lists every module file under `dir`, in path order.
@@ -210,37 +246,68 @@ fn list_dir(root: &Path, dir: &Path, listed: &mut Vec<Listed>) -> Result<(), Lib
         let Some(relative) = relative_path(root, &path) else {
             continue;
         };
-        if entry.metadata().map_err(read)?.len() > MAX_FILE_BYTES {
+        let size = entry.metadata().map_err(read)?.len();
+        if size > MAX_FILE_BYTES {
             continue;
         }
-        listed.push(Listed { relative, path });
+        listed.push(Listed {
+            relative,
+            path,
+            size,
+        });
     }
     Ok(())
 }
 
-/// The text of each of `files`, in order, read [`READERS`] at a time.
+/// `listed` cut into rounds of at most [`ROUND_FILES`] files and (but for a single
+/// large file) [`ROUND_BYTES`].
+fn rounds(listed: &[Listed]) -> Vec<&[Listed]> {
+    let mut rounds = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (at, file) in listed.iter().enumerate() {
+        let full = at - start == ROUND_FILES || bytes + file.size > ROUND_BYTES;
+        if full && at > start {
+            rounds.push(&listed[start..at]);
+            (start, bytes) = (at, 0);
+        }
+        bytes += file.size;
+    }
+    if start < listed.len() {
+        rounds.push(&listed[start..]);
+    }
+    rounds
+}
+
+/// The text of each of `files`, in order, read [`READERS`] at a time (in this thread
+/// alone if no other can be started).
 fn read_round(files: &[Listed]) -> Vec<Result<Option<String>, LibraryError>> {
     let readers = READERS.min(files.len()).max(1);
+    let share = |first: usize| {
+        let mine = files.iter().enumerate().skip(first).step_by(readers);
+        mine.map(|(at, file)| (at, read_module(file)))
+            .collect::<Vec<_>>()
+    };
     let mut results: Vec<Option<Result<Option<String>, LibraryError>>> =
         std::iter::repeat_with(|| None).take(files.len()).collect();
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..readers)
+        let started: Vec<_> = (0..readers)
             .map(|first| {
-                scope.spawn(move || {
-                    let mine = files.iter().enumerate().skip(first).step_by(readers);
-                    mine.map(|(at, file)| (at, read_module(file)))
-                        .collect::<Vec<_>>()
-                })
+                let handle = std::thread::Builder::new()
+                    .name("warren-library".into())
+                    .spawn_scoped(scope, move || share(first));
+                (first, handle)
             })
             .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(read) => {
-                    for (at, result) in read {
-                        results[at] = Some(result);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
+        for (first, handle) in started {
+            let read = match handle {
+                Ok(handle) => match handle.join() {
+                    Ok(read) => read,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(_) => share(first),
+            };
+            for (at, result) in read {
+                results[at] = Some(result);
             }
         }
     });
@@ -250,13 +317,40 @@ fn read_round(files: &[Listed]) -> Vec<Result<Option<String>, LibraryError>> {
         .collect()
 }
 
-/// The text of `file`: none if it is not UTF-8 (it cannot be a module: skipped, as if
-/// absent); a byte order mark is not part of it (Node drops it too).
+/// The text of `file`: none if it is no longer a regular file within the size limit
+/// (it changed since it was listed), or is not UTF-8 (it cannot be a module: skipped,
+/// as if absent). A byte order mark is not part of it (Node drops it too).
 fn read_module(file: &Listed) -> Result<Option<String>, LibraryError> {
-    let bytes = std::fs::read(&file.path).map_err(|cause| LibraryError::Read {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let failed = |cause| LibraryError::Read {
         path: file.path.display().to_string(),
         cause,
-    })?;
+    };
+    // Never through a link that replaced the file, never blocked on a FIFO.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&file.path);
+    let mut opened = match opened {
+        Ok(opened) => opened,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // O_NOFOLLOW on a link: not a module file any more.
+        Err(err) if err.raw_os_error() == Some(libc::ELOOP) => return Ok(None),
+        Err(err) => return Err(failed(err)),
+    };
+    let metadata = opened.metadata().map_err(failed)?;
+    if !metadata.is_file() || metadata.len() > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    (&mut opened)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(None);
+    }
     Ok(String::from_utf8(bytes).ok().map(|mut source| {
         if source.starts_with('\u{feff}') {
             source.drain(..'\u{feff}'.len_utf8());
@@ -301,9 +395,68 @@ mod tests {
     }
 
     #[test]
+    fn rounds_hold_a_bounded_number_of_files_and_bytes() {
+        let file = |size: u64| Listed {
+            relative: String::new(),
+            path: PathBuf::new(),
+            size,
+        };
+        let sizes = |rounds: Vec<&[Listed]>| -> Vec<Vec<u64>> {
+            rounds
+                .iter()
+                .map(|round| round.iter().map(|f| f.size).collect())
+                .collect()
+        };
+        let mb = 1 << 20;
+        let big = [
+            file(40 * mb),
+            file(16 * mb),
+            file(16 * mb),
+            file(1),
+            file(1),
+        ];
+        assert_eq!(
+            sizes(rounds(&big)),
+            [vec![40 * mb, 16 * mb], vec![16 * mb, 1, 1]]
+        );
+        let many: Vec<Listed> = (0..ROUND_FILES * 2 + 1).map(|_| file(1)).collect();
+        let lengths: Vec<usize> = rounds(&many).iter().map(|round| round.len()).collect();
+        assert_eq!(lengths, [ROUND_FILES, ROUND_FILES, 1]);
+        assert!(rounds(&[]).is_empty());
+    }
+
+    #[test]
+    fn files_that_changed_since_listing_are_skipped_not_followed() {
+        let dir =
+            std::env::temp_dir().join(format!("warren-library-changed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let listed = |name: &str| Listed {
+            relative: name.to_owned(),
+            path: dir.join(name),
+            size: 1,
+        };
+        std::fs::write(dir.join("kept.js"), "1").expect("write");
+        assert_eq!(
+            read_module(&listed("kept.js")).expect("reads"),
+            Some("1".to_owned())
+        );
+        // Replaced by a link (to a file outside the folder), removed, made a FIFO.
+        std::fs::write(dir.join("outside.txt"), "secret").expect("write");
+        std::os::unix::fs::symlink(dir.join("outside.txt"), dir.join("linked.js")).expect("link");
+        assert_eq!(read_module(&listed("linked.js")).expect("skipped"), None);
+        assert_eq!(read_module(&listed("gone.js")).expect("skipped"), None);
+        let fifo =
+            std::ffi::CString::new(dir.join("fifo.js").to_str().expect("utf-8")).expect("path");
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        assert_eq!(read_module(&listed("fifo.js")).expect("skipped"), None);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
     fn many_files_read_in_parallel_keep_their_own_text() {
         let dir = std::env::temp_dir().join(format!("warren-library-many-{}", std::process::id()));
-        let count = ROUND * 2 + READERS + 3;
+        let count = ROUND_FILES * 2 + READERS + 3;
         for i in 0..count {
             let folder = dir.join(format!("p{}", i % 7));
             std::fs::create_dir_all(&folder).expect("tmp");

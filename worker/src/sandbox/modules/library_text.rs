@@ -1,9 +1,15 @@
 //! The text of the operator's library files, as one block the worker and its sandbox
 //! processes share: read once at start-up into a sealed memfd that every process maps
 //! read-only. However many sandbox processes a worker runs, and however often one is
-//! replaced, the files are in memory once (as shared pages) and a new process gets
-//! them without a copy. Libraries made in memory (tests, tools) keep their text on the
-//! heap and hand it to processes in their set-up instead.
+//! replaced, the files are in memory once (the memfd's pages) and a new process gets
+//! them without a copy. Libraries made in memory (tests, tools), and libraries on a
+//! system without memfds, keep their text on the heap and hand it to processes in
+//! their set-up instead.
+//!
+//! The mappings are private: kernels before 6.7 (and gVisor) refuse any shared
+//! mapping of a write-sealed memfd, even a read-only one, and a private one still
+//! reads the memfd's own pages. A process that made its mapping writable would change
+//! only its own copy; the seals keep the memfd itself unchangeable.
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -73,7 +79,7 @@ impl std::fmt::Debug for LibraryText {
     }
 }
 
-/// A read-only mapping of a sealed memfd (none when it is empty).
+/// A read-only, private mapping of a sealed memfd (none when it is empty).
 pub struct SharedText {
     map: Option<NonNull<u8>>,
     len: usize,
@@ -111,13 +117,13 @@ impl SharedText {
                 fd: None,
             });
         }
-        // SAFETY: mapping `len` bytes of a descriptor that long, read-only.
+        // SAFETY: mapping `len` bytes of a descriptor that long, read-only and private.
         let address = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ,
-                libc::MAP_SHARED,
+                libc::MAP_PRIVATE,
                 fd.as_raw_fd(),
                 0,
             )
