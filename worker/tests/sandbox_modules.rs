@@ -301,6 +301,10 @@ fn operator_library() -> Library {
             "native.js",
             "import * as n from 'warren:native/crypto'; export default n;",
         ),
+        (
+            "internal.js",
+            "import * as e from 'warren:node-errors'; export default e;",
+        ),
     ])
 }
 
@@ -360,7 +364,7 @@ fn operator_modules_stay_inside_the_table() {
     // `hasher` needs `crypto`, which this pool does not list: that job fails, not the worker.
     let engine = engine_with_library(
         operator_library(),
-        &["counter", "hasher", "sneaky", "native"],
+        &["counter", "hasher", "sneaky", "native", "internal"],
     );
     let denied = fails(
         &engine,
@@ -384,6 +388,13 @@ fn operator_modules_stay_inside_the_table() {
     fails(
         &engine,
         "import n from 'native'; export default () => typeof n",
+        "null",
+        ErrorKind::ModuleDenied,
+    );
+    // The built-ins' shared module is theirs alone.
+    fails(
+        &engine,
+        "import e from 'internal'; export default () => typeof e",
         "null",
         ErrorKind::ModuleDenied,
     );

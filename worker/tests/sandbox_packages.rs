@@ -316,6 +316,8 @@ fn the_table_is_the_wall_around_packages_and_their_dependencies() {
         "export default async () => import('warren:commonjs')",
         "export default async () => import('warren:native/commonjs')",
         "module.exports = () => require('warren:commonjs')",
+        "export default async () => import('warren:node-errors')",
+        "module.exports = () => require('warren:node-errors')",
     ] {
         let message = fails(&engine, code, "null", ErrorKind::ModuleDenied);
         assert!(

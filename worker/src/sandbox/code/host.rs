@@ -10,6 +10,7 @@ use rquickjs::CatchResultExt;
 
 use crate::sandbox::globals::{PARTS, PRELUDE, PreludeParts};
 use crate::sandbox::modules::ModuleTable;
+use crate::sandbox::modules::builtin::{NODE_ERRORS, NODE_ERRORS_SOURCE};
 use crate::sandbox::modules::commonjs::COMMONJS_SOURCE;
 use crate::sandbox::modules::graph::reporting_evaluation;
 use crate::sandbox::modules::library_code::{COMMONJS_MODULE, LibraryCode};
@@ -30,11 +31,13 @@ pub struct HostBytecode {
     pub library: Arc<LibraryCode>,
 }
 
-/// Warren's own modules that are not built-ins a table can list: CommonJS, and the
-/// empty module a `browser` field's `false` stands for.
+/// Warren's own modules that are not built-ins a table can list: CommonJS, the
+/// empty module a `browser` field's `false` stands for, and the built-ins' shared
+/// errors.
 const INTERNAL_MODULES: &[(&str, &str)] = &[
     (COMMONJS_MODULE, COMMONJS_SOURCE),
     (EMPTY_MODULE, "export default {};"),
+    (NODE_ERRORS, NODE_ERRORS_SOURCE),
 ];
 
 /// Compiles the prelude and every built-in module, once per engine: bytecode is

@@ -26,3 +26,10 @@ pub struct NativeModule {
 
 /// Prefix of the native halves of built-in modules; only built-ins may import them.
 pub const NATIVE_PREFIX: &str = "warren:native/";
+
+/// Node's argument errors (`node_errors.js`), which the built-in modules share; only
+/// they may import it.
+pub const NODE_ERRORS: &str = "warren:node-errors";
+
+/// The source of [`NODE_ERRORS`].
+pub const NODE_ERRORS_SOURCE: &str = include_str!("node_errors.js");

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use rquickjs::loader::{ImportAttributes, Resolver};
 use rquickjs::{Ctx, Exception, qjs};
 
-use super::builtin::NATIVE_PREFIX;
+use super::builtin::{NATIVE_PREFIX, NODE_ERRORS};
 use super::failures::{LoadFailures, Refusal, is_possible_name, refuse};
 use super::format::Format;
 use super::graph::{EVALUATED_NATIVE, Failure, JobModules, Obstacle};
@@ -195,10 +195,11 @@ impl AllowlistResolver {
             let compiled = base.starts_with(LIBRARY_PREFIX)
                 || builtin(base).is_some()
                 || base == COMMONJS_MODULE
-                || base == EMPTY_MODULE;
+                || base == EMPTY_MODULE
+                || base == NODE_ERRORS;
             return allow(compiled);
         }
-        if name.starts_with(NATIVE_PREFIX) {
+        if name.starts_with(NATIVE_PREFIX) || name == NODE_ERRORS {
             return allow(builtin(base).is_some());
         }
         if builtin(base).is_some() {

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'events';
 import { Buffer } from 'buffer';
 import { StringDecoder } from 'string_decoder';
+import { codedError, describe } from 'warren:node-errors';
 
 // ---- Helpers ---------------------------------------------------------------------
 
@@ -30,23 +31,6 @@ function defer(fn, ...args) {
       setTimeout(() => { throw error; }, 0);
     }
   });
-}
-
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return `Received ${value}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `Received an instance of ${name}` : 'Received an object';
-  }
-  const shown = typeof value === 'string' ? `'${value.slice(0, 25)}'` : String(value);
-  return `Received type ${typeof value} (${shown})`;
 }
 
 const invalidArgType = (name, expected, value) =>

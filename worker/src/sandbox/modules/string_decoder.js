@@ -3,6 +3,8 @@
 // unfinished character are held back until the next `write` (or `end`, which replaces
 // whatever is left with U+FFFD as Node does).
 
+import { codedError, describe } from 'warren:node-errors';
+
 const ENCODINGS = new Map([
   ['utf8', 'utf8'], ['utf-8', 'utf8'],
   ['utf16le', 'utf16le'], ['utf-16le', 'utf16le'], ['ucs2', 'utf16le'], ['ucs-2', 'utf16le'],
@@ -18,23 +20,6 @@ const SLICE = 0x2000;
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return `Received ${value}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `Received an instance of ${name}` : 'Received an object';
-  }
-  const shown = typeof value === 'string' ? `'${value.slice(0, 25)}'` : String(value);
-  return `Received type ${typeof value} (${shown})`;
-}
 
 function normalizeEncoding(encoding) {
   if (encoding === undefined || encoding === null || encoding === '') return 'utf8';

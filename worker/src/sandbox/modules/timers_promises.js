@@ -2,6 +2,8 @@
 // async iterator), each cancellable through an AbortSignal. Bad arguments reject
 // rather than throw, as Node's do.
 
+import { describe } from 'warren:node-errors';
+
 const timers = {
   setTimeout: globalThis.setTimeout,
   clearTimeout: globalThis.clearTimeout,
@@ -15,17 +17,6 @@ function typeError(message) {
   const error = new TypeError(message);
   error.code = 'ERR_INVALID_ARG_TYPE';
   return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return `Received ${value}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `Received an instance of ${name}` : 'Received an object';
-  }
-  const shown = typeof value === 'string' ? `'${value.slice(0, 25)}'` : String(value);
-  return `Received type ${typeof value} (${shown})`;
 }
 
 function abortError(signal) {

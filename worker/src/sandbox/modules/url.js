@@ -5,26 +5,10 @@
 
 import { parse as parseQuery, stringify as stringifyQuery } from 'querystring';
 import { resolve as resolvePath } from 'path';
+import { codedError, describe } from 'warren:node-errors';
 
 export const URL = globalThis.URL;
 export const URLSearchParams = globalThis.URLSearchParams;
-
-function codedError(Ctor, code, message) {
-  const error = new Ctor(message);
-  error.code = code;
-  return error;
-}
-
-function describe(value) {
-  if (value === null || value === undefined) return `Received ${value}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `Received an instance of ${name}` : 'Received an object';
-  }
-  const shown = typeof value === 'string' ? `'${value.slice(0, 25)}'` : String(value);
-  return `Received type ${typeof value} (${shown})`;
-}
 
 // ---- Domains -------------------------------------------------------------------
 
