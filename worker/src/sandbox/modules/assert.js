@@ -8,6 +8,7 @@
 // fallback `false == true` is what is shown.
 
 import { inspect, isDeepStrictEqual, types } from 'util';
+import { describeReceived } from 'warren:node-errors';
 
 const isDeepEqual = isDeepStrictEqual[Symbol.for('warren.util.isDeepLooseEqual')];
 
@@ -25,21 +26,8 @@ function nodeError(Type, code, message) {
   return error;
 }
 
-// How Node's argument errors describe the value they got.
-function describeReceived(value) {
-  if (value == null) return `${value}`;
-  if (typeof value === 'function' && value.name) return `function ${value.name}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `an instance of ${name}` : inspect(value, { depth: -1 });
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return `type ${typeof value} (${shown})`;
-}
-
 const invalidArgType = (name, expected, value) =>
-  nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. Received ${describeReceived(value)}`);
+  nodeError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" argument must be ${expected}. Received ${describeReceived(value, inspect)}`);
 
 // ---- messages ------------------------------------------------------------------
 
@@ -438,7 +426,7 @@ async function waitForActual(promiseFn) {
     promise = promiseFn();
     if (!isThenable(promise)) {
       throw nodeError(TypeError, 'ERR_INVALID_RETURN_VALUE',
-        `Expected instance of Promise to be returned from the "promiseFn" function but got ${describeReceived(promise)}.`);
+        `Expected instance of Promise to be returned from the "promiseFn" function but got ${describeReceived(promise, inspect)}.`);
     }
   } else if (isThenable(promiseFn)) {
     promise = promiseFn;

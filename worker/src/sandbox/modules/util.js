@@ -8,6 +8,8 @@
 // or Set iterator has left; `types.isProxy` and `types.isExternal` always answer
 // false; `types.isPromise` and the iterator and generator checks go by prototype.
 
+import { describeReceived } from 'warren:node-errors';
+
 const kInspectCustom = Symbol.for('nodejs.util.inspect.custom');
 const kPromisifyCustom = Symbol.for('nodejs.util.promisify.custom');
 // The loose (`==`) deep equality, for `assert.deepEqual`: Node has no public name
@@ -138,23 +140,10 @@ const isError = (value) => types.isNativeError(value) || value instanceof Error;
 
 // ---- errors as Node words them -------------------------------------------------
 
-// How Node's argument errors describe the value they got.
-function describeReceived(value) {
-  if (value == null) return `${value}`;
-  if (typeof value === 'function' && value.name) return `function ${value.name}`;
-  if (typeof value === 'object') {
-    const name = value.constructor?.name;
-    return name ? `an instance of ${name}` : inspect(value, { depth: -1 });
-  }
-  let shown = inspect(value, { colors: false });
-  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
-  return `type ${typeof value} (${shown})`;
-}
-
 function invalidArgType(name, expected, value) {
   let subject = `"${name}" ${name.includes('.') ? 'property' : 'argument'}`;
   if (name.endsWith(' argument')) subject = name;
-  const error = new TypeError(`The ${subject} must be ${expected}. Received ${describeReceived(value)}`);
+  const error = new TypeError(`The ${subject} must be ${expected}. Received ${describeReceived(value, inspect)}`);
   error.code = 'ERR_INVALID_ARG_TYPE';
   Object.defineProperty(error, 'toString', {
     value() { return `${this.name} [${this.code}]: ${this.message}`; },
