@@ -70,6 +70,9 @@ struct RunArgs {
     /// Also measure throughput with 1, 2, 4 slots and 1, 2, 3 workers.
     #[arg(long)]
     scaling: bool,
+    /// Only the backlogs: the default prefetch window against fixed ones.
+    #[arg(long)]
+    backlogs_only: bool,
     /// Sandbox slots per worker (default: CPU cores).
     #[arg(long)]
     slots: Option<usize>,
@@ -123,11 +126,26 @@ struct Row {
     ready: Duration,
 }
 
-/// What runs the jobs: `workers` Warren workers of `slots` slots, or the echo consumer.
+/// What runs the jobs: `workers` Warren workers of `slots` slots (with the default
+/// prefetch window, or a fixed one), or the echo consumer.
 #[derive(Debug, Clone, Copy)]
 enum Fleet {
-    Warren { workers: usize, slots: usize },
+    Warren {
+        workers: usize,
+        slots: usize,
+        prefetch: Option<u16>,
+    },
     Echo,
+}
+
+impl Fleet {
+    fn warren(workers: usize, slots: usize) -> Fleet {
+        Fleet::Warren {
+            workers,
+            slots,
+            prefetch: None,
+        }
+    }
 }
 
 async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
@@ -140,7 +158,10 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
     let slots = args
         .slots
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let warren = Fleet::Warren { workers: 1, slots };
+    if args.backlogs_only {
+        return backlogs(&bench, slots).await;
+    }
+    let warren = Fleet::warren(1, slots);
     // The machine drifts over minutes (it is shared), so the echo ceiling and the
     // trivial workload run alternately, and the pair with the median ratio is reported.
     let repeats = if args.quick { 1 } else { REPEATS };
@@ -220,11 +241,13 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
         ready.as_millis()
     );
 
+    backlogs(&bench, slots).await?;
+
     if args.scaling {
         println!("\nScaling (trivial jobs, jobs/s):\n");
         println!("| workers | slots each | jobs/s |\n|---|---|---|");
         for (workers, slots) in [(1, 1), (1, 2), (1, 4), (2, 2), (3, 2)] {
-            let fleet = Fleet::Warren { workers, slots };
+            let fleet = Fleet::warren(workers, slots);
             let row = bench.measure(fleet, &Workload::trivial(), None).await?;
             println!(
                 "| {workers} | {slots} | {:.0} |",
@@ -235,6 +258,51 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Backlogs under the default prefetch window against fixed ones: short jobs should
+/// run as fast as under the best fixed window, and a backlog of long jobs found by one
+/// worker of three should finish as soon as under a window of one job per slot.
+async fn backlogs(bench: &Bench<'_>, slots: usize) -> anyhow::Result<()> {
+    let old_default = u16::try_from(2 * slots).unwrap_or(u16::MAX);
+    let fixed = |workers, prefetch| Fleet::Warren {
+        workers,
+        slots,
+        prefetch: Some(prefetch),
+    };
+    println!("\nBacklogs: the default prefetch window against fixed ones:\n");
+    let mut rows = Vec::new();
+    for workload in [Workload::backlog_trivial(), Workload::backlog_1ms()] {
+        for fleet in [Fleet::warren(1, slots), fixed(1, old_default), fixed(1, 64)] {
+            rows.push(bench.measure(fleet, &workload, None).await?);
+        }
+    }
+    let long = Workload::backlog_joining(3 * slots);
+    let per_slot = u16::try_from(slots).unwrap_or(u16::MAX);
+    for fleet in [
+        Fleet::warren(3, slots),
+        fixed(3, old_default),
+        fixed(3, per_slot),
+    ] {
+        rows.push(bench.measure(fleet, &long, None).await?);
+    }
+    println!("{}", table(&rows));
+    println!(
+        "Long jobs, workers joining: {} jobs of 1 s for 3 workers of {slots} slots, two of them up {} ms late; finished in {}.",
+        3 * slots,
+        JOIN_AFTER.as_millis(),
+        rows.iter()
+            .rev()
+            .take(3)
+            .rev()
+            .map(|row| format!("{:.2} s ({})", row.report.elapsed.as_secs_f64(), row.name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}
+
+/// How long after a joining workload's jobs are submitted the rest of the fleet starts.
+const JOIN_AFTER: Duration = Duration::from_millis(500);
 
 /// Runs of the throughput pairs and of the half-rate latency, for the median.
 const REPEATS: usize = 3;
@@ -271,6 +339,15 @@ struct Bench<'a> {
 }
 
 impl Bench<'_> {
+    /// How many jobs of `workload` a run submits: its share, and at least 50 (a
+    /// workload of 50 jobs or fewer runs whole).
+    fn jobs_of(&self, workload: &Workload) -> usize {
+        if workload.jobs <= 50 {
+            return workload.jobs;
+        }
+        ((workload.jobs as f64 * self.scale) as usize).max(50)
+    }
+
     /// Runs one workload on a fresh fleet, sampling the fleet's memory meanwhile.
     async fn measure(
         &self,
@@ -278,27 +355,31 @@ impl Bench<'_> {
         workload: &Workload,
         rate: Option<f64>,
     ) -> anyhow::Result<Row> {
-        let (amqp_url, client, scale) = (self.amqp_url, &self.client, self.scale);
+        let (amqp_url, client) = (self.amqp_url, &self.client);
         let queue = format!("warren.bench.{}.{}", workload.name, std::process::id());
-        let subjects = match fleet {
-            Fleet::Echo => vec![Subject::echo(amqp_url, &queue, 16).await?],
-            Fleet::Warren { workers, slots } => {
-                let mut subjects = Vec::new();
-                for _ in 0..workers {
-                    subjects.push(Subject::worker(amqp_url, &queue, slots).await?);
-                }
-                subjects
+        let (mut subjects, joining) = match fleet {
+            Fleet::Echo => (vec![Subject::echo(amqp_url, &queue, 16).await?], 0),
+            Fleet::Warren {
+                workers,
+                slots,
+                prefetch,
+            } => {
+                let now = if workload.joining { 1 } else { workers };
+                let subjects = workers_on(amqp_url, &queue, now, slots, prefetch).await?;
+                (subjects, workers - now)
             }
         };
         tokio::time::sleep(Duration::from_millis(300)).await;
         let rss_idle = subjects.iter().map(Subject::rss).max().unwrap_or(0);
         let cpu_before: Duration = subjects.iter().map(Subject::cpu).sum();
-        let jobs = ((workload.jobs as f64 * scale) as usize).max(50);
+        let jobs = self.jobs_of(workload);
         let options = LoadOptions {
             queue: queue.clone(),
             job: workload.job.clone(),
             jobs,
-            concurrency: if rate.is_some() {
+            concurrency: if workload.backlog {
+                jobs
+            } else if rate.is_some() {
                 1_000
             } else {
                 self.concurrency
@@ -310,8 +391,21 @@ impl Bench<'_> {
         // Sampled on a thread of its own, from pids found once: scanning /proc on the
         // load generator's runtime delayed its results by ~1 ms every sample.
         let sampler = MemorySampler::start(subjects.iter().map(Subject::processes).collect());
-        let report = warren_cli::loadgen::run(client, &options, |_| {}).await;
+        let load = warren_cli::loadgen::run(client, &options, |_| {});
+        let join = async {
+            match fleet {
+                Fleet::Warren {
+                    slots, prefetch, ..
+                } if joining > 0 => {
+                    tokio::time::sleep(JOIN_AFTER).await;
+                    workers_on(amqp_url, &queue, joining, slots, prefetch).await
+                }
+                _ => Ok(Vec::new()),
+            }
+        };
+        let (report, joined) = tokio::join!(load, join);
         let rss_load = sampler.stop();
+        subjects.extend(joined?);
         let report = report?;
         let cpu_after: Duration = subjects.iter().map(Subject::cpu).sum();
         let ready = subjects
@@ -333,6 +427,16 @@ impl Bench<'_> {
             (Fleet::Echo, None) => "echo ceiling".to_owned(),
             (Fleet::Echo, Some(rate)) => format!("echo at {rate:.0}/s"),
             (Fleet::Warren { .. }, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
+            (
+                Fleet::Warren {
+                    workers, prefetch, ..
+                },
+                None,
+            ) if workload.backlog => {
+                let window =
+                    prefetch.map_or("default window".to_owned(), |p| format!("--prefetch {p}"));
+                format!("{}, {workers} worker(s), {window}", workload.name)
+            }
             _ => workload.name.to_owned(),
         };
         Ok(Row {
@@ -345,6 +449,21 @@ impl Bench<'_> {
             ready,
         })
     }
+}
+
+/// Starts `count` workers on `queue`, one after another, each ready before the next.
+async fn workers_on(
+    amqp_url: &str,
+    queue: &str,
+    count: usize,
+    slots: usize,
+    prefetch: Option<u16>,
+) -> anyhow::Result<Vec<Subject>> {
+    let mut subjects = Vec::with_capacity(count);
+    for _ in 0..count {
+        subjects.push(Subject::worker(amqp_url, queue, slots, prefetch).await?);
+    }
+    Ok(subjects)
 }
 
 /// The most memory a fleet's processes held while a workload ran: each subject's

@@ -32,24 +32,32 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 impl Subject {
-    /// Starts a worker on `queue` with `slots` slots and waits for `/readyz`.
-    pub async fn worker(amqp_url: &str, queue: &str, slots: usize) -> anyhow::Result<Subject> {
+    /// Starts a worker on `queue` with `slots` slots and waits for `/readyz`. Its
+    /// prefetch is the default (the adaptive window) unless `prefetch` fixes it.
+    pub async fn worker(
+        amqp_url: &str,
+        queue: &str,
+        slots: usize,
+        prefetch: Option<u16>,
+    ) -> anyhow::Result<Subject> {
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let started = Instant::now();
-        let child = Command::new(sibling("warren-worker")?)
-            .args([
-                "--amqp-url",
-                amqp_url,
-                "--queue",
-                queue,
-                "--concurrency",
-                &slots.to_string(),
-                "--prefetch",
-                &(slots * 8).to_string(),
-                "--metrics-addr",
-                &addr.to_string(),
-            ])
+        let mut command = Command::new(sibling("warren-worker")?);
+        command.args([
+            "--amqp-url",
+            amqp_url,
+            "--queue",
+            queue,
+            "--concurrency",
+            &slots.to_string(),
+            "--metrics-addr",
+            &addr.to_string(),
+        ]);
+        if let Some(prefetch) = prefetch {
+            command.args(["--prefetch", &prefetch.to_string()]);
+        }
+        let child = command
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .spawn()?;

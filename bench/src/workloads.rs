@@ -12,6 +12,11 @@ pub struct Workload {
     pub job: JobSpec,
     pub vary: Option<JobMaker>,
     pub jobs: usize,
+    /// Every job is submitted at once (a backlog), not a few in flight at a time.
+    pub backlog: bool,
+    /// Only the first worker of the fleet is up when the jobs are submitted; the
+    /// others start half a second later.
+    pub joining: bool,
 }
 
 /// A function of about 50 KB: many small helpers, one of them called.
@@ -35,6 +40,8 @@ impl Workload {
             job: JobSpec::new("export default (n) => n + 1", json!(1)),
             vary: None,
             jobs: 20_000,
+            backlog: false,
+            joining: false,
         }
     }
 
@@ -51,12 +58,16 @@ impl Workload {
                 ),
                 vary: None,
                 jobs: 10_000,
+                backlog: false,
+                joining: false,
             },
             Workload {
                 name: "50 KB body, cached",
                 job: JobSpec::new(&body, json!(5)),
                 vary: None,
                 jobs: 5_000,
+                backlog: false,
+                joining: false,
             },
             Workload {
                 name: "50 KB body, never seen",
@@ -66,6 +77,8 @@ impl Workload {
                     JobSpec::new(format!("// job {n}\n{uncached}"), json!(5))
                 }))),
                 jobs: 2_000,
+                backlog: false,
+                joining: false,
             },
             Workload {
                 name: "5 ms of CPU",
@@ -75,6 +88,8 @@ impl Workload {
                 ),
                 vary: None,
                 jobs: 2_000,
+                backlog: false,
+                joining: false,
             },
             Workload {
                 name: "mix, 10% failing",
@@ -90,8 +105,52 @@ impl Workload {
                     }
                 }))),
                 jobs: 10_000,
+                backlog: false,
+                joining: false,
             },
         ]
+    }
+}
+
+/// A job that computes for `ms` milliseconds (by the clock, so jobs sharing a core
+/// still take that long).
+const COMPUTE_FOR: &str = "export default (ms) => { const end = Date.now() + ms; let n = 0; while (Date.now() < end) n++; return ms }";
+
+impl Workload {
+    /// A backlog of jobs of 1 ms each.
+    pub fn backlog_1ms() -> Workload {
+        Workload {
+            name: "backlog, 1 ms each",
+            job: JobSpec::new(COMPUTE_FOR, json!(1)),
+            vary: None,
+            jobs: 5_000,
+            backlog: true,
+            joining: false,
+        }
+    }
+
+    /// A backlog of trivial jobs.
+    pub fn backlog_trivial() -> Workload {
+        Workload {
+            name: "backlog, trivial",
+            backlog: true,
+            ..Workload::trivial()
+        }
+    }
+
+    /// A backlog of `jobs` jobs of a second each, one per slot of the fleet, found by
+    /// one worker while the others are still starting (a scale-up, a rolling
+    /// restart). A worker that takes more jobs than it has slots makes them wait for
+    /// its slots while the others, once up, find nothing to do.
+    pub fn backlog_joining(jobs: usize) -> Workload {
+        Workload {
+            name: "backlog, 1 s each, workers joining",
+            job: JobSpec::new(COMPUTE_FOR, json!(1000)),
+            vary: None,
+            jobs,
+            backlog: true,
+            joining: true,
+        }
     }
 }
 

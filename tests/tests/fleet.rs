@@ -568,6 +568,10 @@ async fn fleet_benchmark_still_runs() {
         "| 5 ms of CPU |",
         "| mix, 10% failing |",
         "| trivial at ",
+        "| backlog, trivial, 1 worker(s), default window |",
+        "| backlog, 1 ms each, 1 worker(s), --prefetch 64 |",
+        "| backlog, 1 s each, workers joining, 3 worker(s), default window |",
+        "Long jobs, workers joining: ",
     ] {
         assert!(text.contains(row), "no row {row:?}");
     }

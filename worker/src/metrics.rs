@@ -13,6 +13,7 @@ pub struct Metrics {
     pub job_duration: HistogramVec,
     pub queue_wait: HistogramVec,
     pub in_flight: IntGaugeVec,
+    pub prefetch: IntGaugeVec,
     pub slots: IntGaugeVec,
     pub waiting: IntGauge,
     pub watchdog_overruns: IntCounter,
@@ -71,6 +72,14 @@ impl Metrics {
             .unwrap_or_else(|e| unreachable!("{e}")),
             in_flight: IntGaugeVec::new(
                 Opts::new("warren_jobs_in_flight", "Jobs received and not yet settled."),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
+            prefetch: IntGaugeVec::new(
+                Opts::new(
+                    "warren_prefetch_window",
+                    "Unacknowledged jobs the broker may hand this worker's pool now (its prefetch window).",
+                ),
                 &["queue"],
             )
             .unwrap_or_else(|e| unreachable!("{e}")),
@@ -154,6 +163,7 @@ impl Metrics {
             Box::new(m.job_duration.clone()),
             Box::new(m.queue_wait.clone()),
             Box::new(m.in_flight.clone()),
+            Box::new(m.prefetch.clone()),
             Box::new(m.slots.clone()),
             Box::new(m.waiting.clone()),
             Box::new(m.watchdog_overruns.clone()),
@@ -189,6 +199,7 @@ impl Metrics {
         }
         self.queue_wait.with_label_values(&[queue]);
         self.in_flight.with_label_values(&[queue]);
+        self.prefetch.with_label_values(&[queue]);
         self.redelivered.with_label_values(&[queue]);
         for result in [
             published::CONFIRMED,

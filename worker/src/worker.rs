@@ -40,12 +40,12 @@ pub async fn run(
         let engine = Engine::start(pool.engine.clone())
             .map_err(|err| anyhow::anyhow!("pool {:?}: {err}", pool.queue))?;
         metrics.register_queue(&pool.queue);
-        pools.push(Arc::new(Pool {
-            config: pool.clone(),
+        pools.push(Arc::new(Pool::new(
+            pool.clone(),
             engine,
-            worker_name: config.worker_name.clone(),
-            metrics: metrics.clone(),
-        }));
+            config.worker_name.clone(),
+            metrics.clone(),
+        )));
     }
 
     let (stop, stopped) = shutdown::channel();

@@ -768,3 +768,31 @@ fn abort_controllers_and_events_behave_as_the_dom_defines_them() {
         json!(["TypeError", "TypeError", "TypeError", "TypeError", "TypeError", "RangeError"])
     );
 }
+
+/// A job's report says how long it held its slot, which the pool's prefetch window
+/// follows: all of a computing job's time, little of a job that waits on a timer.
+#[test]
+fn reports_the_time_a_job_held_its_slot() {
+    let engine = engine();
+    let computing = run(
+        &engine,
+        "export default () => { const end = Date.now() + 60; while (Date.now() < end); return 1 }",
+        "null",
+    );
+    assert!(matches!(computing.run.outcome, Outcome::Ok(_)));
+    assert!(computing.run.busy >= std::time::Duration::from_millis(60));
+
+    let waiting = run(
+        &engine,
+        "export default () => new Promise(r => setTimeout(() => r(1), 600))",
+        "null",
+    );
+    assert!(matches!(waiting.run.outcome, Outcome::Ok(_)));
+    assert!(waiting.run.wall >= std::time::Duration::from_millis(600));
+    assert!(
+        waiting.run.busy < std::time::Duration::from_millis(400),
+        "a parked job holds no slot: busy {:?} of {:?}",
+        waiting.run.busy,
+        waiting.run.wall
+    );
+}

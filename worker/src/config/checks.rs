@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::pool::PoolConfig;
+use super::pool::{PoolConfig, Prefetch};
 use crate::sandbox::Isolation;
 
 /// Refuses settings that cannot work together.
@@ -21,10 +21,11 @@ pub fn check_pool(
     if pool.engine.slots == 0 {
         anyhow::bail!("pool {name:?}: concurrency must be at least 1");
     }
-    if usize::from(pool.prefetch) < pool.engine.slots {
+    if let Prefetch::Fixed(prefetch) = pool.prefetch
+        && usize::from(prefetch) < pool.engine.slots
+    {
         anyhow::bail!(
-            "pool {name:?}: prefetch {} is below concurrency {}: slots would sit idle; raise --prefetch or lower --concurrency",
-            pool.prefetch,
+            "pool {name:?}: prefetch {prefetch} is below concurrency {}: slots would sit idle; raise --prefetch or lower --concurrency",
             pool.engine.slots
         );
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use args::{Args, DEFAULT_CONSUMER_TIMEOUT_MS, IsolationMode, LogFormat};
-pub use pool::{PoolConfig, PoolSettings, Slots, cores};
+pub use pool::{PoolConfig, PoolSettings, Prefetch, Slots, cores};
 
 use crate::sandbox::{Isolation, ProcessIsolation};
 
@@ -147,7 +147,8 @@ mod tests {
         assert_eq!(pool.queue, "warren.jobs");
         assert_eq!(pool.engine.limits.timeout_ms, 5_000);
         assert_eq!(pool.engine.limits.memory_mb, 64);
-        assert_eq!(usize::from(pool.prefetch), 2 * pool.engine.slots);
+        // 128 jobs of the default 1 MiB at most, following the jobs' durations.
+        assert_eq!(pool.prefetch, Prefetch::Adaptive { max: 128 });
         assert!(pool.engine.modules.allows("crypto") && pool.engine.modules.allows("url"));
         assert_eq!(config.shutdown_grace, Duration::from_secs(25));
         assert_eq!(config.io_threads, 1);
@@ -189,6 +190,24 @@ mod tests {
         assert_eq!(fetching.expect("valid").io_threads, cores());
         let chosen = args(&["--allow-host", "api.example.com", "--io-threads", "3"]).resolve();
         assert_eq!(chosen.expect("valid").io_threads, 3);
+    }
+
+    #[test]
+    fn prefetch_is_fixed_when_given_and_bounded_by_job_size_when_not() {
+        let fixed = args(&["--concurrency", "2", "--prefetch", "9"]).resolve();
+        assert_eq!(fixed.expect("valid").pools[0].prefetch, Prefetch::Fixed(9));
+        // 4 MiB jobs: 32 of them in 128 MiB.
+        let big = args(&["--max-job-bytes", "4194304"]).resolve();
+        assert_eq!(
+            big.expect("valid").pools[0].prefetch,
+            Prefetch::Adaptive { max: 32 }
+        );
+        // Never fewer than the slots, whatever the job size.
+        let huge = args(&["--concurrency", "3", "--max-job-bytes", "1073741824"]).resolve();
+        assert_eq!(
+            huge.expect("valid").pools[0].prefetch,
+            Prefetch::Adaptive { max: 3 }
+        );
     }
 
     #[test]
@@ -261,8 +280,8 @@ mod tests {
         assert_eq!(hosts, ["api.example.com", "*.example.org:8443"]);
         assert_eq!(egress.caps.max_requests, 3);
         assert!(
-            config.pools[0].prefetch >= 64,
-            "waiting jobs hold no slot: more prefetch"
+            config.pools[0].prefetch.most() >= 64,
+            "waiting jobs hold no slot: room for many"
         );
         assert!(engine.modules.allows("dayjs") && engine.modules.allows("strings"));
         let files: Vec<&str> = engine.modules.library().files().map(|(p, _)| p).collect();

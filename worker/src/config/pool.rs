@@ -26,8 +26,9 @@ pub struct PoolSettings {
     #[arg(long, env = "WARREN_CONCURRENCY")]
     pub concurrency: Option<usize>,
 
-    /// Unacknowledged jobs the broker may hand this worker; defaults to 2 × concurrency
-    /// (at least 64 in a pool granted `fetch`).
+    /// Unacknowledged jobs the broker may hand this worker, fixed. Left out, the window
+    /// follows the jobs: one per slot for long jobs, deeper for short ones or ones that
+    /// wait for `fetch` or timers (up to 128, fewer with a --max-job-bytes over 1 MiB).
     #[arg(long, env = "WARREN_PREFETCH")]
     pub prefetch: Option<u16>,
 
@@ -128,10 +129,46 @@ pub struct PoolConfig {
     pub queue: String,
     /// Copy job console output into the worker's logs.
     pub log_job_console: bool,
-    pub prefetch: u16,
+    pub prefetch: Prefetch,
     pub max_job_bytes: usize,
     pub engine: EngineConfig,
 }
+
+/// How many unacknowledged jobs the broker may hand a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prefetch {
+    /// `--prefetch N`: always `N`.
+    Fixed(u16),
+    /// The default: a window that follows the jobs' durations, from the slot count up
+    /// to `max` (see `pool::window`).
+    Adaptive { max: u16 },
+}
+
+impl Prefetch {
+    /// The adaptive window's deepest: jobs of up to `max_job_bytes` each held in at
+    /// most 128 MiB, and never fewer than the slots.
+    fn adaptive(slots: usize, max_job_bytes: usize) -> Prefetch {
+        let by_memory = ADAPTIVE_WINDOW_BYTES / max_job_bytes.max(1);
+        let max = by_memory.clamp(slots.max(1), MAX_ADAPTIVE_WINDOW);
+        Prefetch::Adaptive {
+            max: u16::try_from(max).unwrap_or(u16::MAX),
+        }
+    }
+
+    /// The most jobs the pool may hold.
+    pub fn most(&self) -> u16 {
+        match *self {
+            Prefetch::Fixed(n) => n,
+            Prefetch::Adaptive { max } => max,
+        }
+    }
+}
+
+/// What the jobs held in an adaptive window may take in memory, at their maximum size.
+const ADAPTIVE_WINDOW_BYTES: usize = 128 << 20;
+
+/// The deepest adaptive window, however small the jobs.
+const MAX_ADAPTIVE_WINDOW: usize = 128;
 
 /// What a pool's engine runs on, the same for every pool of a worker.
 #[derive(Debug, Clone)]
@@ -178,19 +215,16 @@ impl PoolSettings {
         let engine = self
             .engine(slots)
             .map_err(|err| anyhow::anyhow!("pool {queue:?}: {err:#}"))?;
-        // Jobs waiting on `fetch` hold no slot: let more of them in.
-        let default_prefetch = match engine.egress {
-            Some(_) => engine.slots.saturating_mul(2).max(64),
-            None => engine.slots.saturating_mul(2),
+        let max_job_bytes = self.max_job_bytes.unwrap_or(DEFAULT_MAX_JOB_BYTES);
+        let prefetch = match self.prefetch {
+            Some(fixed) => Prefetch::Fixed(fixed),
+            None => Prefetch::adaptive(engine.slots, max_job_bytes),
         };
-        let prefetch = self
-            .prefetch
-            .unwrap_or_else(|| u16::try_from(default_prefetch).unwrap_or(u16::MAX));
         Ok(PoolConfig {
             queue,
             log_job_console,
             prefetch,
-            max_job_bytes: self.max_job_bytes.unwrap_or(DEFAULT_MAX_JOB_BYTES),
+            max_job_bytes,
             engine,
         })
     }

@@ -4,6 +4,7 @@
 //! to redeliver.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use lapin::message::Delivery;
 use tracing::{Instrument, info_span};
@@ -14,6 +15,7 @@ use warren_wire::{ErrorKind, Job, JobResult, Outcome, Stats};
 
 use super::Pool;
 use super::session::JobLink;
+use super::window::JobTimes;
 use crate::events::{
     JobConsole, JobFinished, JobReceived, JobRejected, JobSettled, ResultPublished,
 };
@@ -57,7 +59,8 @@ impl Pool {
                 envelope: &envelope,
             }
             .emit(metrics);
-            let (result, cache) = self.run(&delivery, &envelope).await;
+            let (result, cache, busy) = self.run(&delivery, &envelope).await;
+            let finished = Instant::now();
             JobFinished {
                 queue,
                 result: &result,
@@ -85,6 +88,15 @@ impl Pool {
                 None if !link.publish.status().connected() => link.results_closed.notify_one(),
                 None => {}
             }
+            if let Some(window) = &self.window
+                && !busy.is_zero()
+            {
+                window.observe(JobTimes {
+                    busy,
+                    wall: Duration::from_secs_f64(result.stats.wall_ms / 1000.0),
+                    settle: finished.elapsed(),
+                });
+            }
             JobSettled {
                 queue,
                 result: &result,
@@ -96,8 +108,13 @@ impl Pool {
         .await
     }
 
-    /// Validates and runs the job: its result body, and whether its code was cached.
-    async fn run(&self, delivery: &Delivery, envelope: &Envelope) -> (JobResult, Option<CacheUse>) {
+    /// Validates and runs the job: its result body, whether its code was cached, and
+    /// how long it held a slot (zero if it never ran).
+    async fn run(
+        &self,
+        delivery: &Delivery,
+        envelope: &Envelope,
+    ) -> (JobResult, Option<CacheUse>, Duration) {
         let job = match Job::from_message(
             envelope.content_type.as_deref(),
             &delivery.data,
@@ -110,10 +127,10 @@ impl Pool {
                     envelope.job_id.clone(),
                     Outcome::error(ErrorKind::BadRequest, rejected.to_string()),
                     Vec::new(),
-                    Stats::measured(std::time::Duration::ZERO, None, envelope.attempt),
+                    Stats::measured(Duration::ZERO, None, envelope.attempt),
                     self.worker_name.clone(),
                 );
-                return (result, None);
+                return (result, None, Duration::ZERO);
             }
         };
         let report = self
@@ -126,12 +143,12 @@ impl Pool {
                 limits: job.limits,
             })
             .await;
-        let cache = report.cache;
+        let (cache, busy) = (report.cache, report.run.busy);
         let result =
             report
                 .run
                 .into_result(envelope.job_id.clone(), envelope.attempt, &self.worker_name);
-        (result, cache)
+        (result, cache, busy)
     }
 }
 

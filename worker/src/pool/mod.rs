@@ -1,15 +1,19 @@
 //! One pool: the seam between the broker and the sandbox. Its [`session`] consumes the
-//! pool's queue on a connection and drains it on shutdown; each delivery is run to a
-//! settled [`job`]: delivery → job → outcome → result → confirm → ack.
+//! pool's queue on a connection (through its [`consumers`], sized by its prefetch
+//! [`window`]) and drains it on shutdown; each delivery is run to a settled [`job`]:
+//! delivery → job → outcome → result → confirm → ack.
 
+mod consumers;
 mod job;
 pub mod session;
+pub mod window;
 
 use std::sync::Arc;
 
-use crate::config::PoolConfig;
+use crate::config::{PoolConfig, Prefetch};
 use crate::metrics::Metrics;
 use crate::sandbox::Engine;
+use window::PrefetchWindow;
 
 /// A pool's lasting parts: its settings and its engine, shared by every job task.
 pub struct Pool {
@@ -17,4 +21,29 @@ pub struct Pool {
     pub engine: Engine,
     pub worker_name: String,
     pub metrics: Arc<Metrics>,
+    /// The window that follows the jobs, unless the operator fixed the prefetch. It
+    /// outlives sessions: a reconnected pool starts where it was.
+    window: Option<PrefetchWindow>,
+}
+
+impl Pool {
+    pub fn new(
+        config: PoolConfig,
+        engine: Engine,
+        worker_name: String,
+        metrics: Arc<Metrics>,
+    ) -> Pool {
+        let slots = u16::try_from(engine.slots()).unwrap_or(u16::MAX);
+        let window = match config.prefetch {
+            Prefetch::Fixed(_) => None,
+            Prefetch::Adaptive { max } => Some(PrefetchWindow::new(slots, max)),
+        };
+        Pool {
+            config,
+            engine,
+            worker_name,
+            metrics,
+            window,
+        }
+    }
 }

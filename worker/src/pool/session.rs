@@ -5,18 +5,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_lite::StreamExt;
-use lapin::options::{
-    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
-};
-use lapin::types::FieldTable;
+use lapin::options::ConfirmSelectOptions;
 use lapin::{Channel, Connection};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 use warren_amqp::acks::Settler;
 
 use super::Pool;
+use super::consumers::Consumers;
+use crate::config::Prefetch;
 
 /// What a job's task shares with its session.
 pub(super) struct JobLink {
@@ -50,35 +48,35 @@ impl Pool {
         consuming: &AtomicBool,
     ) -> SessionEnd {
         let queue = self.config.queue.as_str();
+        let slots = u16::try_from(self.engine.slots()).unwrap_or(u16::MAX);
+        // Subscribed before reading, so that no change is missed.
+        let mut resized = self.window.as_ref().map(|window| window.subscribe());
+        let (steady, window) = match (self.config.prefetch, resized.as_mut()) {
+            (Prefetch::Fixed(fixed), _) => (fixed, fixed),
+            (Prefetch::Adaptive { .. }, Some(changes)) => (slots, *changes.borrow_and_update()),
+            (Prefetch::Adaptive { .. }, None) => (slots, slots),
+        };
         let setup = async {
             let consume = connection.create_channel().await?;
-            consume
-                .basic_qos(self.config.prefetch, BasicQosOptions::default())
-                .await?;
             let publish = connection.create_channel().await?;
             publish
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
             let tag = format!("{}/{}", self.worker_name, queue);
-            let tag = lapin::types::ShortString::try_new(tag).unwrap_or_else(|_| "".into());
-            let consumer = consume
-                .basic_consume(
-                    queue.into(),
-                    tag,
-                    BasicConsumeOptions::default(),
-                    FieldTable::default(),
-                )
-                .await?;
-            Ok::<_, lapin::Error>((consume, publish, consumer))
+            let consumers = Consumers::start(consume.clone(), queue, tag, steady, window).await?;
+            Ok::<_, lapin::Error>((consume, publish, consumers))
         };
-        let (consume, publish, mut consumer) = match setup.await {
+        let (consume, publish, mut consumers) = match setup.await {
             Ok(parts) => parts,
             Err(err) => return SessionEnd::Lost(format!("cannot start consuming {queue}: {err}")),
         };
+        let prefetch_gauge = self.metrics.prefetch.with_label_values(&[queue]);
+        prefetch_gauge.set(i64::from(consumers.window()));
         consuming.store(true, Ordering::SeqCst);
         info!(
             queue,
-            prefetch = self.config.prefetch,
+            prefetch = consumers.window(),
+            adaptive = self.window.is_some(),
             slots = self.engine.slots(),
             "Consuming."
         );
@@ -92,9 +90,7 @@ impl Pool {
         let mut stop_at: Option<Instant> = None;
         if cancelled {
             stop_at = Some(Instant::now() + grace);
-            let _ = consume
-                .basic_cancel(consumer.tag(), BasicCancelOptions::default())
-                .await;
+            let _ = consumers.cancel().await;
         }
         let end = loop {
             tokio::select! {
@@ -104,12 +100,19 @@ impl Pool {
                         consuming.store(false, Ordering::SeqCst);
                         stop_at = Some(Instant::now() + grace);
                         info!(queue, in_flight = tasks.len(), "Stopping: no new jobs; finishing those held.");
-                        if let Err(err) = consume.basic_cancel(consumer.tag(), BasicCancelOptions::default()).await {
+                        if let Err(err) = consumers.cancel().await {
                             break SessionEnd::Lost(format!("cancel failed: {err}"));
                         }
                     }
                 }
-                item = consumer.next() => match item {
+                Some(window) = next_window(&mut resized), if !cancelled => {
+                    if let Err(err) = consumers.resize(window).await {
+                        break SessionEnd::Lost(format!("cannot resize the prefetch window: {err}"));
+                    }
+                    prefetch_gauge.set(i64::from(consumers.window()));
+                    debug!(queue, prefetch = consumers.window(), "Prefetch window resized.");
+                }
+                item = consumers.next() => match item {
                     Some(Ok(delivery)) => {
                         settler.received(delivery.delivery_tag);
                         let link = JobLink {
@@ -158,5 +161,16 @@ impl Pool {
             tasks.detach_all();
         }
         end
+    }
+}
+
+/// The next window the pool's jobs call for; never, for a fixed prefetch.
+async fn next_window(resized: &mut Option<watch::Receiver<u16>>) -> Option<u16> {
+    match resized {
+        Some(changes) => {
+            changes.changed().await.ok()?;
+            Some(*changes.borrow_and_update())
+        }
+        None => std::future::pending().await,
     }
 }

@@ -205,20 +205,22 @@ impl Engine {
     /// Runs a job and waits for its report without blocking the async runtime.
     pub async fn run(&self, request: JobRequest) -> JobReport {
         match self.submit(request) {
-            Ok(reply) => reply.await.unwrap_or_else(|_| slot_died()),
-            Err(report) => report,
+            Some(reply) => reply.await.unwrap_or_else(|_| slot_died()),
+            None => slot_died(),
         }
     }
 
     /// Runs a job, blocking the calling thread (for tools and tests without tokio).
     pub fn run_blocking(&self, request: JobRequest) -> JobReport {
         match self.submit(request) {
-            Ok(reply) => reply.blocking_recv().unwrap_or_else(|_| slot_died()),
-            Err(report) => report,
+            Some(reply) => reply.blocking_recv().unwrap_or_else(|_| slot_died()),
+            None => slot_died(),
         }
     }
 
-    fn submit(&self, request: JobRequest) -> Result<oneshot::Receiver<JobReport>, JobReport> {
+    /// Hands a job to a slot: where its report will come from, or `None` when no
+    /// slot can take it.
+    fn submit(&self, request: JobRequest) -> Option<oneshot::Receiver<JobReport>> {
         let (reply, receiver) = oneshot::channel();
         if let Some(pool) = &self.processes {
             pool.submit(Task {
@@ -226,17 +228,17 @@ impl Engine {
                 reply,
                 deaths: 0,
             });
-            return Ok(receiver);
+            return Some(receiver);
         }
-        let queue = self.queue.as_ref().ok_or_else(slot_died)?;
-        queue
+        self.queue
+            .as_ref()?
             .send(Task {
                 request,
                 reply,
                 deaths: 0,
             })
-            .map_err(|_| slot_died())?;
-        Ok(receiver)
+            .ok()?;
+        Some(receiver)
     }
 }
 

@@ -24,6 +24,9 @@ pub struct RunReport {
     pub outcome: Outcome,
     pub logs: Vec<LogEntry>,
     pub wall: Duration,
+    /// Time the job held its slot (running, not waiting): what it costs the slot,
+    /// which the pool's prefetch window follows.
+    pub busy: Duration,
     pub memory_peak_bytes: u64,
 }
 
@@ -70,6 +73,7 @@ pub fn failed(kind: ErrorKind, message: impl Into<String>) -> JobReport {
             outcome: Outcome::error(kind, message),
             logs: Vec::new(),
             wall: Duration::ZERO,
+            busy: Duration::ZERO,
             memory_peak_bytes: 0,
         },
         cache: None,
@@ -80,6 +84,7 @@ pub fn failed(kind: ErrorKind, message: impl Into<String>) -> JobReport {
 pub fn crash_report(wall: Duration) -> JobReport {
     let mut report = failed(ErrorKind::Crash, "the sandbox failed while running the job");
     report.run.wall = wall;
+    report.run.busy = wall;
     report
 }
 
@@ -93,6 +98,7 @@ mod tests {
             outcome: Outcome::Ok(warren_wire::job::null_value()),
             logs: Vec::new(),
             wall: Duration::from_micros(1500),
+            busy: Duration::from_micros(1500),
             memory_peak_bytes: 4096,
         };
         let result = run.into_result("j".into(), 3, "w");

@@ -381,6 +381,8 @@ impl LiveJob {
             outcome,
             logs: logs.into_entries(),
             wall: self.state.started.get().elapsed(),
+            // The slot knows when the job ran: it fills this in.
+            busy: Duration::ZERO,
             memory_peak_bytes: self.state.meter.peak() as u64,
         }
     }

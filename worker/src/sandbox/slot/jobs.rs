@@ -48,6 +48,8 @@ struct Parked<R> {
     cache: CacheUse,
     wake: Instant,
     announced: bool,
+    /// Time it has held the slot so far.
+    busy: Duration,
 }
 
 /// The live jobs of one slot.
@@ -127,14 +129,16 @@ impl<H: SlotHost> JobSet<H> {
                     cache,
                     wake: Instant::now(),
                     announced: false,
+                    busy: Duration::ZERO,
                 };
-                self.advance(key, parked);
+                self.advance(key, parked, received);
             }
             Ok(Err((outcome, cache))) => {
                 let run = RunReport {
                     outcome,
                     logs: Vec::new(),
                     wall: received.elapsed(),
+                    busy: received.elapsed(),
                     memory_peak_bytes: 0,
                 };
                 let report = JobReport {
@@ -157,6 +161,7 @@ impl<H: SlotHost> JobSet<H> {
         let Some(mut parked) = self.parked.remove(&key) else {
             return;
         };
+        let resumed = Instant::now();
         self.host
             .entering(key, parked.job.deadline(), parked.timeout, &parked.reply);
         // A response that arrives after the deadline (the slot was busy) is too late.
@@ -165,9 +170,10 @@ impl<H: SlotHost> JobSet<H> {
         }
         let delivered = catch_unwind(AssertUnwindSafe(|| parked.job.fetch_settled(id, result)));
         match delivered {
-            Ok(()) => self.advance(key, parked),
+            Ok(()) => self.advance(key, parked, resumed),
             Err(_) => {
                 self.recover();
+                parked.busy += resumed.elapsed();
                 let wall = parked.job.elapsed();
                 self.abandon(key, parked, crash_report(wall));
             }
@@ -193,14 +199,16 @@ impl<H: SlotHost> JobSet<H> {
             if parked.job.deadline() <= now {
                 parked.job.expire();
             }
-            self.advance(key, parked);
+            self.advance(key, parked, Instant::now());
             self.host.leaving();
         }
     }
 
-    /// Drives a job: it either finishes (report sent, then freed) or is parked.
-    fn advance(&mut self, key: u64, mut parked: Parked<H::Reply>) {
+    /// Drives a job that took the slot at `since`: it either finishes (report sent,
+    /// then freed) or is parked.
+    fn advance(&mut self, key: u64, mut parked: Parked<H::Reply>, since: Instant) {
         let step = catch_unwind(AssertUnwindSafe(|| parked.job.drive()));
+        parked.busy += since.elapsed();
         match step {
             Ok(Step::Finished) => {
                 let report = JobReport {
@@ -232,13 +240,15 @@ impl<H: SlotHost> JobSet<H> {
     /// runtime's teardown is off the job's latency. A job whose engine state may be
     /// corrupt (after a panic) is still freed here; QuickJS frees by walking its own
     /// lists, which a Rust panic does not touch.
-    fn abandon(&mut self, key: u64, parked: Parked<H::Reply>, report: JobReport) {
+    fn abandon(&mut self, key: u64, parked: Parked<H::Reply>, mut report: JobReport) {
         let Parked {
             job,
             reply,
             announced,
+            busy,
             ..
         } = parked;
+        report.run.busy = busy;
         self.host.report(key, reply, report, announced);
         drop(job);
     }

@@ -141,6 +141,7 @@ fn timeout_report(timeout: Duration, started: Instant) -> JobReport {
             ),
             logs: Vec::new(),
             wall: started.elapsed(),
+            busy: started.elapsed(),
             memory_peak_bytes: 0,
         },
         cache: None,

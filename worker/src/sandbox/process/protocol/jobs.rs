@@ -47,6 +47,7 @@ pub fn put_report(e: &mut Encoder, report: &JobReport) {
         e.u8(level_code(entry.level)).str(&entry.message);
     }
     e.u64(run.wall.as_nanos().try_into().unwrap_or(u64::MAX))
+        .u64(run.busy.as_nanos().try_into().unwrap_or(u64::MAX))
         .u64(run.memory_peak_bytes)
         .u8(match report.cache {
             None => 0,
@@ -80,6 +81,7 @@ pub fn get_report(d: &mut Decoder<'_>, max_logs: usize) -> Result<JobReport> {
         })
         .collect::<Result<Vec<_>>>()?;
     let wall = Duration::from_nanos(d.u64()?);
+    let busy = Duration::from_nanos(d.u64()?);
     let memory_peak_bytes = d.u64()?;
     let cache = match d.u8()? {
         0 => None,
@@ -92,6 +94,7 @@ pub fn get_report(d: &mut Decoder<'_>, max_logs: usize) -> Result<JobReport> {
             outcome,
             logs,
             wall,
+            busy,
             memory_peak_bytes,
         },
         cache,
@@ -160,6 +163,7 @@ mod tests {
                     message: "w".into(),
                 }],
                 wall: Duration::from_micros(1234),
+                busy: Duration::from_micros(321),
                 memory_peak_bytes: 77,
             },
             cache: Some(CacheUse::Miss),
@@ -171,6 +175,7 @@ mod tests {
         }
         assert_eq!(back.run.logs, report.run.logs);
         assert_eq!(back.run.wall, report.run.wall);
+        assert_eq!(back.run.busy, report.run.busy);
         assert_eq!(back.run.memory_peak_bytes, 77);
         assert_eq!(back.cache, Some(CacheUse::Miss));
     }
