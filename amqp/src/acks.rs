@@ -50,12 +50,20 @@ struct Book {
 }
 
 impl Book {
-    /// Records `note` (tags arrive in increasing order, as the broker numbers them);
-    /// a delivery it never heard of gets its frame back, to be sent alone.
+    /// Records `note`; a delivery it never heard of gets its frame back, to be sent
+    /// alone. Tags arrive in increasing order, as the broker numbers them, when the
+    /// channel's consumers are read in tag order; one that does not is put in its
+    /// place, so that the book stays sorted.
     fn note(&mut self, note: Note) -> Option<Frame> {
         match note {
             Note::Received(tag) => {
-                self.outstanding.push_back((tag, None));
+                match self.outstanding.back() {
+                    Some(&(last, _)) if last > tag => {
+                        let at = self.outstanding.partition_point(|&(held, _)| held < tag);
+                        self.outstanding.insert(at, (tag, None));
+                    }
+                    _ => self.outstanding.push_back((tag, None)),
+                }
                 None
             }
             Note::Finished(tag, settlement) => {
@@ -225,6 +233,38 @@ mod tests {
             }]
         );
         assert!(book.frames().is_empty());
+    }
+
+    #[test]
+    fn a_tag_heard_late_is_not_covered_by_a_merged_ack() {
+        let mut book = Book::default();
+        for tag in [1, 3, 2] {
+            book.note(Note::Received(tag));
+        }
+        finish(&mut book, 1, Settlement::Ack);
+        finish(&mut book, 3, Settlement::Ack);
+        // 2 still runs: 1 goes alone, 3 alone; nothing covers 2.
+        assert_eq!(
+            book.frames(),
+            [
+                Frame::Ack {
+                    tag: 1,
+                    multiple: false
+                },
+                Frame::Ack {
+                    tag: 3,
+                    multiple: false
+                }
+            ]
+        );
+        finish(&mut book, 2, Settlement::Ack);
+        assert_eq!(
+            book.frames(),
+            [Frame::Ack {
+                tag: 2,
+                multiple: false
+            }]
+        );
     }
 
     #[test]

@@ -202,7 +202,12 @@ mod tests {
             big.expect("valid").pools[0].prefetch,
             Prefetch::Adaptive { max: 32 }
         );
-        // Never fewer than the slots, whatever the job size.
+        // Never fewer than the slots, whatever the job size or the slot count.
+        let many = args(&["--concurrency", "200"]).resolve();
+        assert_eq!(
+            many.expect("valid").pools[0].prefetch,
+            Prefetch::Adaptive { max: 200 }
+        );
         let huge = args(&["--concurrency", "3", "--max-job-bytes", "1073741824"]).resolve();
         assert_eq!(
             huge.expect("valid").pools[0].prefetch,

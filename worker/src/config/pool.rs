@@ -149,7 +149,7 @@ impl Prefetch {
     /// most 128 MiB, and never fewer than the slots.
     fn adaptive(slots: usize, max_job_bytes: usize) -> Prefetch {
         let by_memory = ADAPTIVE_WINDOW_BYTES / max_job_bytes.max(1);
-        let max = by_memory.clamp(slots.max(1), MAX_ADAPTIVE_WINDOW);
+        let max = by_memory.min(MAX_ADAPTIVE_WINDOW).max(slots.max(1));
         Prefetch::Adaptive {
             max: u16::try_from(max).unwrap_or(u16::MAX),
         }

@@ -8,6 +8,12 @@
 //! then the old one is cancelled. Deliveries the old one already holds are read to
 //! the end and run like any other, on the same channel, so nothing is lost or
 //! redelivered; for a moment the worker may hold both consumers' jobs.
+//!
+//! The consumers share the channel's delivery tags, and acks may cover every earlier
+//! tag (`multiple`), so deliveries are handed on in tag order: each consumer's next
+//! delivery is looked at and the lowest goes first. lapin fills the consumers'
+//! buffers in the order the frames arrive, so a lower tag is buffered before a higher
+//! one is seen.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -25,14 +31,45 @@ pub struct Consumers {
     tag: String,
     steady_prefetch: u16,
     /// The steady consumer (until cancelled).
-    steady: Option<Consumer>,
+    steady: Option<Source>,
     /// The extra consumer and its prefetch, while the window is deeper than the steady
     /// consumer's.
-    extra: Option<(Consumer, u16)>,
+    extra: Option<(Source, u16)>,
     /// Cancelled consumers whose deliveries are still being read.
-    retiring: Vec<Consumer>,
+    retiring: Vec<Source>,
     /// Extra consumers started so far, for their tags.
     started: u32,
+}
+
+/// One consumer, with its next delivery once seen.
+struct Source {
+    consumer: Consumer,
+    next: Option<Delivery>,
+    ended: bool,
+}
+
+impl Source {
+    fn new(consumer: Consumer) -> Source {
+        Source {
+            consumer,
+            next: None,
+            ended: false,
+        }
+    }
+
+    /// Looks for its next delivery unless one is waiting; an error is passed on.
+    fn look(&mut self, cx: &mut Context<'_>) -> Option<lapin::Error> {
+        if self.next.is_some() || self.ended {
+            return None;
+        }
+        match Pin::new(&mut self.consumer).poll_next(cx) {
+            Poll::Ready(Some(Ok(delivery))) => self.next = Some(delivery),
+            Poll::Ready(Some(Err(err))) => return Some(err),
+            Poll::Ready(None) => self.ended = true,
+            Poll::Pending => {}
+        }
+        None
+    }
 }
 
 impl Consumers {
@@ -55,7 +92,7 @@ impl Consumers {
             queue: queue.to_owned(),
             tag,
             steady_prefetch: steady,
-            steady: Some(consumer),
+            steady: Some(Source::new(consumer)),
             extra: None,
             retiring: Vec::new(),
             started: 0,
@@ -83,7 +120,8 @@ impl Consumers {
                 .await?;
             self.started += 1;
             let tag = format!("{}+{}", self.tag, self.started);
-            Some((consume(&self.channel, &self.queue, &tag).await?, extra))
+            let consumer = consume(&self.channel, &self.queue, &tag).await?;
+            Some((Source::new(consumer), extra))
         } else {
             None
         };
@@ -97,22 +135,22 @@ impl Consumers {
     /// then ends.
     pub async fn cancel(&mut self) -> lapin::Result<()> {
         let steady = self.steady.take();
-        let extra = self.extra.take().map(|(consumer, _)| consumer);
+        let extra = self.extra.take().map(|(source, _)| source);
         let mut outcome = Ok(());
-        for consumer in steady.into_iter().chain(extra) {
-            if let Err(err) = self.retire(consumer).await {
+        for source in steady.into_iter().chain(extra) {
+            if let Err(err) = self.retire(source).await {
                 outcome = Err(err);
             }
         }
         outcome
     }
 
-    async fn retire(&mut self, consumer: Consumer) -> lapin::Result<()> {
+    async fn retire(&mut self, source: Source) -> lapin::Result<()> {
         let cancelled = self
             .channel
-            .basic_cancel(consumer.tag(), BasicCancelOptions::default())
+            .basic_cancel(source.consumer.tag(), BasicCancelOptions::default())
             .await;
-        self.retiring.push(consumer);
+        self.retiring.push(source);
         cancelled
     }
 
@@ -124,33 +162,39 @@ impl Consumers {
     }
 
     fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<lapin::Result<Delivery>>> {
-        let mut index = 0;
-        while index < self.retiring.len() {
-            match Pin::new(&mut self.retiring[index]).poll_next(cx) {
-                Poll::Ready(Some(item)) => return Poll::Ready(Some(item)),
-                Poll::Ready(None) => {
-                    self.retiring.swap_remove(index);
+        // Twice: a consumer found empty may have been given a lower tag while a later
+        // one was looked at.
+        for _ in 0..2 {
+            for source in self.sources() {
+                if let Some(err) = source.look(cx) {
+                    return Poll::Ready(Some(Err(err)));
                 }
-                Poll::Pending => index += 1,
             }
         }
-        let live = self
-            .steady
+        let lowest = self
+            .sources()
+            .filter(|source| source.next.is_some())
+            .min_by_key(|source| source.next.as_ref().map_or(u64::MAX, |d| d.delivery_tag));
+        if let Some(delivery) = lowest.and_then(|source| source.next.take()) {
+            return Poll::Ready(Some(Ok(delivery)));
+        }
+        let live_ended = self.steady.iter().any(|source| source.ended)
+            || self.extra.iter().any(|(source, _)| source.ended);
+        if live_ended {
+            return Poll::Ready(None);
+        }
+        self.retiring.retain(|source| !source.ended);
+        if self.steady.is_none() && self.extra.is_none() && self.retiring.is_empty() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+
+    fn sources(&mut self) -> impl Iterator<Item = &mut Source> {
+        self.steady
             .iter_mut()
-            .chain(self.extra.iter_mut().map(|(consumer, _)| consumer));
-        let mut any_live = false;
-        for consumer in live {
-            any_live = true;
-            match Pin::new(consumer).poll_next(cx) {
-                Poll::Ready(item) => return Poll::Ready(item),
-                Poll::Pending => {}
-            }
-        }
-        if any_live || !self.retiring.is_empty() {
-            Poll::Pending
-        } else {
-            Poll::Ready(None)
-        }
+            .chain(self.extra.iter_mut().map(|(source, _)| source))
+            .chain(self.retiring.iter_mut())
     }
 }
 

@@ -34,6 +34,9 @@ pub enum SessionEnd {
     Lost(String),
 }
 
+/// How often the session has its adaptive window check for a lull.
+const QUIET_CHECK: Duration = Duration::from_millis(250);
+
 /// How long a draining pool waits for its last acks to be sent (they normally go at
 /// once; this bounds a connection that stopped taking frames).
 const SETTLE_GRACE: Duration = Duration::from_secs(2);
@@ -86,6 +89,9 @@ impl Pool {
         // later result would fail too, so the session starts over on a new connection.
         let results_closed = Arc::new(Notify::new());
         let mut tasks = JoinSet::new();
+        // How often an adaptive window checks whether jobs stopped finishing.
+        let mut quiet_checks = tokio::time::interval(QUIET_CHECK);
+        quiet_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut cancelled = *shutdown.borrow();
         let mut stop_at: Option<Instant> = None;
         if cancelled {
@@ -103,6 +109,11 @@ impl Pool {
                         if let Err(err) = consumers.cancel().await {
                             break SessionEnd::Lost(format!("cancel failed: {err}"));
                         }
+                    }
+                }
+                _ = quiet_checks.tick(), if self.window.is_some() && !cancelled => {
+                    if let Some(window) = &self.window {
+                        window.check_quiet();
                     }
                 }
                 Some(window) = next_window(&mut resized), if !cancelled => {

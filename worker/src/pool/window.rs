@@ -13,9 +13,9 @@
 //! with the means, over the jobs of the last period, of `busy` (the time a job holds
 //! a slot) and `wall` (its time in the sandbox: longer than `busy` when it waits for
 //! a timer or `fetch`, holding no slot), and `refill` four times the mean time from
-//! a job's end to its ack (the result's publish and confirm, then the ack and the
-//! next delivery, each a round trip through a busy broker). Rounded down and never below the slot count: jobs of a
-//! tenth of a second or more get exactly one per slot, trivial jobs a deep window.
+//! a job's end to its result's confirm (that round trip, then the ack and the next
+//! delivery, each through a busy broker). Rounded down and never below the slot
+//! count: jobs far longer than a refill get one per slot, trivial jobs a deep window.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -51,6 +51,8 @@ struct State {
     period: Period,
     /// When each recent period ended, and the window it called for.
     recent: VecDeque<(Instant, f64)>,
+    /// When the last job finished.
+    last_job: Option<Instant>,
 }
 
 /// What the jobs finished since the window was last looked at cost, in seconds.
@@ -72,7 +74,7 @@ pub struct JobTimes {
     pub busy: Duration,
     /// Time in the sandbox, waits included.
     pub wall: Duration,
-    /// From its end to its ack: publishing and confirming its result.
+    /// From its end to its result's confirm (to the ack being sent).
     pub settle: Duration,
 }
 
@@ -109,7 +111,8 @@ impl PrefetchWindow {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        let State { period, recent } = &mut *state;
+        state.last_job = Some(now);
+        let State { period, recent, .. } = &mut *state;
         let busy = times.busy.as_secs_f64();
         period.busy += busy;
         period.wall += times.wall.as_secs_f64().max(busy);
@@ -139,6 +142,26 @@ impl PrefetchWindow {
         }
     }
 
+    /// Falls back to one job per slot once no job has finished for a while: a window
+    /// deepened by short jobs must not take in a burst of long ones after a lull.
+    /// Call now and then (at least every [`SHRINK_AFTER`]).
+    pub fn check_quiet(&self) {
+        self.check_quiet_at(Instant::now());
+    }
+
+    fn check_quiet_at(&self, now: Instant) {
+        let Ok(mut state) = self.state.lock() else {
+            return;
+        };
+        let quiet = state
+            .last_job
+            .is_none_or(|last| now.duration_since(last) >= SHRINK_AFTER);
+        if quiet && self.current() > self.slots {
+            *state = State::default();
+            self.target.send_replace(self.slots);
+        }
+    }
+
     /// The window a period's jobs call for, before rounding.
     fn ideal(&self, period: &Period) -> f64 {
         let jobs = f64::from(period.jobs.max(1));
@@ -150,9 +173,9 @@ impl PrefetchWindow {
     /// The window to move to from `current`, if the gap is worth a change. It grows
     /// to the last period's `ideal` when that is a quarter deeper (one job for a small
     /// window). It shrinks to the `recent_most` any period of the last second called
-    /// for once that is below half of it, or, for a window within a few jobs of the
-    /// slot count, half a job below it: long jobs (whose ideal is the slot count) stop
-    /// queueing behind each other within a second.
+    /// for once that is below half of it, or, for a window under twice the slot count,
+    /// half a job below it: long jobs (whose ideal is the slot count) stop queueing
+    /// behind each other within a second.
     fn step(&self, current: u16, ideal: f64, recent_most: f64) -> Option<u16> {
         let rounded = |ideal: f64| {
             ideal
@@ -164,7 +187,11 @@ impl PrefetchWindow {
             return Some(deeper);
         }
         let (now, slots) = (f64::from(current), f64::from(self.slots));
-        let shrink_below = (now - 0.5).min((now / 2.0).max(slots + 0.5));
+        let shrink_below = if now >= 2.0 * slots + 1.0 {
+            now / 2.0
+        } else {
+            now - 0.5
+        };
         let shallower = rounded(recent_most);
         (shallower < current && recent_most < shrink_below).then_some(shallower)
     }
@@ -283,6 +310,35 @@ mod tests {
         assert_eq!(window.current(), first);
         window.observe_at(times(900.0, 900.0, 1.0), now + PERIOD + SHRINK_AFTER);
         assert_eq!(window.current(), 2);
+    }
+
+    #[test]
+    fn many_slots_and_long_jobs_shrink_to_one_per_slot() {
+        // 16 slots, 100 ms jobs, a slow broker for one period: 16 × 125 / 100 = 20.
+        let window = PrefetchWindow::new(16, 128);
+        let start = Instant::now();
+        window.observe_at(times(100.0, 100.0, 6.25), start);
+        assert_eq!(window.current(), 20);
+        // Then a quick one: 16 × 104 / 100 = 16.6, half a job below 20 and more.
+        for n in 1..=15u32 {
+            window.observe_at(times(100.0, 100.0, 1.0), start + PERIOD * n);
+        }
+        assert_eq!(window.current(), 16);
+    }
+
+    #[test]
+    fn a_lull_brings_the_window_back_to_one_job_per_slot() {
+        let window = PrefetchWindow::new(2, 128);
+        let start = Instant::now();
+        window.observe_at(times(0.1, 0.1, 1.0), start);
+        assert!(window.current() > 2);
+        window.check_quiet_at(start + SHRINK_AFTER / 2);
+        assert!(window.current() > 2, "jobs finished just now");
+        window.check_quiet_at(start + SHRINK_AFTER);
+        assert_eq!(window.current(), 2);
+        // And it deepens again with the next short job.
+        window.observe_at(times(0.1, 0.1, 1.0), start + SHRINK_AFTER * 2);
+        assert!(window.current() > 2);
     }
 
     #[test]

@@ -296,6 +296,8 @@ impl Process {
                     // The job's time: from when it was handed to a process to now.
                     let started = job.deadline.checked_sub(timeout);
                     report.run.wall = started.map_or(Duration::ZERO, |at| at.elapsed());
+                    // It held the process to the end, as far as the pool can tell.
+                    report.run.busy = report.run.wall;
                     let _ = job.task.reply.send(report);
                 }
                 None => {
