@@ -6,7 +6,8 @@
 //! boundary is the difference between the two. With several slots, one job at a time
 //! finds a slot that prepared its context while the previous job ran; the
 //! `…_one_slot` groups give the whole cost of a job done by one slot alone, back to
-//! back (context, job and teardown on one core).
+//! back (restore or build, job and teardown on one core); `sandbox_one_slot_built`
+//! is the same with every job's runtime built afresh instead of restored.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -55,6 +56,12 @@ fn big_body() -> String {
 }
 
 fn engine(isolation: Isolation, slots: usize) -> Engine {
+    engine_made(isolation, slots, true)
+}
+
+/// An engine whose jobs run in runtimes restored from a snapshot (`snapshots`), or
+/// built afresh for each.
+fn engine_made(isolation: Isolation, slots: usize, snapshots: bool) -> Engine {
     Engine::start(EngineConfig {
         slots,
         isolation,
@@ -64,6 +71,7 @@ fn engine(isolation: Isolation, slots: usize) -> Engine {
         thread_stack_bytes: 8 << 20,
         egress: None,
         allow_eval: false,
+        snapshots,
     })
     .expect("engine")
 }
@@ -76,14 +84,30 @@ fn sandbox(c: &mut Criterion) {
     workloads(c, "sandbox_process", &engine(processes(), cores));
     one_slot(c, "sandbox_one_slot", &engine(Isolation::Thread, 1));
     one_slot(c, "sandbox_process_one_slot", &engine(processes(), 1));
+    // The same, each job's runtime built afresh (`--snapshots false`): the cost the
+    // snapshots save.
+    one_slot(
+        c,
+        "sandbox_one_slot_built",
+        &engine_made(Isolation::Thread, 1, false),
+    );
 }
 
-/// The trivial job, back to back through a single slot.
+/// The trivial job, back to back through a single slot: the whole round trip, and
+/// the time the job held its slot (its report's `busy`: from taking the job to its
+/// outcome, without the dispatch around it or the restore after it).
 fn one_slot(c: &mut Criterion, name: &str, engine: &Engine) {
     let mut group = c.benchmark_group(name);
     let trivial = "export default (input) => ({ sum: input.a + input.b })".to_owned();
     group.bench_function("trivial_sync_cached", |b| {
         b.iter(|| run_ok(engine, trivial.clone()))
+    });
+    group.bench_function("trivial_sync_cached_slot_busy", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| engine.run_blocking(request(trivial.clone())).run.busy)
+                .sum()
+        })
     });
     group.finish();
 }

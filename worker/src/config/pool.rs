@@ -111,6 +111,17 @@ pub struct PoolSettings {
     )]
     pub allow_eval: Option<bool>,
 
+    /// Restores each job's runtime from a snapshot of a prepared one (the default);
+    /// `--snapshots false` builds every job's runtime afresh instead (slower; for
+    /// comparison and as a fallback).
+    #[arg(
+        long,
+        env = "WARREN_SNAPSHOTS",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub snapshots: Option<bool>,
+
     /// Largest `fetch` response body, in bytes.
     #[arg(
         long,
@@ -202,6 +213,7 @@ impl PoolSettings {
             fetch_max_request_bytes: s.fetch_max_request_bytes.or(f.fetch_max_request_bytes),
             fetch_max_response_bytes: s.fetch_max_response_bytes.or(f.fetch_max_response_bytes),
             allow_eval: s.allow_eval.or(f.allow_eval),
+            snapshots: s.snapshots.or(f.snapshots),
         }
     }
 
@@ -259,6 +271,7 @@ impl PoolSettings {
             thread_stack_bytes: slots.stack_bytes,
             egress: self.egress()?,
             allow_eval: self.allow_eval.unwrap_or(false),
+            snapshots: self.snapshots.unwrap_or(true),
         })
     }
 

@@ -41,6 +41,9 @@ pub struct EngineConfig {
     pub egress: Option<EgressConfig>,
     /// Whether job code may compile code at run time (`eval`, `new Function`).
     pub allow_eval: bool,
+    /// Whether each job's runtime is restored from a snapshot of a prepared one
+    /// (`run::snapshot`) instead of being built afresh.
+    pub snapshots: bool,
 }
 
 /// Where an engine's slots run.
@@ -65,6 +68,7 @@ impl Default for EngineConfig {
             thread_stack_bytes: 8 << 20,
             egress: None,
             allow_eval: false,
+            snapshots: true,
         }
     }
 }
@@ -128,6 +132,7 @@ impl Engine {
             host,
             fetch: config.egress.clone().map(Arc::new),
             allow_eval: config.allow_eval,
+            snapshots: config.snapshots,
         };
         let alive = Arc::new(());
         let mut engine = Engine {

@@ -21,4 +21,6 @@ pub struct SlotSetup {
     pub fetch: Option<FetchGrant>,
     /// Whether job code may compile code at run time (`eval`, `new Function`).
     pub allow_eval: bool,
+    /// Whether jobs run in runtimes restored from a snapshot (`run::snapshot`).
+    pub snapshots: bool,
 }

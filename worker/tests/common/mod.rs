@@ -26,6 +26,12 @@ pub fn isolation() -> Isolation {
     }
 }
 
+/// Whether the shared suites restore runtimes from snapshots: yes, as in production,
+/// unless `WARREN_TEST_SNAPSHOTS=off` asks for runtimes built afresh.
+pub fn snapshots() -> bool {
+    std::env::var("WARREN_TEST_SNAPSHOTS").as_deref() != Ok("off")
+}
+
 pub fn engine_with(slots: usize, limits: PoolLimits, modules: &[&str]) -> Engine {
     start(slots, limits, Library::default(), modules)
 }
@@ -55,6 +61,7 @@ fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -
         thread_stack_bytes: 8 << 20,
         egress: None,
         allow_eval: false,
+        snapshots: snapshots(),
     })
     .expect("engine starts")
 }

@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray};
 
 use crate::egress::EgressConfig;
@@ -44,6 +45,13 @@ impl JobFetch {
             outbox: Vec::new(),
             in_flight: 0,
         }
+    }
+
+    /// No request made, as in a fresh runtime.
+    pub fn reset(&mut self) {
+        self.made = 0;
+        self.outbox = Vec::new();
+        self.in_flight = 0;
     }
 
     /// Sets the deadline of the job a prepared context was given to.
@@ -152,8 +160,8 @@ pub fn install<'js>(
 ) -> Result<()> {
     host.set(
         "fetchStart",
-        Function::new(
-            ctx.clone(),
+        host_function(
+            ctx,
             move |ctx: Ctx<'js>,
                   url: Text,
                   method: Text,

@@ -6,8 +6,9 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::Instant;
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::function::This;
-use rquickjs::{Ctx, Exception, Function, Object, Result, Value};
+use rquickjs::{Ctx, Exception, Object, Result, Value};
 
 use super::PreludeParts;
 use super::console::LogSink;
@@ -31,8 +32,8 @@ pub fn host_object<'js>(
     host.set_prototype(None)?;
     host.set(
         "noFunction",
-        Function::new(
-            ctx.clone(),
+        host_function(
+            ctx,
             move |ctx: Ctx<'js>, message: Text| -> Result<Value<'js>> {
                 no_function.set(true);
                 let error = Exception::from_message(ctx, &message)?;
@@ -44,8 +45,8 @@ pub fn host_object<'js>(
     // `host.part(name)`: another part's factory, for a part that loads one itself.
     host.set(
         "part",
-        Function::new(
-            ctx.clone(),
+        host_function(
+            ctx,
             move |ctx: Ctx<'js>, This(host): This<Object<'js>>, name: String| {
                 super::factory(&ctx, &host, &parts, &name)
             },
@@ -54,19 +55,17 @@ pub fn host_object<'js>(
     let sink = logs.clone();
     host.set(
         "log",
-        Function::new(ctx.clone(), move |level: u32, message: Text| {
+        host_function(ctx, move |level: u32, message: Text| {
             sink.borrow_mut().push(level, message.0);
         })?,
     )?;
     host.set(
         "logOpen",
-        Function::new(ctx.clone(), move || logs.borrow().is_open())?,
+        host_function(ctx, move || logs.borrow().is_open())?,
     )?;
     host.set(
         "clock",
-        Function::new(ctx.clone(), move || {
-            started.get().elapsed().as_millis() as f64
-        })?,
+        host_function(ctx, move || started.get().elapsed().as_millis() as f64)?,
     )?;
     Ok(host)
 }

@@ -25,6 +25,7 @@ use rquickjs::{Ctx, Exception, Object, Result, Value, qjs};
 
 use super::{FETCH_PART, PARTS, PreludeParts};
 use crate::sandbox::runtime::intrinsics::{self, LAZY_GLOBALS, Lazy};
+use crate::sandbox::runtime::pins;
 
 /// What a lazy name is made from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +140,8 @@ pub fn install<'js>(
     let lazy = lazy
         .into_object()
         .ok_or_else(|| Exception::throw_internal(ctx, "cannot create the globals object"))?;
+    // Its finalizer frees a Rust box: a restored runtime must never run it.
+    pins::pin(ctx, lazy.clone().into_value());
     globals.set_prototype(Some(&lazy))
 }
 
@@ -255,6 +258,11 @@ unsafe extern "C" fn get_own_property(
 }
 
 /// Records which groups are being made.
+/// No group being made, as in a fresh runtime.
+pub fn reset(ctx: &Ctx<'_>) {
+    set_making(ctx, 0);
+}
+
 fn set_making(ctx: &Ctx<'_>, making: u32) {
     if let Some(setup) = ctx.userdata::<Setup>() {
         setup.making.set(making);

@@ -177,6 +177,28 @@ pub fn part(name: &str) -> Option<&'static Part> {
 /// The parts' bytecode, by name, compiled once per engine.
 pub type PreludeParts = Arc<HashMap<&'static str, Vec<u8>>>;
 
+/// Whether every part's native helpers are on the host object already
+/// ([`install_natives`]).
+struct NativesInstalled;
+
+// SAFETY: `NativesInstalled` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for NativesInstalled {
+    type Changed<'to> = NativesInstalled;
+}
+
+/// Adds every part's native helpers to `host` now, so that making a part later makes
+/// no host function: for a runtime that is restored from a snapshot (see
+/// `runtime::pins`).
+pub fn install_natives<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
+    for part in PARTS {
+        for natives in part.natives {
+            natives(ctx, host)?;
+        }
+    }
+    let _ = ctx.store_userdata(NativesInstalled);
+    Ok(())
+}
+
 /// Part `name`'s factory (a function of `host` that returns the names it defines),
 /// with the native helpers the part needs added to `host` first.
 pub fn factory<'js>(
@@ -191,8 +213,10 @@ pub fn factory<'js>(
             &format!("no prelude part {name}"),
         ));
     };
-    for natives in part.natives {
-        natives(ctx, host)?;
+    if ctx.userdata::<NativesInstalled>().is_none() {
+        for natives in part.natives {
+            natives(ctx, host)?;
+        }
     }
     // SAFETY: prelude parts are compiled by this process (`code::host`).
     unsafe { bytecode::run_script(ctx, code) }?

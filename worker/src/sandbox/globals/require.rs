@@ -1,7 +1,8 @@
 //! Native half of the CommonJS job's `require` (`import.js`): waiting synchronously
 //! for the `warren:commonjs` module it is made by.
 
-use rquickjs::{Ctx, Function, Object, Promise, Result};
+use crate::sandbox::runtime::pins::host_function;
+use rquickjs::{Ctx, Object, Promise, Result};
 
 use crate::sandbox::runtime::settle::settle_now;
 
@@ -10,7 +11,7 @@ use crate::sandbox::runtime::settle::settle_now;
 pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     host.set(
         "settle",
-        Function::new(ctx.clone(), |ctx: Ctx<'js>, promise: Promise<'js>| {
+        host_function(ctx, |ctx: Ctx<'js>, promise: Promise<'js>| {
             settle_now(&ctx, &promise)
         })?,
     )

@@ -1,8 +1,9 @@
 //! Native half of `TextEncoder` and `TextDecoder` (`text_encoding.js`), also used by
 //! `fetch.js` for bodies: UTF-8 in and out of byte arrays.
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::function::Opt;
-use rquickjs::{Ctx, Exception, Function, Object, Result, TypedArray};
+use rquickjs::{Ctx, Exception, Object, Result, TypedArray};
 
 use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
 use crate::sandbox::runtime::text::Text;
@@ -12,8 +13,8 @@ pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     if host.contains_key("utf8Encode")? {
         return Ok(());
     }
-    host.set("utf8Encode", Function::new(ctx.clone(), utf8_encode)?)?;
-    host.set("utf8Decode", Function::new(ctx.clone(), utf8_decode)?)
+    host.set("utf8Encode", host_function(ctx, utf8_encode)?)?;
+    host.set("utf8Decode", host_function(ctx, utf8_decode)?)
 }
 
 fn utf8_encode<'js>(ctx: Ctx<'js>, text: Text) -> Result<TypedArray<'js, u8>> {

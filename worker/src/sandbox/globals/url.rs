@@ -1,8 +1,9 @@
 //! Native half of `URL` and `URLSearchParams` (`url.js`): WHATWG URL parsing and
 //! setters, from the `url` crate.
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::function::Opt;
-use rquickjs::{Ctx, Function, Object, Result, Value};
+use rquickjs::{Ctx, Object, Result, Value};
 
 use crate::sandbox::runtime::text::Text;
 
@@ -11,8 +12,8 @@ pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     if host.contains_key("urlParse")? {
         return Ok(());
     }
-    host.set("urlParse", Function::new(ctx.clone(), url_parse)?)?;
-    host.set("urlSet", Function::new(ctx.clone(), url_set)?)
+    host.set("urlParse", host_function(ctx, url_parse)?)?;
+    host.set("urlSet", host_function(ctx, url_set)?)
 }
 
 fn url_parts<'js>(ctx: &Ctx<'js>, url: &url::Url) -> Result<Value<'js>> {

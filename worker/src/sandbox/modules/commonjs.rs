@@ -4,6 +4,7 @@
 //! file's value, and waiting synchronously for an ES module `require` loads.
 //! Neither is importable by name: the loader lets only Warren's own code reach them.
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::function::{Args, Rest};
 use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, Module, Object, Promise, Result, Value};
@@ -37,12 +38,12 @@ impl ModuleDef for CommonJsNative {
         // `Object.prototype` before this module is first evaluated.
         let native = Object::new(ctx.clone())?;
         native.set_prototype(None)?;
-        native.set("resolve", Function::new(ctx.clone(), resolve)?)?;
-        native.set("format", Function::new(ctx.clone(), format)?)?;
-        native.set("run", Function::new(ctx.clone(), run)?)?;
-        native.set("define", Function::new(ctx.clone(), define)?)?;
-        native.set("json", Function::new(ctx.clone(), json)?)?;
-        native.set("settle", Function::new(ctx.clone(), settle)?)?;
+        native.set("resolve", host_function(ctx, resolve)?)?;
+        native.set("format", host_function(ctx, format)?)?;
+        native.set("run", host_function(ctx, run)?)?;
+        native.set("define", host_function(ctx, define)?)?;
+        native.set("json", host_function(ctx, json)?)?;
+        native.set("settle", host_function(ctx, settle)?)?;
         exports.export("default", native)?;
         Ok(())
     }

@@ -9,6 +9,7 @@ mod error;
 mod keys;
 mod signatures;
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::module::{Declarations, Exports, ModuleDef};
 use rquickjs::{Ctx, Exception, Function, Module, Object, Result, TypedArray};
 
@@ -76,19 +77,19 @@ impl ModuleDef for CryptoNative {
 /// Adds every native helper to `target` (a job's `host`, for the global `crypto`).
 pub fn install<'js>(ctx: &Ctx<'js>, target: &Object<'js>) -> Result<()> {
     let set = |name: &str, function: Result<Function<'js>>| target.set(name, function?);
-    set("digest", Function::new(ctx.clone(), digest))?;
-    set("hmac", Function::new(ctx.clone(), hmac))?;
-    set("pbkdf2", Function::new(ctx.clone(), pbkdf2))?;
-    set("randomFill", Function::new(ctx.clone(), random_fill))?;
-    set("uuid", Function::new(ctx.clone(), uuid))?;
-    set("keyImport", Function::new(ctx.clone(), key_import))?;
-    set("keyExport", Function::new(ctx.clone(), key_export))?;
-    set("keyPublic", Function::new(ctx.clone(), key_public))?;
-    set("keyGenerate", Function::new(ctx.clone(), key_generate))?;
-    set("sign", Function::new(ctx.clone(), sign))?;
-    set("verify", Function::new(ctx.clone(), verify))?;
-    set("aesGcm", Function::new(ctx.clone(), aes_gcm))?;
-    set("aesCbc", Function::new(ctx.clone(), aes_cbc))
+    set("digest", host_function(ctx, digest))?;
+    set("hmac", host_function(ctx, hmac))?;
+    set("pbkdf2", host_function(ctx, pbkdf2))?;
+    set("randomFill", host_function(ctx, random_fill))?;
+    set("uuid", host_function(ctx, uuid))?;
+    set("keyImport", host_function(ctx, key_import))?;
+    set("keyExport", host_function(ctx, key_export))?;
+    set("keyPublic", host_function(ctx, key_public))?;
+    set("keyGenerate", host_function(ctx, key_generate))?;
+    set("sign", host_function(ctx, sign))?;
+    set("verify", host_function(ctx, verify))?;
+    set("aesGcm", host_function(ctx, aes_gcm))?;
+    set("aesCbc", host_function(ctx, aes_cbc))
 }
 
 fn digest<'js>(

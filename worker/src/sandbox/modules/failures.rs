@@ -35,6 +35,12 @@ impl LoadFailures {
     }
 
     /// Whether any import was refused by the table.
+    /// Nothing refused yet, as in a fresh runtime.
+    pub fn reset(&self) {
+        self.denied.set(0);
+        self.broken.set(0);
+    }
+
     pub fn any_denied(&self) -> bool {
         self.denied.get() > 0
     }

@@ -27,8 +27,9 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
+use crate::sandbox::runtime::pins::host_function;
 use rquickjs::module::{Declarations, Declared, Exports, ModuleDef};
-use rquickjs::{Ctx, Function, Module, Result};
+use rquickjs::{Ctx, Module, Result};
 
 use crate::sandbox::runtime::text::Text;
 
@@ -49,7 +50,7 @@ struct Loaded {
     epoch: u64,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Graph {
     granted: HashSet<String>,
     loaded: HashMap<String, Loaded>,
@@ -69,6 +70,17 @@ pub enum Failure {
 }
 
 impl JobModules {
+    /// A copy of what is recorded now, to [`restore`](JobModules::restore) later.
+    pub fn copy(&self) -> JobModules {
+        JobModules(Rc::new(RefCell::new(self.0.borrow().clone())))
+    }
+
+    /// Puts back what `copy` recorded (as the heap it describes is restored).
+    pub fn restore(&self, copy: &JobModules) {
+        let saved = copy.0.borrow().clone();
+        *self.0.borrow_mut() = saved;
+    }
+
     /// Lets `warren:commonjs` import `name` (what `require` resolved).
     pub fn grant(&self, name: &str) {
         self.0.borrow_mut().granted.insert(name.to_owned());
@@ -198,7 +210,7 @@ impl ModuleDef for EvaluatedNative {
     }
 
     fn evaluate<'js>(ctx: &Ctx<'js>, exports: &Exports<'js>) -> Result<()> {
-        let report = Function::new(ctx.clone(), |ctx: Ctx<'js>, name: Text| {
+        let report = host_function(ctx, |ctx: Ctx<'js>, name: Text| {
             if let Some(modules) = ctx.userdata::<JobModules>() {
                 modules.record_evaluated(&name);
             }

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rquickjs::loader::{ImportAttributes, Loader};
-use rquickjs::{Ctx, Exception, Module, Result, module::Declared};
+use rquickjs::{Ctx, Exception, Module, Result, Value, module::Declared};
 
 use super::commonjs::declare_native;
 use super::failures::{LoadFailures, broken};
 use super::graph::{self, EVALUATED_NATIVE, Failure, JobModules};
 use super::library::LIBRARY_PREFIX;
 use super::library_code::{COMMONJS_NATIVE, LibraryCode};
-use super::registry::native;
+use super::registry::{BUILTINS, native};
 use crate::sandbox::runtime::settle::Waits;
 
 /// Compiled bytecode of Warren's own JS modules, by their canonical names.
@@ -59,14 +59,8 @@ impl Loader for BuiltinLoader {
             native_module || native(name).is_some(),
             Waits::current(ctx),
         );
-        if name == COMMONJS_NATIVE {
-            return declare_native(ctx, name);
-        }
-        if name == EVALUATED_NATIVE {
-            return graph::declare_native(ctx, name);
-        }
-        if let Some(native) = native(name) {
-            return (native.declare)(ctx, name);
+        if let Some(declared) = declare_native_module(ctx, name) {
+            return declared;
         }
         if let Some(path) = name.strip_prefix(LIBRARY_PREFIX) {
             return match self.library.module(path) {
@@ -90,4 +84,34 @@ impl Loader for BuiltinLoader {
             )),
         }
     }
+}
+
+/// Declares native module `name`, if it is one.
+fn declare_native_module<'js>(ctx: &Ctx<'js>, name: &str) -> Option<Result<Module<'js, Declared>>> {
+    if name == COMMONJS_NATIVE {
+        return Some(declare_native(ctx, name));
+    }
+    if name == EVALUATED_NATIVE {
+        return Some(graph::declare_native(ctx, name));
+    }
+    native(name).map(|native| (native.declare)(ctx, name))
+}
+
+/// Declares and evaluates every native module now, as the loader would on its first
+/// import, so that no job makes their host functions: for a runtime that is restored
+/// from a snapshot (see `runtime::pins`). Imports then find them loaded.
+pub fn preload_natives(ctx: &Ctx<'_>, modules: &JobModules) -> Result<()> {
+    let natives = BUILTINS.iter().filter_map(|module| module.native.as_ref());
+    let names = [COMMONJS_NATIVE, EVALUATED_NATIVE]
+        .into_iter()
+        .chain(natives.map(|native| native.name));
+    for name in names {
+        let Some(declared) = declare_native_module(ctx, name) else {
+            continue;
+        };
+        modules.record_loaded(name, true, 0);
+        let (_, evaluated) = declared?.eval()?;
+        evaluated.finish::<Value>()?;
+    }
+    Ok(())
 }

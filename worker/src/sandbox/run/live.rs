@@ -13,6 +13,7 @@ use warren_wire::{ErrorKind, Outcome};
 use super::drive::{Progress, advance};
 use super::load::{Env, execute};
 use super::outcome::{Failure, Signals, classify, plain};
+use super::snapshot::Snapshot;
 use super::state::{JobIdentity, JobState};
 use crate::egress::{FetchError, FetchRequest, FetchResponse};
 use crate::sandbox::code::{CompiledCode, HostBytecode};
@@ -24,11 +25,12 @@ use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::ModuleTable;
 use crate::sandbox::modules::failures::LoadFailures;
 use crate::sandbox::modules::graph::JobModules;
-use crate::sandbox::modules::loader::BuiltinLoader;
+use crate::sandbox::modules::loader::{BuiltinLoader, preload_natives};
 use crate::sandbox::modules::resolver::AllowlistResolver;
-use crate::sandbox::runtime::allocator::{JobMeter, MemoryMeter, MeteredAllocator};
-use crate::sandbox::runtime::bytecode;
+use crate::sandbox::runtime::allocator::{ArenaAllocator, JobMeter, MemoryMeter, MeteredAllocator};
+use crate::sandbox::runtime::arena::Arena;
 use crate::sandbox::runtime::settle::Waits;
+use crate::sandbox::runtime::{bytecode, pins, random};
 
 /// The intrinsics every job context starts with: what the engine itself needs
 /// (RegExp for literals, Promise for async functions) and JSON. `Eval` is never
@@ -79,29 +81,31 @@ pub enum Step {
 }
 
 /// The JS values a waiting job is resumed with.
-struct Handles {
+pub(super) struct Handles {
     /// The prelude's hooks (from preparation on).
-    hooks: Persistent<Object<'static>>,
+    pub hooks: Persistent<Object<'static>>,
     /// The promise of the job's value (once started).
-    promise: Option<Persistent<Promise<'static>>>,
+    pub promise: Option<Persistent<Promise<'static>>>,
 }
 
 /// How long a prepared context may wait for its job before its interrupt handler
 /// would stop it: never, in practice (the real deadline is set when the job starts).
-const UNSTARTED_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
+pub(super) const UNSTARTED_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// One job from start to outcome. Dropping it frees its context and runtime, so the
 /// slot drops it only once the report is on its way.
 pub struct LiveJob {
     // Field order is drop order: JS values before their context, the context before
-    // its runtime.
-    handles: Option<Handles>,
-    context: Option<Context>,
+    // its runtime, the runtime before the arena it lives in.
+    pub(super) handles: Option<Handles>,
+    pub(super) context: Option<Context>,
     runtime: Option<Runtime>,
-    state: JobState,
+    /// What restores the runtime for the next job, if it lives in an arena.
+    pub(super) snapshot: Option<Snapshot>,
+    pub(super) state: JobState,
     /// Why preparation failed, reported as the job's outcome when it starts.
-    unprepared: Option<Failure>,
-    outcome: Option<Outcome>,
+    pub(super) unprepared: Option<Failure>,
+    pub(super) outcome: Option<Outcome>,
 }
 
 impl LiveJob {
@@ -109,16 +113,25 @@ impl LiveJob {
     /// it, under the pool's maximum limits. Nothing job-specific happens here: every
     /// prepared context is alike, and each serves exactly one job.
     pub fn prepare(slot: SlotEnv<'_>) -> LiveJob {
+        LiveJob::build(slot, None)
+    }
+
+    /// Like [`prepare`](LiveJob::prepare), with every allocation of the runtime in
+    /// `arena` when one is given, and what a snapshot needs made ahead.
+    pub(super) fn build(slot: SlotEnv<'_>, arena: Option<Rc<Arena>>) -> LiveJob {
         let limits = slot.limits;
         let now = Instant::now();
         let deadline = now + UNSTARTED_DEADLINE;
+        let deadline_cell = Rc::new(Cell::new(deadline));
+        let interrupted = Rc::new(Cell::new(false));
         let mut job = LiveJob {
             handles: None,
             context: None,
             runtime: None,
+            snapshot: None,
             state: JobState {
                 meter: MemoryMeter::new(limits.memory_bytes),
-                interrupted: Rc::new(Cell::new(false)),
+                interrupted: interrupted.clone(),
                 loads: LoadFailures::default(),
                 no_function: Rc::new(Cell::new(false)),
                 logs: Rc::new(RefCell::new(LogSink::new(
@@ -129,13 +142,15 @@ impl LiveJob {
                     .fetch
                     .map(|grant| Rc::new(RefCell::new(JobFetch::new(grant, deadline)))),
                 started: Rc::new(Cell::new(now)),
-                deadline: Rc::new(Cell::new(deadline)),
+                waits: Waits::new(deadline_cell.clone(), interrupted),
+                deadline: deadline_cell,
+                modules: JobModules::default(),
                 limits,
             },
             unprepared: None,
             outcome: None,
         };
-        if let Err(failure) = job.boot(slot.host, slot.table, slot.allow_eval) {
+        if let Err(failure) = job.boot(slot.host, slot.table, slot.allow_eval, arena) {
             job.unprepared = Some(failure);
         }
         job
@@ -146,10 +161,15 @@ impl LiveJob {
         host: &HostBytecode,
         table: &Arc<ModuleTable>,
         allow_eval: bool,
+        arena: Option<Rc<Arena>>,
     ) -> Result<(), Failure> {
         let state = &self.state;
-        let runtime = Runtime::new_with_alloc(MeteredAllocator::new(state.meter.clone()))
-            .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
+        let snapshot = arena.is_some();
+        let runtime = match arena {
+            Some(arena) => Runtime::new_with_alloc(ArenaAllocator::new(arena, state.meter.clone())),
+            None => Runtime::new_with_alloc(MeteredAllocator::new(state.meter.clone())),
+        }
+        .map_err(|err| Failure::Thrown(plain(format!("cannot create the runtime: {err}"))))?;
         runtime.set_max_stack_size(state.limits.stack_bytes);
         runtime.set_gc_threshold(GC_THRESHOLD);
         let (flag, deadline) = (state.interrupted.clone(), state.deadline.clone());
@@ -159,7 +179,7 @@ impl LiveJob {
             }
             flag.get()
         })));
-        let modules = JobModules::default();
+        let modules = state.modules.clone();
         let resolver = AllowlistResolver::new(
             table.clone(),
             host.library.clone(),
@@ -189,11 +209,11 @@ impl LiveJob {
             unsafe { resolver.read_names_as_text(&ctx) };
             let _ = ctx.store_userdata(JobMeter(state.meter.clone()));
             let _ = ctx.store_userdata(modules);
-            let _ = ctx.store_userdata(Waits::new(
-                state.deadline.clone(),
-                state.interrupted.clone(),
-            ));
-            run_prelude(&ctx, host, state).map(|hooks| Persistent::save(&ctx, hooks))
+            let _ = ctx.store_userdata(state.waits.clone());
+            if snapshot {
+                pins::start(&ctx);
+            }
+            run_prelude(&ctx, host, state, snapshot).map(|hooks| Persistent::save(&ctx, hooks))
         })?;
         self.handles = Some(Handles {
             hooks,
@@ -390,12 +410,17 @@ impl LiveJob {
 
 /// Runs the prelude in a fresh context: Warren's globals, and the hooks the host
 /// drives the job with.
+///
+/// For a runtime that will be restored from a snapshot (`ahead`), it also makes every
+/// host function jobs could otherwise make later (see `runtime::pins`).
 fn run_prelude<'js>(
     ctx: &Ctx<'js>,
     bytecode: &HostBytecode,
     state: &JobState,
+    ahead: bool,
 ) -> Result<Object<'js>, Failure> {
     crate::sandbox::runtime::intrinsics::reset(ctx);
+    random::install(ctx).catch(ctx).map_err(Failure::thrown)?;
     let host = host_object(
         ctx,
         state.logs.clone(),
@@ -425,5 +450,11 @@ fn run_prelude<'js>(
     let prelude = prelude
         .into_function()
         .ok_or_else(|| Failure::Thrown(plain("the prelude is not a function".into())))?;
+    if ahead {
+        crate::sandbox::globals::install_natives(ctx, &host)
+            .and_then(|()| preload_natives(ctx, &state.modules))
+            .catch(ctx)
+            .map_err(Failure::thrown)?;
+    }
     prelude.call((host,)).catch(ctx).map_err(Failure::thrown)
 }

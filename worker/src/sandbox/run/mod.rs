@@ -15,6 +15,7 @@ pub mod drive;
 pub mod live;
 pub mod load;
 pub mod outcome;
+pub mod snapshot;
 pub mod state;
 
 pub use live::{LiveJob, SlotEnv, Step};

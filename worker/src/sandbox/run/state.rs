@@ -9,7 +9,9 @@ use crate::sandbox::globals::console::LogSink;
 use crate::sandbox::globals::fetch::JobFetch;
 use crate::sandbox::limits::EffectiveLimits;
 use crate::sandbox::modules::failures::LoadFailures;
+use crate::sandbox::modules::graph::JobModules;
 use crate::sandbox::runtime::allocator::MemoryMeter;
+use crate::sandbox::runtime::settle::Waits;
 
 /// What identifies a job to its own code (`ctx` in `f(input, ctx)`).
 #[derive(Debug, Clone, Copy)]
@@ -30,5 +32,9 @@ pub struct JobState {
     pub started: Rc<Cell<Instant>>,
     /// Read by the interrupt handler.
     pub deadline: Rc<Cell<Instant>>,
+    /// The job's synchronous waits (also in its context's userdata).
+    pub waits: Waits,
+    /// What the job's runtime has loaded (shared with its resolver and loader).
+    pub modules: JobModules,
     pub limits: EffectiveLimits,
 }

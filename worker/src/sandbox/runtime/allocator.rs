@@ -4,12 +4,19 @@
 //! can swallow it and fail some other way. Enforcing the limit here, instead of with
 //! `JS_SetMemoryLimit`, lets the sandbox know for certain that the limit was hit, and
 //! gives each job an exact peak figure for its result's stats.
+//!
+//! A runtime restored from a snapshot allocates from its [`Arena`] instead of libc
+//! ([`ArenaAllocator`]); its meter then counts from the snapshot's own bytes (its
+//! baseline), so a job's limit and peak are what the job itself allocated.
 
 use std::cell::Cell;
+use std::ptr::NonNull;
 use std::rc::Rc;
 
 use rquickjs::Ctx;
 use rquickjs::allocator::Allocator;
+
+use super::arena::Arena;
 
 /// Byte counts shared between a job's allocator and the code that runs the job.
 #[derive(Debug)]
@@ -18,6 +25,8 @@ pub struct MemoryMeter {
     used: Cell<usize>,
     peak: Cell<usize>,
     exceeded: Cell<bool>,
+    /// Bytes that are not the job's: the snapshot's, in a restored runtime.
+    baseline: Cell<usize>,
 }
 
 impl MemoryMeter {
@@ -27,6 +36,7 @@ impl MemoryMeter {
             used: Cell::new(0),
             peak: Cell::new(0),
             exceeded: Cell::new(false),
+            baseline: Cell::new(0),
         })
     }
 
@@ -40,9 +50,28 @@ impl MemoryMeter {
         self.exceeded.get()
     }
 
-    /// The most bytes the runtime held at once.
+    /// The most bytes the job held at once (on top of the baseline).
     pub fn peak(&self) -> usize {
-        self.peak.get()
+        self.peak.get() - self.baseline.get()
+    }
+
+    /// Makes what the runtime holds now the baseline: the snapshot's bytes, which the
+    /// jobs restored from it neither pay for nor report.
+    pub fn set_baseline(&self) {
+        self.baseline.set(self.used.get());
+        self.peak.set(self.used.get());
+    }
+
+    /// Back to the baseline, as when the snapshot was taken: for a restored runtime.
+    pub fn restore(&self) {
+        self.used.set(self.baseline.get());
+        self.peak.set(self.baseline.get());
+        self.exceeded.set(false);
+    }
+
+    /// Remembers an allocation refused for want of room (the same as for the limit).
+    fn refused(&self) {
+        self.exceeded.set(true);
     }
 
     /// Runs `warren_work` with the limit lifted and the peak kept as it was: for the
@@ -58,7 +87,8 @@ impl MemoryMeter {
 
     /// Whether `more` bytes fit under the limit; remembers a refusal.
     fn fits(&self, more: usize) -> bool {
-        if self.used.get().saturating_add(more) > self.limit.get() {
+        let allowed = self.limit.get().saturating_add(self.baseline.get());
+        if self.used.get().saturating_add(more) > allowed {
             self.exceeded.set(true);
             return false;
         }
@@ -150,6 +180,85 @@ unsafe impl Allocator for MeteredAllocator {
 
     unsafe fn usable_size(ptr: *mut u8) -> usize {
         usable(ptr)
+    }
+}
+
+/// An [`Arena`]'s allocator with a byte limit and a peak gauge.
+pub struct ArenaAllocator {
+    arena: Rc<Arena>,
+    meter: Rc<MemoryMeter>,
+}
+
+impl ArenaAllocator {
+    pub fn new(arena: Rc<Arena>, meter: Rc<MemoryMeter>) -> ArenaAllocator {
+        ArenaAllocator { arena, meter }
+    }
+}
+
+fn arena_usable(ptr: NonNull<u8>) -> usize {
+    // SAFETY: only called on live blocks of the arena below.
+    unsafe { Arena::usable_size(ptr) }
+}
+
+// SAFETY: every pointer comes from the arena, whose blocks are aligned to 16 bytes
+// (what malloc gives), and `usable_size` reports the arena's own figure.
+unsafe impl Allocator for ArenaAllocator {
+    fn alloc(&mut self, size: usize) -> *mut u8 {
+        if !self.meter.fits(size) {
+            return std::ptr::null_mut();
+        }
+        let ptr = self.arena.allocate(size);
+        match NonNull::new(ptr) {
+            Some(block) => self.meter.grow(arena_usable(block)),
+            None => self.meter.refused(),
+        }
+        ptr
+    }
+
+    fn calloc(&mut self, count: usize, size: usize) -> *mut u8 {
+        let Some(total) = count.checked_mul(size) else {
+            return std::ptr::null_mut();
+        };
+        let ptr = self.alloc(total);
+        if !ptr.is_null() {
+            // SAFETY: a fresh block of at least `total` bytes. Arena memory is reused
+            // within a job, so it is cleared here, as calloc promises.
+            unsafe { std::ptr::write_bytes(ptr, 0, total) };
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&mut self, ptr: *mut u8) {
+        let Some(block) = NonNull::new(ptr) else {
+            return;
+        };
+        self.meter.shrink(arena_usable(block));
+        // SAFETY: the caller guarantees `ptr` came from this allocator.
+        unsafe { self.arena.free(block) };
+    }
+
+    unsafe fn realloc(&mut self, ptr: *mut u8, new_size: usize) -> *mut u8 {
+        let Some(block) = NonNull::new(ptr) else {
+            return self.alloc(new_size);
+        };
+        let old = arena_usable(block);
+        if new_size > old && !self.meter.fits(new_size - old) {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the caller guarantees `ptr` came from this allocator.
+        let moved = unsafe { self.arena.reallocate(block, new_size) };
+        match NonNull::new(moved) {
+            Some(moved) => {
+                self.meter.shrink(old);
+                self.meter.grow(arena_usable(moved));
+            }
+            None => self.meter.refused(),
+        }
+        moved
+    }
+
+    unsafe fn usable_size(ptr: *mut u8) -> usize {
+        NonNull::new(ptr).map_or(0, arena_usable)
     }
 }
 

@@ -85,6 +85,19 @@ pub fn reset(ctx: &Ctx<'_>) {
     let _ = ctx.store_userdata(Loaded(Cell::new(0)));
 }
 
+/// The intrinsics added so far, as a set: for a snapshot to put back.
+pub fn added(ctx: &Ctx<'_>) -> u8 {
+    ctx.userdata::<Loaded>().map_or(0, |loaded| loaded.0.get())
+}
+
+/// Sets the record of added intrinsics to `set` (from [`added`]), as the heap it
+/// describes is restored.
+pub fn restore(ctx: &Ctx<'_>, set: u8) {
+    if let Some(loaded) = ctx.userdata::<Loaded>() {
+        loaded.0.set(set);
+    }
+}
+
 /// Adds `intrinsic` to the job's context unless it is there already.
 /// Fails (the exception pending) if QuickJS could not add it, e.g. out of memory; it
 /// is not tried again in that context.

@@ -4,12 +4,15 @@
 //! threw, and bytes across the boundary. Everything above builds on these.
 
 pub mod allocator;
+pub mod arena;
 pub mod bytecode;
 pub mod bytes;
 pub mod cstring;
 pub mod detect;
 pub mod errors;
 pub mod intrinsics;
+pub mod pins;
+pub mod random;
 pub mod settle;
 pub mod text;
 pub mod throwaway;

@@ -175,7 +175,7 @@ impl<H: SlotHost> JobSet<H> {
                 self.recover();
                 parked.busy += resumed.elapsed();
                 let wall = parked.job.elapsed();
-                self.abandon(key, parked, crash_report(wall));
+                self.abandon(key, parked, crash_report(wall), false);
             }
         }
         self.host.leaving();
@@ -215,7 +215,7 @@ impl<H: SlotHost> JobSet<H> {
                     run: parked.job.report(),
                     cache: Some(parked.cache),
                 };
-                self.abandon(key, parked, report);
+                self.abandon(key, parked, report, true);
             }
             Ok(Step::Waiting { wake }) => {
                 parked.wake = wake;
@@ -231,16 +231,16 @@ impl<H: SlotHost> JobSet<H> {
             Err(_) => {
                 self.recover();
                 let wall = parked.job.elapsed();
-                self.abandon(key, parked, crash_report(wall));
+                self.abandon(key, parked, crash_report(wall), false);
             }
         }
     }
 
-    /// Sends `report` for a job, then frees it: the report goes first, so the
-    /// runtime's teardown is off the job's latency. A job whose engine state may be
-    /// corrupt (after a panic) is still freed here; QuickJS frees by walking its own
-    /// lists, which a Rust panic does not touch.
-    fn abandon(&mut self, key: u64, parked: Parked<H::Reply>, mut report: JobReport) {
+    /// Sends `report` for a job, then hands its runtime back to be restored or freed:
+    /// the report goes first, so that work is off the job's latency. A job whose
+    /// engine state may be corrupt (after a panic: not `sound`) is only freed; QuickJS
+    /// frees by walking its own lists, which a Rust panic does not touch.
+    fn abandon(&mut self, key: u64, parked: Parked<H::Reply>, mut report: JobReport, sound: bool) {
         let Parked {
             job,
             reply,
@@ -250,7 +250,7 @@ impl<H: SlotHost> JobSet<H> {
         } = parked;
         report.run.busy = busy;
         self.host.report(key, reply, report, announced);
-        drop(job);
+        self.preparer.give_back(job, sound);
     }
 
     /// A panic may have left the compiler's state half-updated: start afresh.

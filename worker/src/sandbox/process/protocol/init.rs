@@ -34,7 +34,8 @@ pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
         .u64(limits.max_log_entries as u64)
         .u64(limits.max_log_bytes as u64)
         .u64(setup.cache_bytes as u64)
-        .bool(setup.allow_eval);
+        .bool(setup.allow_eval)
+        .bool(setup.snapshots);
     let names: Vec<&str> = setup.modules.names().collect();
     e.strings(names.into_iter());
     // The files' text: shared (the process maps the memfd it is handed as
@@ -96,6 +97,7 @@ pub fn decode_init(
     };
     let cache_bytes = d.usize()?;
     let allow_eval = d.bool()?;
+    let snapshots = d.bool()?;
     let names = d.strings()?;
     let text = if d.bool()? {
         shared().map_err(|_| CodecError::Invalid("shared library text"))?
@@ -166,6 +168,7 @@ pub fn decode_init(
             host: Arc::new(host),
             fetch,
             allow_eval,
+            snapshots,
         },
         address_space_bytes,
     })
@@ -206,6 +209,7 @@ mod tests {
                 caps: FetchCaps::default(),
             })),
             allow_eval: true,
+            snapshots: false,
         };
         let frame = encode_init(&setup, 1 << 30);
         let (tag, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
@@ -217,6 +221,7 @@ mod tests {
         assert_eq!(init.setup.limits, setup.limits);
         assert_eq!(init.setup.cache_bytes, 99);
         assert!(init.setup.allow_eval);
+        assert!(!init.setup.snapshots);
         assert_eq!(*init.setup.modules, *modules);
         let grant = init.setup.fetch.expect("fetch granted");
         assert_eq!(grant.policy, policy);
@@ -248,6 +253,7 @@ mod tests {
             host: Arc::new(compile_host(&modules).expect("host JS compiles")),
             fetch: None,
             allow_eval: false,
+            snapshots: true,
         };
         let frame = encode_init(&setup, 1 << 30);
         assert!(frame.len() < 1 << 20, "no source in the frame");

@@ -1,0 +1,141 @@
+//! A job's runtime restored from a snapshot instead of built afresh.
+//!
+//! [`LiveJob::snapshot`] builds a prepared job (runtime, context, prelude, every host
+//! function and native module) with all of its runtime's memory in one [`Arena`], and
+//! takes a picture of that memory. After the job has run and its report is sent,
+//! [`LiveJob::recycle`] puts the picture back: the heap is again, byte for byte, what
+//! it was before any job ran (everything the job allocated after it is cleared), and
+//! the Rust state the heap's host functions share is reset to match. The same prepared
+//! job then serves the next job, for the cost of copying the picture.
+//!
+//! What lives outside the arena, and why a restored runtime is still fresh:
+//! - Host functions' closures (Rust heap): made only while preparing, never freed by
+//!   a job (`runtime::pins`); a job that made one anyway is freed, not recycled.
+//! - The state they share (logs, deadline, clock, limits, meter, module graph, fetch
+//!   book, waits, lazily added intrinsics): reset here, to the values it had when the
+//!   picture was taken.
+//! - `Math.random`: a generator of the slot's thread (`runtime::random`), not the
+//!   context's seeded-once state.
+//! - Nothing else of rquickjs's per-runtime bookkeeping changes after preparation.
+//!
+//! A restored runtime is never freed through QuickJS while it holds a job's state:
+//! a prepared job that is dropped is freed from its picture's state (see
+//! [`LiveJob::recycle`]) or, when it is not restorable, the ordinary way.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use super::live::{LiveJob, SlotEnv, UNSTARTED_DEADLINE};
+use crate::sandbox::globals::console::LogSink;
+use crate::sandbox::globals::lazy;
+use crate::sandbox::limits::EffectiveLimits;
+use crate::sandbox::modules::graph::JobModules;
+use crate::sandbox::runtime::arena::{Arena, Image};
+use crate::sandbox::runtime::{intrinsics, pins};
+
+/// Room in an arena beyond the job's memory limit: the prepared runtime itself and the
+/// allocator's own overhead.
+const ARENA_SLACK: usize = 16 << 20;
+
+/// What a prepared job's runtime is restored from.
+pub struct Snapshot {
+    arena: Rc<Arena>,
+    image: Image,
+    /// The module graph when the picture was taken.
+    modules: JobModules,
+    /// The intrinsics added by then.
+    intrinsics: u8,
+    /// The host functions pinned by then.
+    pins: usize,
+    /// The limits a prepared job runs under until its job starts.
+    limits: EffectiveLimits,
+}
+
+impl LiveJob {
+    /// A prepared job whose runtime can be restored after each job; `None` when one
+    /// cannot be made (no room to map an arena, or preparation failed: a job prepared
+    /// the ordinary way then reports why).
+    pub fn snapshot(slot: SlotEnv<'_>) -> Option<LiveJob> {
+        let len = slot
+            .limits
+            .memory_bytes
+            .saturating_add(slot.limits.memory_bytes / 4);
+        let arena = Rc::new(Arena::new(len.saturating_add(ARENA_SLACK)).ok()?);
+        let mut job = LiveJob::build(slot, Some(arena.clone()));
+        if job.unprepared.is_some() {
+            return None;
+        }
+        let context = job.context.as_ref()?;
+        let (intrinsics, pins) = context.with(|ctx| (intrinsics::added(&ctx), pins::count(&ctx)));
+        job.state.meter.set_baseline();
+        job.snapshot = Some(Snapshot {
+            image: arena.capture(),
+            arena,
+            modules: job.state.modules.copy(),
+            intrinsics,
+            pins,
+            limits: slot.limits,
+        });
+        Some(job)
+    }
+
+    /// After its report is taken: this prepared job again, restored for the next job,
+    /// or `None` when it cannot be (it was not made from a snapshot, or its job made
+    /// host functions of its own); it is then freed the ordinary way.
+    pub fn recycle(mut self) -> Option<LiveJob> {
+        let snapshot = self.snapshot.as_ref()?;
+        let context = self.context.as_ref()?;
+        if context.with(|ctx| pins::count(&ctx)) != snapshot.pins {
+            return None;
+        }
+        // References into the heap taken after the picture: the restore takes the
+        // values they refer to (and their counts) back to before they existed.
+        if let Some(handles) = &mut self.handles
+            && let Some(promise) = handles.promise.take()
+        {
+            std::mem::forget(promise);
+        }
+        // SAFETY: the picture is of this arena; the only references into the heap kept
+        // past this point (the context, the runtime, the hooks, the pins) were all
+        // taken before the picture, and the job's own are forgotten above.
+        unsafe { snapshot.arena.restore(&snapshot.image) };
+        self.reset_host_state();
+        Some(self)
+    }
+
+    /// Resets the Rust state the heap's host functions share to what it was when the
+    /// picture was taken.
+    fn reset_host_state(&mut self) {
+        let Some(snapshot) = &self.snapshot else {
+            return;
+        };
+        let state = &mut self.state;
+        state.limits = snapshot.limits;
+        state.meter.set_limit(snapshot.limits.memory_bytes);
+        state.meter.restore();
+        state.interrupted.set(false);
+        state.loads.reset();
+        state.no_function.set(false);
+        *state.logs.borrow_mut() = LogSink::new(
+            snapshot.limits.max_log_entries,
+            snapshot.limits.max_log_bytes,
+        );
+        let now = Instant::now();
+        state.started.set(now);
+        state.deadline.set(now + UNSTARTED_DEADLINE);
+        if let Some(fetch) = &state.fetch {
+            let mut fetch = fetch.borrow_mut();
+            fetch.reset();
+            fetch.set_deadline(now + UNSTARTED_DEADLINE);
+        }
+        state.waits.reset();
+        state.modules.restore(&snapshot.modules);
+        self.outcome = None;
+        if let Some(context) = &self.context {
+            context.with(|ctx| {
+                intrinsics::restore(&ctx, snapshot.intrinsics);
+                lazy::reset(&ctx);
+            });
+        }
+    }
+}
