@@ -246,8 +246,15 @@ fn a_job_that_keeps_killing_its_process_is_failed_not_retried_forever() {
         let mut kills = 0;
         while !job.is_finished() {
             assert!(Instant::now() < deadline, "the job was retried forever");
-            // Kill only while the job waits (parked), so it is never the one running.
-            if engine.stats().waiting.load(Ordering::Relaxed) == 1
+            // Kill only while the job waits (parked), so it is never the one running. The
+            // gauge counts a job waiting a moment before its process is told it is free:
+            // look again after a while (the job waits 2 s).
+            let parked = || engine.stats().waiting.load(Ordering::Relaxed) == 1;
+            if parked()
+                && {
+                    std::thread::sleep(Duration::from_millis(20));
+                    parked()
+                }
                 && let Some(&pid) = engine.sandbox_pids().first()
             {
                 // SAFETY: signalling our own child process.

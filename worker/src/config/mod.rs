@@ -351,7 +351,7 @@ mod tests {
         let path = dir.join("pools.toml");
         std::fs::write(
             &path,
-            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\nallow_hosts = [\"api.example.com\"]\nfetch_max_response_bytes = 1000\nallow_eval = true\n",
+            "[[pool]]\nqueue = \"a\"\ntimeout_ms = 100\nallow_modules = []\n\n[[pool]]\nqueue = \"b\"\nconcurrency = 3\nallow_hosts = [\"api.example.com\"]\nfetch_max_response_bytes = 1000\nallow_eval = true\nsnapshots = false\n",
         )
         .expect("write");
         let config = args(&[
@@ -375,6 +375,7 @@ mod tests {
             .expect("pool b fetches");
         assert_eq!(egress.caps.max_response_bytes, 1000);
         assert!(!config.pools[0].engine.allow_eval && config.pools[1].engine.allow_eval);
+        assert!(config.pools[0].engine.snapshots && !config.pools[1].engine.snapshots);
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -389,5 +390,18 @@ mod tests {
         assert!(eval(&["--allow-eval"]));
         assert!(eval(&["--allow-eval=true"]));
         assert!(!eval(&["--allow-eval=false"]));
+    }
+
+    #[test]
+    fn snapshots_are_on_unless_turned_off() {
+        let snapshots = |flags: &[&str]| {
+            args(flags).resolve().expect("valid").pools[0]
+                .engine
+                .snapshots
+        };
+        assert!(snapshots(&[]));
+        assert!(snapshots(&["--snapshots"]));
+        assert!(!snapshots(&["--snapshots", "false"]));
+        assert!(!snapshots(&["--snapshots=false"]));
     }
 }

@@ -257,12 +257,12 @@ unsafe extern "C" fn get_own_property(
     }
 }
 
-/// Records which groups are being made.
 /// No group being made, as in a fresh runtime.
 pub fn reset(ctx: &Ctx<'_>) {
     set_making(ctx, 0);
 }
 
+/// Records which groups are being made.
 fn set_making(ctx: &Ctx<'_>, making: u32) {
     if let Some(setup) = ctx.userdata::<Setup>() {
         setup.making.set(making);

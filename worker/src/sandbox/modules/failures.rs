@@ -34,13 +34,13 @@ impl LoadFailures {
         self.broken.set(self.broken.get().saturating_add(1));
     }
 
-    /// Whether any import was refused by the table.
     /// Nothing refused yet, as in a fresh runtime.
     pub fn reset(&self) {
         self.denied.set(0);
         self.broken.set(0);
     }
 
+    /// Whether any import was refused by the table.
     pub fn any_denied(&self) -> bool {
         self.denied.get() > 0
     }

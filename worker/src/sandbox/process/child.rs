@@ -148,6 +148,13 @@ fn serve() -> Result<(), (u8, String)> {
     };
     // SAFETY: plain libc call, single-threaded.
     unsafe { tzset() };
+    // Snapshot arenas share the address space with the heaps of runtimes built
+    // without one: leave those the room the worker's start-up check counts on.
+    let limits = &init.setup.limits;
+    let heaps = (2 * limits.memory_mb + limits.stack_kb / 1024 + 256) << 20;
+    crate::sandbox::runtime::arena::limit_reservations(
+        usize::try_from(init.address_space_bytes.saturating_sub(heaps)).unwrap_or(usize::MAX),
+    );
     let confined =
         confine(init.address_space_bytes).map_err(|err| setup_failed(format!("confine: {err}")))?;
     let mut host = ProcessHost {

@@ -13,7 +13,7 @@ use warren_wire::{ErrorKind, Outcome};
 use super::drive::{Progress, advance};
 use super::load::{Env, execute};
 use super::outcome::{Failure, Signals, classify, plain};
-use super::snapshot::Snapshot;
+use super::picture::Snapshot;
 use super::state::{JobIdentity, JobState};
 use crate::egress::{FetchError, FetchRequest, FetchResponse};
 use crate::sandbox::code::{CompiledCode, HostBytecode};
@@ -262,6 +262,7 @@ impl LiveJob {
                     ctx.as_raw().as_ptr(),
                 ))
             };
+            random::reseed(&ctx);
             let hooks = handles
                 .hooks
                 .clone()

@@ -9,12 +9,15 @@
 //! in [`outcome`].
 //!
 //! - [`live`]: the live job itself; [`state`]: what its parts share.
+//! - [`snapshot`]: a prepared job restored after each job instead of built afresh;
+//!   [`picture`]: what it is restored from.
 //! - [`load`], [`drive`], [`outcome`]: starting it, its event loop, its outcome.
 
 pub mod drive;
 pub mod live;
 pub mod load;
 pub mod outcome;
+pub mod picture;
 pub mod snapshot;
 pub mod state;
 

@@ -18,54 +18,41 @@
 //!   context's seeded-once state.
 //! - Nothing else of rquickjs's per-runtime bookkeeping changes after preparation.
 //!
-//! A restored runtime is never freed through QuickJS while it holds a job's state:
-//! a prepared job that is dropped is freed from its picture's state (see
-//! [`LiveJob::recycle`]) or, when it is not restorable, the ordinary way.
+//! A prepared job that is not recycled (a panic went through it, it made host
+//! functions of its own, the slot has spares enough, or the slot ends) is freed the
+//! ordinary way, by QuickJS, from whatever state it is in: every Rust box its heap
+//! reaches is still alive then (the pins are released, with the runtime's userdata,
+//! before QuickJS frees the heap), and the arena is unmapped after the runtime.
 
 use std::rc::Rc;
 use std::time::Instant;
 
 use super::live::{LiveJob, SlotEnv, UNSTARTED_DEADLINE};
+use super::picture::Snapshot;
 use crate::sandbox::globals::console::LogSink;
 use crate::sandbox::globals::lazy;
-use crate::sandbox::limits::EffectiveLimits;
-use crate::sandbox::modules::graph::JobModules;
-use crate::sandbox::runtime::arena::{Arena, Image};
+use crate::sandbox::runtime::arena::Arena;
 use crate::sandbox::runtime::{intrinsics, pins};
 
-/// Room in an arena beyond the job's memory limit: the prepared runtime itself and the
-/// allocator's own overhead.
+/// Room in an arena beyond twice the job's memory limit (a block being moved by a
+/// `realloc` is held twice for a moment): the prepared runtime itself and the
+/// allocator's own overhead. Reserved, not committed: only what is written costs.
 const ARENA_SLACK: usize = 16 << 20;
 
-/// What a prepared job's runtime is restored from.
-pub struct Snapshot {
-    arena: Rc<Arena>,
-    image: Image,
-    /// The module graph when the picture was taken.
-    modules: JobModules,
-    /// The intrinsics added by then.
-    intrinsics: u8,
-    /// The host functions pinned by then.
-    pins: usize,
-    /// The limits a prepared job runs under until its job starts.
-    limits: EffectiveLimits,
-}
-
 impl LiveJob {
-    /// A prepared job whose runtime can be restored after each job; `None` when one
-    /// cannot be made (no room to map an arena, or preparation failed: a job prepared
-    /// the ordinary way then reports why).
-    pub fn snapshot(slot: SlotEnv<'_>) -> Option<LiveJob> {
-        let len = slot
-            .limits
-            .memory_bytes
-            .saturating_add(slot.limits.memory_bytes / 4);
-        let arena = Rc::new(Arena::new(len.saturating_add(ARENA_SLACK)).ok()?);
+    /// A prepared job whose runtime can be restored after each job, or why none was
+    /// made (a job prepared the ordinary way then serves, and reports any failure).
+    pub fn snapshot(slot: SlotEnv<'_>) -> Result<LiveJob, NoSnapshot> {
+        let len = slot.limits.memory_bytes.saturating_mul(2);
+        let arena = Arena::new(len.saturating_add(ARENA_SLACK)).map_err(|_| NoSnapshot::NoRoom)?;
+        let arena = Rc::new(arena);
         let mut job = LiveJob::build(slot, Some(arena.clone()));
-        if job.unprepared.is_some() {
-            return None;
+        // Preparation that hit the memory limit (even if QuickJS got over it) is not
+        // a state to start every job from.
+        if job.unprepared.is_some() || job.state.meter.exceeded() {
+            return Err(NoSnapshot::Unprepared);
         }
-        let context = job.context.as_ref()?;
+        let context = job.context.as_ref().ok_or(NoSnapshot::Unprepared)?;
         let (intrinsics, pins) = context.with(|ctx| (intrinsics::added(&ctx), pins::count(&ctx)));
         job.state.meter.set_baseline();
         job.snapshot = Some(Snapshot {
@@ -76,7 +63,7 @@ impl LiveJob {
             pins,
             limits: slot.limits,
         });
-        Some(job)
+        Ok(job)
     }
 
     /// After its report is taken: this prepared job again, restored for the next job,
@@ -138,4 +125,13 @@ impl LiveJob {
             });
         }
     }
+}
+
+/// Why [`LiveJob::snapshot`] made no snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoSnapshot {
+    /// No address space for another arena now (others may be freed later).
+    NoRoom,
+    /// Preparing in an arena failed, or hit the memory limit: it would again.
+    Unprepared,
 }

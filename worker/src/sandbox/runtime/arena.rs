@@ -14,6 +14,7 @@ use std::alloc::Layout;
 use std::cell::Cell;
 use std::io;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The allocator over an arena, 16 size classes per power of two. With 59 classes of
 /// powers its pools have no size limit, so that growing the arena extends one pool
@@ -30,6 +31,20 @@ const GROW_STEP: usize = 32 << 10;
 /// Bytes a restore clears by writing zeros; past that, it hands the pages back to the
 /// kernel instead (they read as zeros again, at a page fault each when next touched).
 const ZERO_WRITE_LIMIT: usize = 1 << 20;
+
+/// Bytes of address space all live arenas of the process have reserved.
+static RESERVED: AtomicUsize = AtomicUsize::new(0);
+
+/// The most they may reserve (see [`limit_reservations`]).
+static BUDGET: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Caps the address space all arenas of this process may reserve together: a sandbox
+/// process's `RLIMIT_AS` also has to hold the heaps of runtimes built without one.
+/// An arena that would go past it is not made (its runtime is then built the
+/// ordinary way).
+pub fn limit_reservations(bytes: usize) {
+    BUDGET.store(bytes, Ordering::Relaxed);
+}
 
 /// A mapping one runtime's heap lives in.
 pub struct Arena {
@@ -59,6 +74,13 @@ impl Arena {
     pub fn new(len: usize) -> io::Result<Arena> {
         let page = page_size();
         let len = len.max(GROW_STEP * 2).next_multiple_of(page);
+        let reserved = RESERVED.fetch_add(len, Ordering::Relaxed);
+        if reserved.saturating_add(len) > BUDGET.load(Ordering::Relaxed) {
+            RESERVED.fetch_sub(len, Ordering::Relaxed);
+            return Err(io::Error::other(
+                "no address space left for another arena in this process",
+            ));
+        }
         // SAFETY: a fresh private anonymous mapping; nothing else refers to it.
         let base = unsafe {
             libc::mmap(
@@ -71,10 +93,13 @@ impl Arena {
             )
         };
         if base == libc::MAP_FAILED {
+            RESERVED.fetch_sub(len, Ordering::Relaxed);
             return Err(io::Error::last_os_error());
         }
-        let base =
-            NonNull::new(base.cast::<u8>()).ok_or_else(|| io::Error::other("null mapping"))?;
+        let Some(base) = NonNull::new(base.cast::<u8>()) else {
+            RESERVED.fetch_sub(len, Ordering::Relaxed);
+            return Err(io::Error::other("null mapping"));
+        };
         // SAFETY: the mapping is at least two grow steps long, page aligned (so aligned
         // for `Heap`), and ours alone.
         unsafe { base.as_ptr().cast::<Heap>().write(Heap::new()) };
@@ -244,6 +269,7 @@ impl Drop for Arena {
         // SAFETY: the mapping is ours; nothing refers to it once its arena is dropped
         // (its runtime holds the arena until it is freed).
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
+        RESERVED.fetch_sub(self.len, Ordering::Relaxed);
     }
 }
 

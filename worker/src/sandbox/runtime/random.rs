@@ -1,24 +1,32 @@
-//! `Math.random` from a generator of the slot's thread instead of the context's.
+//! `Math.random` from a generator of the job's own, seeded afresh for every job.
 //!
 //! QuickJS seeds each context's generator once, when the context is made. Runtimes
 //! restored from one picture of a heap would all start from the same state and give
-//! every job the same sequence; this generator's state lives outside the heap, seeded
-//! from the operating system once per thread, so no two jobs draw the same numbers.
-//! (Like the engine's own, it is not for secrets: `crypto` is.)
+//! every job the same sequence. This generator's state lives outside the heap, in the
+//! runtime's Rust state, and is seeded from the operating system as each job starts
+//! ([`reseed`]): no two jobs draw the same numbers, and what one job learns of its
+//! state (xorshift128+ can be solved from a few outputs) says nothing of any other
+//! job's, even one parked on the same slot. (Like the engine's own, it is not for
+//! secrets: `crypto` is.)
 
 use std::cell::Cell;
 use std::ffi::c_int;
+use std::ptr::NonNull;
 
 use rquickjs::{Ctx, Exception, Object, Result, qjs};
 
-thread_local! {
-    /// xorshift128+ state; zero until first used on the thread.
-    static STATE: Cell<[u64; 2]> = const { Cell::new([0, 0]) };
+/// xorshift128+ state of one runtime, kept in its userdata.
+struct Generator(Cell<[u64; 2]>);
+
+// SAFETY: `Generator` holds no JS values, so it has no lifetime to change.
+unsafe impl<'js> rquickjs::JsLifetime<'js> for Generator {
+    type Changed<'to> = Generator;
 }
 
 /// Replaces `Math.random` in `ctx` (same attributes: writable, configurable, not
-/// enumerable).
+/// enumerable) with a generator seeded now.
 pub fn install(ctx: &Ctx<'_>) -> Result<()> {
+    let _ = ctx.store_userdata(Generator(Cell::new(seed())));
     let math: Object = ctx.globals().get("Math")?;
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: `raw` is the live context; the function is a plain C function with no
@@ -46,39 +54,52 @@ pub fn install(ctx: &Ctx<'_>) -> Result<()> {
     Ok(())
 }
 
+/// Starts a new sequence for the job about to run in `ctx`'s runtime.
+pub fn reseed(ctx: &Ctx<'_>) {
+    if let Some(generator) = ctx.userdata::<Generator>() {
+        generator.0.set(seed());
+    }
+}
+
 unsafe extern "C" fn random(
-    _ctx: *mut qjs::JSContext,
+    ctx: *mut qjs::JSContext,
     _this: qjs::JSValueConst,
     _argc: c_int,
     _argv: *mut qjs::JSValueConst,
 ) -> qjs::JSValue {
-    qjs::JS_NewFloat64(next_unit())
+    let Some(raw) = NonNull::new(ctx) else {
+        return qjs::JS_NewFloat64(0.0);
+    };
+    // SAFETY: QuickJS calls the function with the running job's live context.
+    let ctx = unsafe { Ctx::from_raw(raw) };
+    let unit = match ctx.userdata::<Generator>() {
+        Some(generator) => {
+            let (unit, next) = draw(generator.0.get());
+            generator.0.set(next);
+            unit
+        }
+        None => 0.0,
+    };
+    qjs::JS_NewFloat64(unit)
 }
 
-/// A number in [0, 1) with 53 random bits.
-fn next_unit() -> f64 {
-    (next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-fn next() -> u64 {
-    STATE.with(|state| {
-        let [mut s1, s0] = match state.get() {
-            [0, 0] => seed(),
-            seeded => seeded,
-        };
-        let result = s0.wrapping_add(s1);
-        s1 ^= s1 << 23;
-        s1 ^= s1 >> 17;
-        s1 ^= s0 ^ (s0 >> 26);
-        state.set([s0, s1]);
-        result
-    })
+/// A number in [0, 1) with 53 random bits, and the state after it.
+fn draw(state: [u64; 2]) -> (f64, [u64; 2]) {
+    let [mut s1, s0] = state;
+    let result = s0.wrapping_add(s1);
+    s1 ^= s1 << 23;
+    s1 ^= s1 >> 17;
+    s1 ^= s0 ^ (s0 >> 26);
+    (
+        (result >> 11) as f64 * (1.0 / (1u64 << 53) as f64),
+        [s0, s1],
+    )
 }
 
 fn seed() -> [u64; 2] {
     let mut bytes = [0u8; 16];
     if getrandom::fill(&mut bytes).is_err() {
-        // No OS randomness: the clock's nanoseconds, still different per thread and run.
+        // No OS randomness: the clock's nanoseconds, still different per job and run.
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos());
@@ -98,7 +119,14 @@ mod tests {
 
     #[test]
     fn numbers_are_in_the_unit_interval_and_vary() {
-        let draws: Vec<f64> = (0..1000).map(|_| next_unit()).collect();
+        let mut state = seed();
+        let draws: Vec<f64> = (0..1000)
+            .map(|_| {
+                let (unit, next) = draw(state);
+                state = next;
+                unit
+            })
+            .collect();
         assert!(draws.iter().all(|x| (0.0..1.0).contains(x)));
         let mean = draws.iter().sum::<f64>() / draws.len() as f64;
         assert!((0.4..0.6).contains(&mean), "mean {mean}");

@@ -40,13 +40,13 @@ impl Waits {
         }
     }
 
-    /// The epoch of the innermost synchronous wait under way in `ctx` (0: none).
     /// No wait under way and none counted, as in a fresh runtime.
     pub fn reset(&self) {
         self.current.set(0);
         self.last.set(0);
     }
 
+    /// The epoch of the innermost synchronous wait under way in `ctx` (0: none).
     pub fn current(ctx: &Ctx<'_>) -> u64 {
         ctx.userdata::<Waits>()
             .map_or(0, |waits| waits.current.get())

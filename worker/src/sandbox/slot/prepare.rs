@@ -18,6 +18,7 @@
 
 use warren_wire::JobLimits;
 
+use crate::sandbox::run::snapshot::NoSnapshot;
 use crate::sandbox::run::{LiveJob, SlotEnv};
 use crate::sandbox::setup::SlotSetup;
 
@@ -29,18 +30,25 @@ const MAX_SPARE: usize = 4;
 #[derive(Default)]
 pub struct Preparer {
     spare: Vec<LiveJob>,
+    /// Preparing in an arena failed for a reason that does not pass (the pool's
+    /// memory limit is too small for it): every runtime is built afresh.
+    no_snapshots: bool,
 }
 
 impl Preparer {
     /// A fresh, prepared job runtime for the next job: a spare if there is one.
     pub fn take(&mut self, setup: &SlotSetup) -> LiveJob {
-        self.spare.pop().unwrap_or_else(|| prepare(setup))
+        match self.spare.pop() {
+            Some(job) => job,
+            None => self.prepare(setup),
+        }
     }
 
     /// Prepares a spare unless one is ready; call when the slot has nothing to do.
     pub fn prepare_ahead(&mut self, setup: &SlotSetup) {
         if self.spare.is_empty() {
-            self.spare.push(prepare(setup));
+            let job = self.prepare(setup);
+            self.spare.push(job);
         }
     }
 
@@ -55,20 +63,23 @@ impl Preparer {
             self.spare.push(job);
         }
     }
-}
 
-fn prepare(setup: &SlotSetup) -> LiveJob {
-    let env = SlotEnv {
-        host: &setup.host,
-        table: &setup.modules,
-        fetch: setup.fetch.as_ref(),
-        limits: setup.limits.for_job(&JobLimits::default()),
-        allow_eval: setup.allow_eval,
-    };
-    let snapshot = if setup.snapshots {
-        LiveJob::snapshot(env)
-    } else {
-        None
-    };
-    snapshot.unwrap_or_else(|| LiveJob::prepare(env))
+    /// A new prepared job: from a snapshot unless they are off or cannot be made.
+    fn prepare(&mut self, setup: &SlotSetup) -> LiveJob {
+        let env = SlotEnv {
+            host: &setup.host,
+            table: &setup.modules,
+            fetch: setup.fetch.as_ref(),
+            limits: setup.limits.for_job(&JobLimits::default()),
+            allow_eval: setup.allow_eval,
+        };
+        if setup.snapshots && !self.no_snapshots {
+            match LiveJob::snapshot(env) {
+                Ok(job) => return job,
+                Err(NoSnapshot::Unprepared) => self.no_snapshots = true,
+                Err(NoSnapshot::NoRoom) => {}
+            }
+        }
+        LiveJob::prepare(env)
+    }
 }
