@@ -170,6 +170,58 @@ fn jobs_waiting_together_each_have_their_own_runtime() {
     }
 }
 
+/// The standard library's globals are made in the snapshot, as the global object's own
+/// properties with the spec's attributes (writable, configurable, not enumerable),
+/// and job code can delete them like any other; the next job has them again.
+#[test]
+fn standard_globals_are_own_properties_of_the_global_object() {
+    let engine = engine_snapshots(true);
+    let names = json!([
+        "Map",
+        "Set",
+        "WeakMap",
+        "WeakSet",
+        "Date",
+        "Proxy",
+        "WeakRef",
+        "FinalizationRegistry",
+        "ArrayBuffer",
+        "DataView",
+        "Uint8Array",
+        "Float64Array",
+        "BigInt64Array",
+        "Atomics"
+    ]);
+    let describe = "export default (names) => names.map((name) => {
+        const d = Object.getOwnPropertyDescriptor(globalThis, name);
+        return d && [d.writable, d.enumerable, d.configurable, Object.getOwnPropertyNames(globalThis).includes(name)];
+    })";
+    let described = ok(&engine, describe, &names.to_string());
+    let expected: Vec<serde_json::Value> = names
+        .as_array()
+        .expect("names")
+        .iter()
+        .map(|_| json!([true, false, true, true]))
+        .collect();
+    assert_eq!(described, json!(expected));
+    let delete = "export default () => {
+        const deleted = delete globalThis.Map;
+        return [deleted, typeof Map, typeof globalThis.Map, 'Map' in globalThis, typeof Set, Object.hasOwn(globalThis, 'Set')];
+    }";
+    assert_eq!(
+        ok(&engine, delete, "null"),
+        json!([true, "undefined", "undefined", false, "function", true])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => [typeof Map, Object.hasOwn(globalThis, 'Map'), new Map([[1, 2]]).get(1)]",
+            "null"
+        ),
+        json!(["function", true, 2])
+    );
+}
+
 /// The same suites' answers with runtimes built afresh for every job: the fallback
 /// (`--snapshots false`) still works.
 #[test]

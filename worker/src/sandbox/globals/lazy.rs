@@ -287,7 +287,13 @@ fn atom_source(ctx: &Ctx<'_>, prop: qjs::JSAtom) -> Option<(Source, &'static str
         let bytes = std::slice::from_raw_parts(name.cast::<u8>(), len as usize);
         let source = source_of(bytes);
         qjs::JS_FreeCString(raw, name);
-        source.filter(|(source, _)| fetch || *source != Source::Part(FETCH_PART))
+        let added = intrinsics::added(ctx);
+        source.filter(|(source, _)| match source {
+            Source::Part(part) => fetch || *part != FETCH_PART,
+            // Added already (in a snapshot, before any job): an ordinary global, which
+            // job code may delete like any other.
+            Source::Intrinsic(intrinsic) => added & intrinsic.bit() == 0,
+        })
     }
 }
 

@@ -29,6 +29,7 @@ use crate::sandbox::modules::loader::{BuiltinLoader, preload_natives};
 use crate::sandbox::modules::resolver::AllowlistResolver;
 use crate::sandbox::runtime::allocator::{ArenaAllocator, JobMeter, MemoryMeter, MeteredAllocator};
 use crate::sandbox::runtime::arena::Arena;
+use crate::sandbox::runtime::intrinsics::{self, LAZY_GLOBALS};
 use crate::sandbox::runtime::settle::Waits;
 use crate::sandbox::runtime::{bytecode, pins, random};
 
@@ -420,7 +421,7 @@ fn run_prelude<'js>(
     state: &JobState,
     ahead: bool,
 ) -> Result<Object<'js>, Failure> {
-    crate::sandbox::runtime::intrinsics::reset(ctx);
+    intrinsics::reset(ctx);
     random::install(ctx).catch(ctx).map_err(Failure::thrown)?;
     let host = host_object(
         ctx,
@@ -456,6 +457,13 @@ fn run_prelude<'js>(
             .and_then(|()| preload_natives(ctx, &state.modules))
             .catch(ctx)
             .map_err(Failure::thrown)?;
+        // Made once, in the snapshot: the standard library's globals are the global
+        // object's own properties, with the spec's attributes, at no cost per job.
+        for (intrinsic, _, _) in LAZY_GLOBALS {
+            intrinsics::ensure(ctx, *intrinsic)
+                .catch(ctx)
+                .map_err(Failure::thrown)?;
+        }
     }
     prelude.call((host,)).catch(ctx).map_err(Failure::thrown)
 }

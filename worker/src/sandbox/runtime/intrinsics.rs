@@ -58,7 +58,8 @@ pub const LAZY_GLOBALS: &[(Lazy, &str, &[&str])] = &[
 ];
 
 impl Lazy {
-    fn bit(self) -> u8 {
+    /// Its bit in the set [`added`] returns.
+    pub fn bit(self) -> u8 {
         1 << (self as u8)
     }
 
