@@ -150,7 +150,9 @@ fn memory_bombs_hit_the_memory_limit() {
 fn job_memory_limit_lowers_the_pool_limit() {
     let engine = small_pool();
     let code = "export default () => new Uint8Array(8 * 1024 * 1024).length";
-    assert_eq!(ok(&engine, code, "null"), json!(8 * 1024 * 1024));
+    let fits = run(&engine, code, "null");
+    assert!(matches!(fits.run.outcome, warren_wire::Outcome::Ok(_)));
+    assert!(fits.run.memory_peak_bytes >= 8 << 20);
     let mut request = request(code, "null");
     request.limits = JobLimits {
         timeout_ms: None,
@@ -160,7 +162,10 @@ fn job_memory_limit_lowers_the_pool_limit() {
     assert!(
         matches!(report.run.outcome, warren_wire::Outcome::Error(ref e) if e.kind == ErrorKind::Memory)
     );
-    assert!(report.run.memory_peak_bytes > 0);
+    // The refused buffer never counts. (The job's few small objects fit in pages of
+    // QuickJS's small-object allocator that the restored runtime holds already: the
+    // job may report 0.)
+    assert!(report.run.memory_peak_bytes < 4 << 20);
 }
 
 #[test]
