@@ -93,8 +93,8 @@ pub(super) struct Handles {
 /// would stop it: never, in practice (the real deadline is set when the job starts).
 pub(super) const UNSTARTED_DEADLINE: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// One job from start to outcome. Dropping it frees its context and runtime, so the
-/// slot drops it only once the report is on its way.
+/// One job from start to outcome. The slot hands it back (to be restored, or dropped,
+/// which frees its context and runtime) only once the report is on its way.
 pub struct LiveJob {
     // Field order is drop order: JS values before their context, the context before
     // its runtime, the runtime before the arena it lives in.

@@ -14,8 +14,8 @@
 //! - The state they share (logs, deadline, clock, limits, meter, module graph, fetch
 //!   book, waits, lazily added intrinsics): reset here, to the values it had when the
 //!   picture was taken.
-//! - `Math.random`: a generator of the slot's thread (`runtime::random`), not the
-//!   context's seeded-once state.
+//! - `Math.random`: a generator kept in the runtime's Rust state and reseeded as each
+//!   job starts (`runtime::random`), not the context's seeded-once state.
 //! - Nothing else of rquickjs's per-runtime bookkeeping changes after preparation.
 //!
 //! A prepared job that is not recycled (a panic went through it, it made host
