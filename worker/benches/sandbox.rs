@@ -8,7 +8,13 @@
 //! `…_one_slot` groups give the whole cost of a job done by one slot alone, back to
 //! back (restore or build, job and teardown on one core); `sandbox_one_slot_built`
 //! is the same with every job's runtime built afresh instead of restored.
+//! `sandbox_imports` times jobs that import a small (`ms`), a medium (`lodash-es`) and
+//! a large (`mathjs`) package of the corpus (`tests/packages`, installed by
+//! `npm ci --omit=dev`), preloaded into the snapshot as the worker does by default;
+//! `docs/BENCHMARKS.md` compares them with the trivial job (and the imports bench
+//! gives what the same imports cost without a snapshot).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +22,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::value::RawValue;
 use warren_wire::{JobLimits, Outcome};
 use warren_worker::sandbox::{
-    Engine, EngineConfig, Isolation, JobRequest, ModuleTable, PoolLimits, ProcessIsolation,
+    Engine, EngineConfig, Isolation, JobRequest, Library, ModuleTable, PoolLimits, ProcessIsolation,
 };
 
 /// Long enough for an idle slot to prepare its next context.
@@ -72,8 +78,70 @@ fn engine_made(isolation: Isolation, slots: usize, snapshots: bool) -> Engine {
         egress: None,
         allow_eval: false,
         snapshots,
+        preload: Vec::new(),
     })
     .expect("engine")
+}
+
+/// The packages of the `sandbox_imports` group, small to large, and a job that
+/// imports each and does nothing else (as the imports bench's jobs), so that the
+/// difference to the trivial job is what the import costs.
+const IMPORTS: &[(&str, &str)] = &[
+    (
+        "ms",
+        "import * as P from 'ms'; export default () => typeof P",
+    ),
+    (
+        "lodash-es",
+        "import * as P from 'lodash-es'; export default () => typeof P",
+    ),
+    (
+        "mathjs",
+        "import * as P from 'mathjs'; export default () => typeof P",
+    ),
+];
+
+/// One slot whose snapshot holds the packages of [`IMPORTS`], in sandbox processes
+/// (the worker's default).
+fn importing_engine() -> Engine {
+    let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/packages");
+    let library = Library::load(&folder).expect("run `npm ci --omit=dev` in tests/packages");
+    let packages: Vec<String> = IMPORTS.iter().map(|(name, _)| name.to_string()).collect();
+    Engine::start(EngineConfig {
+        slots: 1,
+        isolation: Isolation::Process(ProcessIsolation::new(env!("CARGO_BIN_EXE_warren-worker"))),
+        modules: Arc::new(
+            ModuleTable::new(packages.iter().cloned()).with_library(Arc::new(library)),
+        ),
+        preload: packages,
+        ..EngineConfig::default()
+    })
+    .expect("engine")
+}
+
+/// Jobs importing each package of [`IMPORTS`], back to back through one slot: round
+/// trip and slot time, as `one_slot` gives them for the trivial job.
+fn imports(c: &mut Criterion) {
+    let engine = importing_engine();
+    let mut group = c.benchmark_group("sandbox_imports");
+    // The trivial job, in the same runtime, for the difference.
+    let trivial = ("trivial", "export default () => 'object'");
+    for (name, code) in std::iter::once(&trivial).chain(IMPORTS) {
+        let name = match *name {
+            "trivial" => "trivial".to_owned(),
+            package => format!("{package}_preloaded"),
+        };
+        run_ok(&engine, code.to_string());
+        group.bench_function(&name, |b| b.iter(|| run_ok(&engine, code.to_string())));
+        group.bench_function(format!("{name}_slot_busy"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| engine.run_blocking(request(code.to_string())).run.busy)
+                    .sum()
+            })
+        });
+    }
+    group.finish();
 }
 
 fn sandbox(c: &mut Criterion) {
@@ -166,5 +234,5 @@ fn workloads(c: &mut Criterion, name: &str, engine: &Engine) {
     group.finish();
 }
 
-criterion_group!(benches, sandbox);
+criterion_group!(benches, sandbox, imports);
 criterion_main!(benches);

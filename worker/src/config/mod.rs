@@ -404,4 +404,43 @@ mod tests {
         assert!(!snapshots(&["--snapshots", "false"]));
         assert!(!snapshots(&["--snapshots=false"]));
     }
+
+    #[test]
+    fn every_allowed_package_is_preloaded_unless_listed_otherwise() {
+        let dir = std::env::temp_dir().join(format!("warren-preload-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        std::fs::write(dir.join("dayjs.js"), "export default 1").expect("write");
+        std::fs::write(dir.join("zod.js"), "export default 2").expect("write");
+        let folder = dir.to_str().expect("utf8");
+        let preload = |flags: &[&str]| {
+            let mut all = vec![
+                "--modules-dir",
+                folder,
+                "--allow-module",
+                "crypto,dayjs,zod",
+            ];
+            all.extend_from_slice(flags);
+            args(&all)
+                .resolve()
+                .map(|config| config.pools[0].engine.preload.clone())
+        };
+        assert_eq!(preload(&[]).expect("valid"), ["dayjs", "zod"], "not crypto");
+        assert_eq!(
+            preload(&["--preload-module", "zod"]).expect("valid"),
+            ["zod"]
+        );
+        assert!(
+            preload(&["--preload-module", "none"])
+                .expect("valid")
+                .is_empty()
+        );
+        let err = preload(&["--preload-module", "crypto"]).expect_err("a built-in");
+        assert!(
+            err.to_string().contains("--preload-module \"crypto\""),
+            "{err}"
+        );
+        let err = preload(&["--preload-module", "lodash"]).expect_err("not allowed");
+        assert!(err.to_string().contains("not a package"), "{err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

@@ -122,6 +122,16 @@ pub struct PoolSettings {
     )]
     pub snapshots: Option<bool>,
 
+    /// A package of --modules-dir evaluated once, in the snapshot jobs start from,
+    /// instead of by every job that imports it (repeatable; each must be allowed with
+    /// --allow-module). Default: every allowed package. `none`: no package.
+    #[arg(
+        long = "preload-module",
+        env = "WARREN_PRELOAD_MODULES",
+        value_delimiter = ','
+    )]
+    pub preload_modules: Option<Vec<String>>,
+
     /// Largest `fetch` response body, in bytes.
     #[arg(
         long,
@@ -214,6 +224,7 @@ impl PoolSettings {
             fetch_max_response_bytes: s.fetch_max_response_bytes.or(f.fetch_max_response_bytes),
             allow_eval: s.allow_eval.or(f.allow_eval),
             snapshots: s.snapshots.or(f.snapshots),
+            preload_modules: s.preload_modules.or(f.preload_modules),
         }
     }
 
@@ -255,6 +266,7 @@ impl PoolSettings {
         };
         let modules = modules.with_library(Arc::new(library));
         modules.validate()?;
+        let preload = self.preload(&modules)?;
         Ok(EngineConfig {
             slots: self.concurrency.unwrap_or_else(cores),
             limits: PoolLimits {
@@ -272,7 +284,31 @@ impl PoolSettings {
             egress: self.egress()?,
             allow_eval: self.allow_eval.unwrap_or(false),
             snapshots: self.snapshots.unwrap_or(true),
+            preload,
         })
+    }
+
+    /// The packages evaluated in the snapshot: those listed (`none`: no package), or
+    /// every package the table allows.
+    fn preload(&self, modules: &ModuleTable) -> anyhow::Result<Vec<String>> {
+        let Some(listed) = &self.preload_modules else {
+            return Ok(modules.packages().map(str::to_owned).collect());
+        };
+        let listed: Vec<String> = listed
+            .iter()
+            .map(|name| name.trim())
+            .filter(|name| !name.is_empty() && *name != "none")
+            .map(str::to_owned)
+            .collect();
+        if let Some(name) = listed
+            .iter()
+            .find(|name| !modules.packages().any(|package| package == name.as_str()))
+        {
+            anyhow::bail!(
+                "--preload-module {name:?} is not a package of --modules-dir allowed with --allow-module"
+            );
+        }
+        Ok(listed)
     }
 
     /// The pool's `fetch` grant: `None` without allowed hosts.

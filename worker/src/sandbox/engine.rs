@@ -44,6 +44,9 @@ pub struct EngineConfig {
     /// Whether each job's runtime is restored from a snapshot of a prepared one
     /// (`run::snapshot`) instead of being built afresh.
     pub snapshots: bool,
+    /// Packages of the table evaluated once, in the snapshot, instead of by every job
+    /// that imports them (`run::preload`). Only with `snapshots`.
+    pub preload: Vec<String>,
 }
 
 /// Where an engine's slots run.
@@ -69,6 +72,7 @@ impl Default for EngineConfig {
             egress: None,
             allow_eval: false,
             snapshots: true,
+            preload: Vec::new(),
         }
     }
 }
@@ -133,6 +137,7 @@ impl Engine {
             fetch: config.egress.clone().map(Arc::new),
             allow_eval: config.allow_eval,
             snapshots: config.snapshots,
+            preload: config.preload.clone().into(),
         };
         let alive = Arc::new(());
         let mut engine = Engine {

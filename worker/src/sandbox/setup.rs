@@ -23,4 +23,6 @@ pub struct SlotSetup {
     pub allow_eval: bool,
     /// Whether jobs run in runtimes restored from a snapshot (`run::snapshot`).
     pub snapshots: bool,
+    /// The operator's packages evaluated in every snapshot (`run::preload`).
+    pub preload: Arc<[String]>,
 }

@@ -50,18 +50,23 @@ pub fn engine_with_library_and_limits(
     start(1, limits, library, modules)
 }
 
+/// Every package the table allows is preloaded into the snapshot, as the worker does
+/// by default: the package suites then run over preloaded packages.
 fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -> Engine {
     let table = ModuleTable::new(modules.iter().map(|m| m.to_string()));
+    let table = table.with_library(Arc::new(library));
+    let preload = table.packages().map(str::to_owned).collect();
     Engine::start(EngineConfig {
         slots,
         isolation: isolation(),
         limits,
-        modules: Arc::new(table.with_library(Arc::new(library))),
+        modules: Arc::new(table),
         cache_bytes: 8 << 20,
         thread_stack_bytes: 8 << 20,
         egress: None,
         allow_eval: false,
         snapshots: snapshots(),
+        preload,
     })
     .expect("engine starts")
 }

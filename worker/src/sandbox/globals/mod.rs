@@ -11,7 +11,8 @@
 //!   (or a lazily added intrinsic) when job code first reads one of its names.
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
 //!   [`url`] (`url.js`), [`fetch`] (`fetch.js`), [`require`] (`import.js`, the
-//!   CommonJS job's `require`); `web_crypto.js` runs over `modules::crypto`'s
+//!   CommonJS job's `require`), `preload.js` (a package imported into a snapshot);
+//!   `web_crypto.js` runs over `modules::crypto`'s
 //!   natives; `timers.js`, `base64.js`, `structured_clone.js`, `global_aliases.js`,
 //!   `abort.js`, `buffer.js` and `process.js` are JavaScript only.
 
@@ -158,6 +159,13 @@ pub const PARTS: &[Part] = &[
         source: include_str!("import.js"),
         globals: &[],
         natives: &[require::install],
+        debug: true,
+    },
+    Part {
+        name: "preload",
+        source: include_str!("preload.js"),
+        globals: &[],
+        natives: &[],
         debug: true,
     },
     Part {

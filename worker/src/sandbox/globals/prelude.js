@@ -48,6 +48,9 @@
       require.resolve = function resolve(name) { return load().resolve(name); };
       return require;
     },
+    // The promise of `import(name)` as job code would import it: for the host to
+    // evaluate a package into a snapshot (`run::preload`).
+    preloadImport: (name) => host.part('preload')(host)(name),
     // ES modules: wait for the module's evaluation (top-level await), then call it.
     run: async (evaluated, namespace, input, ctx) => {
       await evaluated;

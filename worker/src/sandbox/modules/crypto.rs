@@ -19,6 +19,7 @@ use self::keys::AsymmetricKey;
 use self::signatures::Scheme;
 use super::builtin::{BuiltinModule, NativeModule};
 use crate::sandbox::runtime::bytes::{copy_bytes, new_bytes};
+use crate::sandbox::runtime::random;
 
 pub const MODULE: BuiltinModule = BuiltinModule {
     names: &["crypto", "node:crypto"],
@@ -149,10 +150,22 @@ fn random_fill<'js>(ctx: Ctx<'js>, target: TypedArray<'js, u8>) -> Result<()> {
     // SAFETY: `raw` points at the live, attached bytes of `target`, which this call holds;
     // no JS runs while the slice is borrowed.
     let bytes = unsafe { &mut *raw.as_ptr() };
-    getrandom::fill(bytes).map_err(|err| throw(&ctx, CryptoError::Randomness(err.to_string())))
+    random::count_draw(&ctx);
+    // Drawn into a buffer of our own, then copied: the kernel cannot write into a
+    // restored runtime's heap, whose pages may be write-protected until the first
+    // write from the process itself (`runtime::arena`).
+    let mut drawn = [0u8; 256];
+    for chunk in bytes.chunks_mut(drawn.len()) {
+        let drawn = &mut drawn[..chunk.len()];
+        getrandom::fill(drawn)
+            .map_err(|err| throw(&ctx, CryptoError::Randomness(err.to_string())))?;
+        chunk.copy_from_slice(drawn);
+    }
+    Ok(())
 }
 
 fn uuid(ctx: Ctx<'_>) -> Result<String> {
+    random::count_draw(&ctx);
     warren_wire::ids::uuid_v4().map_err(|err| throw(&ctx, CryptoError::Randomness(err.to_string())))
 }
 
@@ -184,6 +197,7 @@ fn key_public<'js>(ctx: Ctx<'js>, der: TypedArray<'js, u8>) -> Result<Object<'js
 }
 
 fn key_generate<'js>(ctx: Ctx<'js>, kind: String, curve: String) -> Result<Object<'js>> {
+    random::count_draw(&ctx);
     let key = throwing(&ctx, AsymmetricKey::generate(&kind, &curve))?;
     describe(&ctx, &key)
 }

@@ -41,7 +41,7 @@ const EVALUATED_BINDING: &str = "__warren_evaluated";
 
 /// One job's loaded modules and grants (shared by its resolver's clones).
 #[derive(Clone, Default)]
-pub struct JobModules(Rc<RefCell<Graph>>);
+pub struct JobModules(Rc<RefCell<Layers>>);
 
 #[derive(Clone, Copy)]
 struct Loaded {
@@ -60,6 +60,55 @@ struct Graph {
     failed: HashMap<String, Failure>,
 }
 
+/// What a runtime restored from a snapshot had recorded when the picture was taken
+/// (shared, never changed), under what the job recorded since: a restore drops only
+/// the job's records, however many modules the snapshot holds.
+#[derive(Default)]
+struct Layers {
+    snapshot: Rc<Graph>,
+    job: Graph,
+}
+
+impl Layers {
+    fn granted(&self, name: &str) -> bool {
+        self.job.granted.contains(name) || self.snapshot.granted.contains(name)
+    }
+
+    fn loaded(&self, name: &str) -> Option<Loaded> {
+        self.job
+            .loaded
+            .get(name)
+            .or_else(|| self.snapshot.loaded.get(name))
+            .copied()
+    }
+
+    fn imports(&self, name: &str) -> Option<&Vec<String>> {
+        self.job
+            .imports
+            .get(name)
+            .or_else(|| self.snapshot.imports.get(name))
+    }
+
+    fn failed(&self, name: &str) -> Option<&Failure> {
+        self.job
+            .failed
+            .get(name)
+            .or_else(|| self.snapshot.failed.get(name))
+    }
+
+    /// Records that `name` failed, unless it is known to have already.
+    fn fail(&mut self, name: &str, failure: Failure) {
+        if self.failed(name).is_none() {
+            self.job.failed.insert(name.to_owned(), failure);
+        }
+    }
+
+    /// Whether `name` is loaded and has not finished evaluating.
+    fn unfinished(&self, name: &str) -> bool {
+        self.loaded(name).is_some_and(|loaded| !loaded.evaluated)
+    }
+}
+
 /// Why a module cannot load.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -70,75 +119,105 @@ pub enum Failure {
 }
 
 impl JobModules {
-    /// A copy of what is recorded now, to [`restore`](JobModules::restore) later.
+    /// What is recorded now, to [`restore`](JobModules::restore) later.
     pub fn copy(&self) -> JobModules {
-        JobModules(Rc::new(RefCell::new(self.0.borrow().clone())))
+        let layers = self.0.borrow();
+        let mut merged = (*layers.snapshot).clone();
+        let job = layers.job.clone();
+        merged.granted.extend(job.granted);
+        merged.loaded.extend(job.loaded);
+        merged.imports.extend(job.imports);
+        merged.failed.extend(job.failed);
+        // A finished module's static imports all finished before it, so nothing an
+        // import can be stopped by lies past it: lookups from a job need not walk the
+        // snapshot's modules (thousands, with large packages preloaded).
+        let finished = |name: &String| merged.loaded.get(name).is_some_and(|l| l.evaluated);
+        let walked: HashMap<String, Vec<String>> = merged
+            .imports
+            .iter()
+            .filter(|(name, _)| !finished(name))
+            .map(|(name, imports)| (name.clone(), imports.clone()))
+            .collect();
+        merged.imports = walked;
+        JobModules(Rc::new(RefCell::new(Layers {
+            snapshot: Rc::new(merged),
+            job: Graph::default(),
+        })))
     }
 
     /// Puts back what `copy` recorded (as the heap it describes is restored).
     pub fn restore(&self, copy: &JobModules) {
-        let saved = copy.0.borrow().clone();
-        *self.0.borrow_mut() = saved;
+        let snapshot = copy.0.borrow().snapshot.clone();
+        let mut layers = self.0.borrow_mut();
+        layers.snapshot = snapshot;
+        layers.job = Graph::default();
     }
 
     /// Lets `warren:commonjs` import `name` (what `require` resolved).
     pub fn grant(&self, name: &str) {
-        self.0.borrow_mut().granted.insert(name.to_owned());
+        let mut layers = self.0.borrow_mut();
+        if !layers.granted(name) {
+            layers.job.granted.insert(name.to_owned());
+        }
     }
 
     pub fn is_granted(&self, name: &str) -> bool {
-        self.0.borrow().granted.contains(name)
-    }
-
-    /// Whether `name` is loaded and has not finished evaluating.
-    fn unfinished(graph: &Graph, name: &str) -> bool {
-        graph
-            .loaded
-            .get(name)
-            .is_some_and(|loaded| !loaded.evaluated)
+        self.0.borrow().granted(name)
     }
 
     /// Records that `base` imports `name`, if that links them (see the module's
     /// documentation).
     pub fn record_import(&self, base: &str, name: &str) {
-        let mut graph = self.0.borrow_mut();
-        if !Self::unfinished(&graph, base) {
+        let mut layers = self.0.borrow_mut();
+        if !layers.unfinished(base) {
             return;
         }
-        let imports = graph.imports.entry(base.to_owned()).or_default();
-        if !imports.iter().any(|n| n == name) {
-            imports.push(name.to_owned());
+        if layers
+            .imports(base)
+            .is_some_and(|imports| imports.iter().any(|n| n == name))
+        {
+            return;
         }
+        let known = layers.imports(base).cloned().unwrap_or_default();
+        layers
+            .job
+            .imports
+            .entry(base.to_owned())
+            .or_insert(known)
+            .push(name.to_owned());
     }
 
     /// Records that an import by `base` failed: if it was a static one (`base` has not
     /// finished), `base` is left half resolved.
     pub fn record_failed_import(&self, base: &str, failure: Failure) {
-        let mut graph = self.0.borrow_mut();
-        if Self::unfinished(&graph, base) {
-            graph.failed.entry(base.to_owned()).or_insert(failure);
+        let mut layers = self.0.borrow_mut();
+        if layers.unfinished(base) {
+            layers.fail(base, failure);
         }
     }
 
     /// Records that loading `name` failed.
     pub fn record_failed_load(&self, name: &str, failure: Failure) {
-        let mut graph = self.0.borrow_mut();
-        graph.failed.entry(name.to_owned()).or_insert(failure);
+        self.0.borrow_mut().fail(name, failure);
     }
 
     /// Records that `name` was loaded during wait `epoch` (0: none; `evaluated`: it has
     /// nothing to evaluate).
     pub fn record_loaded(&self, name: &str, evaluated: bool, epoch: u64) {
-        self.0
-            .borrow_mut()
-            .loaded
-            .entry(name.to_owned())
-            .or_insert(Loaded { evaluated, epoch });
+        let mut layers = self.0.borrow_mut();
+        if layers.loaded(name).is_none() {
+            layers
+                .job
+                .loaded
+                .insert(name.to_owned(), Loaded { evaluated, epoch });
+        }
     }
 
     fn record_evaluated(&self, name: &str) {
-        if let Some(loaded) = self.0.borrow_mut().loaded.get_mut(name) {
+        let mut layers = self.0.borrow_mut();
+        if let Some(mut loaded) = layers.loaded(name) {
             loaded.evaluated = true;
+            layers.job.loaded.insert(name.to_owned(), loaded);
         }
     }
 
@@ -154,17 +233,17 @@ impl JobModules {
             if !seen.insert(next) {
                 continue;
             }
-            if let Some(failure) = graph.failed.get(next) {
+            if let Some(failure) = graph.failed(next) {
                 return Some(Obstacle::Failed(failure.clone()));
             }
-            if let Some(loaded) = graph.loaded.get(next)
+            if let Some(loaded) = graph.loaded(next)
                 && epoch != 0
                 && !loaded.evaluated
                 && loaded.epoch != epoch
             {
                 evaluating = true;
             }
-            if let Some(imports) = graph.imports.get(next) {
+            if let Some(imports) = graph.imports(next) {
                 pending.extend(imports.iter().map(String::as_str));
             }
         }
@@ -281,6 +360,40 @@ mod tests {
         modules.record_loaded("done", true, 0);
         modules.record_failed_import("done", Failure::Denied("os".into()));
         assert_eq!(modules.obstacle("done", 0), None);
+    }
+
+    #[test]
+    fn a_restore_forgets_what_the_job_recorded_and_keeps_the_snapshot() {
+        let modules = JobModules::default();
+        modules.record_loaded("lib", false, 0);
+        modules.record_import("lib", "dep");
+        modules.grant("lib");
+        let snapshot = modules.copy();
+        modules.record_evaluated("lib");
+        modules.record_loaded("job", false, 0);
+        modules.record_import("job", "lib");
+        modules.record_failed_load("bad", Failure::Error("x".into()));
+        modules.record_failed_import("dep", Failure::Denied("fs".into()));
+        modules.grant("other");
+        assert_eq!(modules.obstacle("lib", 1), None, "evaluated in the job");
+        assert!(modules.obstacle("bad", 0).is_some());
+        modules.restore(&snapshot);
+        assert!(modules.is_granted("lib") && !modules.is_granted("other"));
+        assert_eq!(modules.obstacle("bad", 0), None);
+        assert_eq!(
+            modules.obstacle("lib", 1),
+            Some(Obstacle::Evaluating),
+            "unfinished again, as in the snapshot"
+        );
+        // The job's additions to a snapshot's record are its own.
+        modules.record_loaded("dep", false, 0);
+        modules.record_failed_import("dep", Failure::Denied("fs".into()));
+        assert!(matches!(
+            modules.obstacle("lib", 0),
+            Some(Obstacle::Failed(_))
+        ));
+        modules.restore(&snapshot);
+        assert_eq!(modules.obstacle("lib", 0), None);
     }
 
     #[test]

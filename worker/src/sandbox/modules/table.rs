@@ -79,6 +79,17 @@ impl ModuleTable {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.allowed.iter().map(String::as_str)
     }
+
+    /// The allowed names that are the library's packages (not built-ins).
+    pub fn packages(&self) -> impl Iterator<Item = &str> {
+        self.names().filter(|name| builtin(name).is_none())
+    }
+
+    /// Whether job code's `import` (or `require`) of `name` finds a file.
+    pub fn finds(&self, name: &str, kind: Kind) -> bool {
+        let is_builtin = |name: &str| builtin(name).is_some();
+        resolve(&self.library, Importer::Job, name, kind, &is_builtin).is_ok()
+    }
 }
 
 /// The built-ins' names, for errors: `assert, assert/strict, buffer, ...`.

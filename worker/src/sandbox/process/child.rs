@@ -148,6 +148,14 @@ fn serve() -> Result<(), (u8, String)> {
     };
     // SAFETY: plain libc call, single-threaded.
     unsafe { tzset() };
+    // Warnings (a package the snapshot leaves out) go where the process's other
+    // messages go: stderr, which the worker shares.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .without_time()
+        .with_ansi(false)
+        .try_init();
     // Snapshot arenas share the address space with the heaps of runtimes built
     // without one: leave those the room the worker's start-up check counts on.
     let limits = &init.setup.limits;
@@ -155,19 +163,27 @@ fn serve() -> Result<(), (u8, String)> {
     crate::sandbox::runtime::arena::limit_reservations(
         usize::try_from(init.address_space_bytes.saturating_sub(heaps)).unwrap_or(usize::MAX),
     );
+    // Arenas are watched for writes by a fault handler, which cannot be installed once
+    // the process is confined.
+    if init.setup.snapshots {
+        crate::sandbox::runtime::write_watch::install();
+    }
     let confined =
         confine(init.address_space_bytes).map_err(|err| setup_failed(format!("confine: {err}")))?;
-    let mut host = ProcessHost {
+    let host = ProcessHost {
         channel: ManuallyDrop::new(channel),
         watch,
         buf: Vec::with_capacity(4096),
     };
-    let mut ready = host.frame(protocol::READY);
-    ready.u32(confined.landlock_abi);
-    host.send(ready);
-
     let timeout = Duration::from_millis(init.setup.limits.timeout_ms);
     let mut jobs = JobSet::new(init.setup, host);
+    // Ready once the first job's runtime is: no job waits here while the pool's
+    // packages are preloaded into it.
+    jobs.prepare_ahead();
+    jobs.host.watch.set_prepared(true);
+    let mut ready = jobs.host.frame(protocol::READY);
+    ready.u32(confined.landlock_abi);
+    jobs.host.send(ready);
     let mut open = true;
     let protocol_error = |err: codec::CodecError| (PROTOCOL_ERROR, format!("bad frame: {err}"));
     loop {

@@ -200,6 +200,12 @@ fn filter() -> Result<BpfProgram, String> {
     }
     rules.insert(libc::SYS_mmap, not_exec().map_err(fail)?);
     rules.insert(libc::SYS_mprotect, not_exec().map_err(fail)?);
+    // A fault in no watched arena page is handed to the default action by resetting
+    // `SIGSEGV`'s handler (`runtime::write_watch`); no other handler may change.
+    rules.insert(
+        libc::SYS_rt_sigaction,
+        vec![SeccompRule::new(vec![arg_is(0, libc::SIGSEGV as u64).map_err(fail)?]).map_err(fail)?],
+    );
     // The channel is read; the channel and stderr (panic messages) are written.
     rules.insert(
         libc::SYS_read,
@@ -217,8 +223,9 @@ fn filter() -> Result<BpfProgram, String> {
         libc::SYS_writev,
         vec![SeccompRule::new(vec![arg_is(0, 2).map_err(fail)?]).map_err(fail)?],
     );
-    // abort() signals its own thread; a crash then shows as SIGABRT, not SIGSYS. Only
-    // this process, only SIGABRT.
+    // abort() signals its own thread; a crash then shows as SIGABRT, not SIGSYS. So
+    // does the fault handler, for a SIGSEGV sent (not a fault) that it passes on to
+    // the default action. Only this process, only SIGABRT and SIGSEGV.
     // SAFETY: getpid has no preconditions.
     let pid = unsafe { libc::getpid() } as u64;
     rules.insert(
@@ -227,6 +234,11 @@ fn filter() -> Result<BpfProgram, String> {
             SeccompRule::new(vec![
                 arg_is(0, pid).map_err(fail)?,
                 arg_is(2, libc::SIGABRT as u64).map_err(fail)?,
+            ])
+            .map_err(fail)?,
+            SeccompRule::new(vec![
+                arg_is(0, pid).map_err(fail)?,
+                arg_is(2, libc::SIGSEGV as u64).map_err(fail)?,
             ])
             .map_err(fail)?,
         ],

@@ -55,7 +55,7 @@ type EvalJobIntrinsics = (
 
 /// Allocation volume between garbage collections in a job's runtime: most jobs end
 /// (and free everything at once) before the first one.
-const GC_THRESHOLD: usize = 4 << 20;
+pub(super) const GC_THRESHOLD: usize = 4 << 20;
 
 /// What a slot gives every job it starts.
 #[derive(Clone, Copy)]
@@ -100,7 +100,7 @@ pub struct LiveJob {
     // its runtime, the runtime before the arena it lives in.
     pub(super) handles: Option<Handles>,
     pub(super) context: Option<Context>,
-    runtime: Option<Runtime>,
+    pub(super) runtime: Option<Runtime>,
     /// What restores the runtime for the next job, if it lives in an arena.
     pub(super) snapshot: Option<Snapshot>,
     pub(super) state: JobState,

@@ -10,7 +10,8 @@
 //!
 //! - [`live`]: the live job itself; [`state`]: what its parts share.
 //! - [`snapshot`]: a prepared job restored after each job instead of built afresh;
-//!   [`picture`]: what it is restored from.
+//!   [`picture`]: what it is restored from; [`preload`]: the operator's packages
+//!   evaluated in it.
 //! - [`load`], [`drive`], [`outcome`]: starting it, its event loop, its outcome.
 
 pub mod drive;
@@ -18,6 +19,7 @@ pub mod live;
 pub mod load;
 pub mod outcome;
 pub mod picture;
+pub mod preload;
 pub mod snapshot;
 pub mod state;
 

@@ -1,8 +1,9 @@
 //! A job's runtime restored from a snapshot instead of built afresh.
 //!
 //! [`LiveJob::snapshot`] builds a prepared job (runtime, context, prelude, every host
-//! function and native module) with all of its runtime's memory in one [`Arena`], and
-//! takes a picture of that memory. After the job has run and its report is sent,
+//! function and native module, and the operator's packages the pool preloads:
+//! `preload`) with all of its runtime's memory in one [`Arena`], and takes a picture
+//! of that memory. After the job has run and its report is sent,
 //! [`LiveJob::recycle`] puts the picture back: the heap is again, byte for byte, what
 //! it was before any job ran (everything the job allocated after it is cleared), and
 //! the Rust state the heap's host functions share is reset to match. The same prepared
@@ -27,8 +28,9 @@
 use std::rc::Rc;
 use std::time::Instant;
 
-use super::live::{LiveJob, SlotEnv, UNSTARTED_DEADLINE};
+use super::live::{GC_THRESHOLD, LiveJob, SlotEnv, UNSTARTED_DEADLINE};
 use super::picture::Snapshot;
+use super::preload::Form;
 use crate::sandbox::globals::console::LogSink;
 use crate::sandbox::globals::lazy;
 use crate::sandbox::runtime::arena::Arena;
@@ -40,10 +42,14 @@ use crate::sandbox::runtime::{intrinsics, pins};
 const ARENA_SLACK: usize = 16 << 20;
 
 impl LiveJob {
-    /// A prepared job whose runtime can be restored after each job, or why none was
-    /// made (a job prepared the ordinary way then serves, and reports any failure).
-    pub fn snapshot(slot: SlotEnv<'_>) -> Result<LiveJob, NoSnapshot> {
-        let len = slot.limits.memory_bytes.saturating_mul(2);
+    /// A prepared job whose runtime can be restored after each job, with `packages`
+    /// loaded in each of their forms, or why none was made (a job prepared the ordinary
+    /// way then serves, and reports any failure).
+    pub fn snapshot(slot: SlotEnv<'_>, packages: &[(String, Form)]) -> Result<LiveJob, NoSnapshot> {
+        // The job's memory (twice: a block being moved by a `realloc` is held twice
+        // for a moment), on top of packages that may take as much again.
+        let times = if packages.is_empty() { 2 } else { 3 };
+        let len = slot.limits.memory_bytes.saturating_mul(times);
         let arena = Arena::new(len.saturating_add(ARENA_SLACK)).map_err(|_| NoSnapshot::NoRoom)?;
         let arena = Rc::new(arena);
         let mut job = LiveJob::build(slot, Some(arena.clone()));
@@ -52,9 +58,29 @@ impl LiveJob {
         if job.unprepared.is_some() || job.state.meter.exceeded() {
             return Err(NoSnapshot::Unprepared);
         }
+        for (package, form) in packages {
+            job.preload(package, *form)
+                .map_err(|why| NoSnapshot::Package {
+                    package: package.clone(),
+                    form: *form,
+                    why,
+                })?;
+        }
         let context = job.context.as_ref().ok_or(NoSnapshot::Unprepared)?;
         let (intrinsics, pins) = context.with(|ctx| (intrinsics::added(&ctx), pins::count(&ctx)));
+        if !packages.is_empty()
+            && let Some(runtime) = &job.runtime
+        {
+            // What loading left behind, not kept in every job's heap.
+            runtime.run_gc();
+            // QuickJS collects once it holds more than the threshold, which loading
+            // left at whatever it was: a job should allocate as much as in a bare
+            // runtime before its first collection (which touches the whole heap).
+            let used = job.state.meter.used();
+            runtime.set_gc_threshold(used + GC_THRESHOLD.max(used / 2));
+        }
         job.state.meter.set_baseline();
+        arena.plug_holes();
         job.snapshot = Some(Snapshot {
             image: arena.capture(),
             arena,
@@ -63,7 +89,16 @@ impl LiveJob {
             pins,
             limits: slot.limits,
         });
+        // What preloading logged or recorded is not the first job's.
+        job.reset_host_state();
         Ok(job)
+    }
+
+    /// The bytes of the picture this prepared job is restored from (0 if none).
+    pub fn picture_bytes(&self) -> usize {
+        self.snapshot
+            .as_ref()
+            .map_or(0, |snapshot| snapshot.image.len())
     }
 
     /// After its report is taken: this prepared job again, restored for the next job,
@@ -128,10 +163,17 @@ impl LiveJob {
 }
 
 /// Why [`LiveJob::snapshot`] made no snapshot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NoSnapshot {
     /// No address space for another arena now (others may be freed later).
     NoRoom,
     /// Preparing in an arena failed, or hit the memory limit: it would again.
     Unprepared,
+    /// A package cannot be in a snapshot in this form, for the reason given: one
+    /// without it can.
+    Package {
+        package: String,
+        form: Form,
+        why: String,
+    },
 }

@@ -45,6 +45,11 @@ impl MemoryMeter {
         self.limit.set(limit);
     }
 
+    /// Bytes held now (the baseline's included).
+    pub fn used(&self) -> usize {
+        self.used.get()
+    }
+
     /// Whether any allocation was refused for going over the limit.
     pub fn exceeded(&self) -> bool {
         self.exceeded.get()

@@ -9,12 +9,20 @@
 //!
 //! A picture holds absolute addresses, so it is only ever restored into the arena it
 //! was taken of.
+//!
+//! The picture's whole pages are watched for writes (`write_watch`): a restore copies
+//! back only the pages written since, from originals saved as each was first written,
+//! and the rest of the picture is not kept twice. Only the picture's last, partial
+//! page is copied out and back every time (and the whole picture, should the process
+//! be unable to watch the arena).
 
 use std::alloc::Layout;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::write_watch::Watch;
 
 /// The allocator over an arena, 16 size classes per power of two. With 59 classes of
 /// powers its pools have no size limit, so that growing the arena extends one pool
@@ -54,17 +62,21 @@ pub struct Arena {
     given: Cell<usize>,
     /// The most `given` has been since the last restore (what a restore must clear).
     reached: Cell<usize>,
+    /// The pages of the last picture, watched for writes.
+    watch: RefCell<Option<Watch>>,
 }
 
-/// The bytes of an arena's heap at one moment.
+/// The bytes of an arena's heap at one moment: those from `from` on (the rest is in
+/// the arena, watched).
 pub struct Image {
     bytes: Box<[u8]>,
+    from: usize,
 }
 
 impl Image {
     /// Its size in bytes.
     pub fn len(&self) -> usize {
-        self.bytes.len()
+        self.from + self.bytes.len()
     }
 }
 
@@ -109,6 +121,7 @@ impl Arena {
             len,
             given: Cell::new(start),
             reached: Cell::new(start),
+            watch: RefCell::new(None),
         };
         // SAFETY: the block lies inside the mapping, after the heap's bookkeeping.
         let first = unsafe {
@@ -176,15 +189,57 @@ impl Arena {
         unsafe { Heap::allocation_usable_size(ptr) }
     }
 
-    /// A picture of the heap as it is now.
+    /// Takes every free block of the heap for good, so that what is allocated from
+    /// now on comes from memory the arena has not given out yet. Call before a
+    /// picture: a job's allocations then land past it, where a restore clears them,
+    /// instead of in holes scattered over the picture's pages, each of which it would
+    /// then have to copy back. The holes' bytes stay unused (they are resident
+    /// already: what they held was freed).
+    pub fn plug_holes(&self) {
+        let mut size = self.given.get().next_power_of_two();
+        while size >= ALIGN {
+            let Ok(layout) = Layout::from_size_align(size, ALIGN) else {
+                break;
+            };
+            // Never `grow`: only what the allocator already has.
+            while self.heap().allocate(layout).is_some() {}
+            size /= 2;
+        }
+    }
+
+    /// A picture of the heap as it is now. Its whole pages stay in the arena, watched
+    /// for writes, unless the process cannot watch them.
     pub fn capture(&self) -> Image {
         let given = self.given.get();
+        // An earlier picture's pages are writable again, and no longer watched.
+        self.watch.replace(None);
+        let page = page_size();
+        let whole = given / page * page;
+        // SAFETY: the whole pages are mapped read-write and stay mapped as long as the
+        // arena, which drops the watch before it unmaps them; nothing else changes
+        // their protection.
+        let watch = (whole > 0)
+            .then(|| unsafe { Watch::new(self.base, whole, page) }.ok())
+            .flatten();
+        let from = if watch.is_some() { whole } else { 0 };
+        self.watch.replace(watch);
         // SAFETY: the first `given` bytes are mapped and initialised (zero when never
         // written).
         let bytes = unsafe { std::slice::from_raw_parts(self.base.as_ptr(), given) };
         Image {
-            bytes: bytes.into(),
+            bytes: bytes[from..].into(),
+            from,
         }
+    }
+
+    /// Pages of the picture written since it was taken or last re-protected, and
+    /// pages whose original bytes are kept (both 0 when the arena is not watched).
+    #[cfg(test)]
+    pub fn written_and_saved_pages(&self) -> (usize, usize) {
+        self.watch
+            .borrow()
+            .as_ref()
+            .map_or((0, 0), |watch| (watch.written_pages(), watch.saved_pages()))
     }
 
     /// Puts `image` (a picture of this arena) back, and clears every byte given to the
@@ -202,11 +257,20 @@ impl Arena {
         let cleared = (kept + ZERO_WRITE_LIMIT)
             .next_multiple_of(page_size())
             .min(reached);
+        if let Some(watch) = self.watch.borrow_mut().as_mut() {
+            debug_assert_eq!(watch.len(), image.from, "a picture of this arena");
+            // SAFETY: per the caller, nothing uses the heap during the restore.
+            unsafe { watch.restore() };
+        }
         // SAFETY: `kept` ≤ `cleared` ≤ `reached` ≤ `len`: every range is inside the
         // mapping, and the picture does not overlap it.
         unsafe {
             let base = self.base.as_ptr();
-            std::ptr::copy_nonoverlapping(image.bytes.as_ptr(), base, kept);
+            std::ptr::copy_nonoverlapping(
+                image.bytes.as_ptr(),
+                base.add(image.from),
+                image.bytes.len(),
+            );
             std::ptr::write_bytes(base.add(kept), 0, cleared - kept);
             if reached > cleared {
                 // `cleared` is page aligned here. Released pages read as zeros; should
@@ -266,6 +330,8 @@ impl Arena {
 
 impl Drop for Arena {
     fn drop(&mut self) {
+        // Its pages writable, and no longer looked up by the fault handler.
+        self.watch.replace(None);
         // SAFETY: the mapping is ours; nothing refers to it once its arena is dropped
         // (its runtime holds the arena until it is freed).
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
@@ -330,6 +396,46 @@ mod tests {
         unsafe { arena.free(NonNull::new(after).expect("block")) };
         unsafe { arena.restore(&image) };
         assert_eq!(arena.allocate(3 << 20), later);
+    }
+
+    #[test]
+    fn a_restore_copies_back_only_the_pages_written_since_the_picture() {
+        use super::super::write_watch::REPROTECT_EVERY;
+        let arena = Arena::new(16 << 20).expect("arena");
+        let block = arena.allocate(1 << 20);
+        fill(block, 1, 1 << 20);
+        let image = arena.capture();
+        assert_eq!(arena.written_and_saved_pages(), (0, 0), "all read-only");
+        let write = |offsets: &[usize]| {
+            for &offset in offsets {
+                // SAFETY: inside the 1 MiB block.
+                unsafe { *block.add(offset) = 9 };
+            }
+        };
+        write(&[10, 500_000, 900_000]);
+        assert_eq!(arena.written_and_saved_pages(), (3, 3));
+        // SAFETY: nothing allocated after the picture is used past this point.
+        unsafe { arena.restore(&image) };
+        assert_eq!(
+            read(block, 1 << 20),
+            vec![1; 1 << 20],
+            "the written pages are back"
+        );
+        // Written pages stay writable until they are protected again, every
+        // `REPROTECT_EVERY` restores; their originals stay saved.
+        for round in 1..REPROTECT_EVERY {
+            assert_eq!(arena.written_and_saved_pages(), (3, 3), "round {round}");
+            write(&[20, 500_100]);
+            // SAFETY: as above.
+            unsafe { arena.restore(&image) };
+            assert_eq!(read(block, 1 << 20), vec![1; 1 << 20]);
+        }
+        assert_eq!(arena.written_and_saved_pages(), (0, 3), "protected again");
+        write(&[900_000]);
+        assert_eq!(arena.written_and_saved_pages(), (1, 3));
+        // SAFETY: as above.
+        unsafe { arena.restore(&image) };
+        assert_eq!(read(block, 1 << 20), vec![1; 1 << 20]);
     }
 
     #[test]

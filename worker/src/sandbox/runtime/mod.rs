@@ -1,5 +1,5 @@
 //! QuickJS plumbing a job's runtime is made of, with no Warren semantics: the metered
-//! allocator, bytecode in and out, throwaway contexts that compile, telling an ES module from
+//! allocator, the arena a restored runtime lives in and the watch on its pages' writes, bytecode in and out, throwaway contexts that compile, telling an ES module from
 //! a CommonJS script, intrinsics added on first use, waiting for a promise synchronously, describing what JS
 //! threw, and bytes across the boundary. Everything above builds on these.
 
@@ -16,3 +16,4 @@ pub mod random;
 pub mod settle;
 pub mod text;
 pub mod throwaway;
+pub mod write_watch;

@@ -8,6 +8,13 @@
 //! state (xorshift128+ can be solved from a few outputs) says nothing of any other
 //! job's, even one parked on the same slot. (Like the engine's own, it is not for
 //! secrets: `crypto` is.)
+//!
+//! Every draw of `crypto`'s randomness in the runtime is also counted ([`count_draw`],
+//! [`draws`]): a library that draws some while it is evaluated for a snapshot may be
+//! making a secret, which every job restored from it would share, so it is left out
+//! of the snapshot (`run::preload`). `Math.random` is not counted: what a library
+//! keeps of it (a hash seed, a unique-id salt) is shared by every call a Node process
+//! serves too, and the generator itself is reseeded for each job.
 
 use std::cell::Cell;
 use std::ffi::c_int;
@@ -15,8 +22,12 @@ use std::ptr::NonNull;
 
 use rquickjs::{Ctx, Exception, Object, Result, qjs};
 
-/// xorshift128+ state of one runtime, kept in its userdata.
-struct Generator(Cell<[u64; 2]>);
+/// xorshift128+ state of one runtime, and how many times the runtime drew `crypto`
+/// randomness, kept in its userdata.
+struct Generator {
+    state: Cell<[u64; 2]>,
+    draws: Cell<u64>,
+}
 
 // SAFETY: `Generator` holds no JS values, so it has no lifetime to change.
 unsafe impl<'js> rquickjs::JsLifetime<'js> for Generator {
@@ -26,7 +37,10 @@ unsafe impl<'js> rquickjs::JsLifetime<'js> for Generator {
 /// Replaces `Math.random` in `ctx` (same attributes: writable, configurable, not
 /// enumerable) with a generator seeded now.
 pub fn install(ctx: &Ctx<'_>) -> Result<()> {
-    let _ = ctx.store_userdata(Generator(Cell::new(seed())));
+    let _ = ctx.store_userdata(Generator {
+        state: Cell::new(seed()),
+        draws: Cell::new(0),
+    });
     let math: Object = ctx.globals().get("Math")?;
     let raw = ctx.as_raw().as_ptr();
     // SAFETY: `raw` is the live context; the function is a plain C function with no
@@ -57,8 +71,21 @@ pub fn install(ctx: &Ctx<'_>) -> Result<()> {
 /// Starts a new sequence for the job about to run in `ctx`'s runtime.
 pub fn reseed(ctx: &Ctx<'_>) {
     if let Some(generator) = ctx.userdata::<Generator>() {
-        generator.0.set(seed());
+        generator.state.set(seed());
     }
+}
+
+/// Records that code in `ctx`'s runtime drew randomness from `crypto`.
+pub fn count_draw(ctx: &Ctx<'_>) {
+    if let Some(generator) = ctx.userdata::<Generator>() {
+        generator.draws.set(generator.draws.get().wrapping_add(1));
+    }
+}
+
+/// How many times code in `ctx`'s runtime drew `crypto` randomness so far.
+pub fn draws(ctx: &Ctx<'_>) -> u64 {
+    ctx.userdata::<Generator>()
+        .map_or(0, |generator| generator.draws.get())
 }
 
 unsafe extern "C" fn random(
@@ -74,8 +101,8 @@ unsafe extern "C" fn random(
     let ctx = unsafe { Ctx::from_raw(raw) };
     let unit = match ctx.userdata::<Generator>() {
         Some(generator) => {
-            let (unit, next) = draw(generator.0.get());
-            generator.0.set(next);
+            let (unit, next) = draw(generator.state.get());
+            generator.state.set(next);
             unit
         }
         None => 0.0,

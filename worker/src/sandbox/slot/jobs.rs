@@ -81,8 +81,9 @@ impl<H: SlotHost> JobSet<H> {
     /// Prepares the next job's context; call when the slot is about to wait for work.
     pub fn prepare_ahead(&mut self) {
         // A failure here is met again, and reported, by the job that needs a context.
+        let idle = self.parked.is_empty();
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            self.preparer.prepare_ahead(&self.setup)
+            self.preparer.prepare_ahead(&self.setup, idle)
         }));
     }
 
@@ -94,8 +95,15 @@ impl<H: SlotHost> JobSet<H> {
     /// Compiles (or finds cached) and starts a new job under `key`, then drives it.
     /// Its clock starts now.
     pub fn start(&mut self, key: u64, request: &JobRequest, reply: H::Reply) {
-        let received = Instant::now();
         let limits = self.setup.limits.for_job(&request.limits);
+        // With no other job here, a runtime is prepared before the job's clock starts,
+        // so that a busy slot gets one with the pool's packages in it too; unless that
+        // takes long (a job waiting in a sandbox process counts against its deadline
+        // there): the job then gets a runtime built without them.
+        if self.preparer.took() <= limits.timeout / 4 {
+            self.prepare_ahead();
+        }
+        let received = Instant::now();
         self.host
             .entering(key, received + limits.timeout, limits.timeout, &reply);
         let started = catch_unwind(AssertUnwindSafe(|| {

@@ -11,13 +11,26 @@
 //!
 //! Either way every job starts in a runtime in which no other job ran: this moves
 //! work off the job's latency, never state between jobs. A slot holds one prepared job
-//! per job it runs or parks at once; it keeps at most [`MAX_SPARE`] idle ones.
+//! per job it runs or parks at once; it keeps at most [`MAX_SPARE`] idle ones, and
+//! past the first no more than [`SPARE_BYTES`] of pictures.
+//!
+//! A snapshot with the pool's packages in it (`run::preload`) can take long to make:
+//! it is made before the slot's first job (a sandbox process says it is ready only
+//! then), and later only while the slot has no other job, before a new job's clock
+//! starts, and then only if the last one took less than a quarter of the job's
+//! timeout. A job that finds no spare otherwise gets a runtime built at once, without
+//! the packages (it loads what it imports itself, as without snapshots). A package
+//! that cannot be preloaded is left out from then on, with a warning.
 //!
 //! Preparing on a second thread was tried and dropped: handing a runtime between
 //! cores cost more than the overlap saved on these machines (see docs/BENCHMARKS.md).
 
+use std::time::{Duration, Instant};
+
 use warren_wire::JobLimits;
 
+use crate::sandbox::modules::resolution::Kind;
+use crate::sandbox::run::preload::Form;
 use crate::sandbox::run::snapshot::NoSnapshot;
 use crate::sandbox::run::{LiveJob, SlotEnv};
 use crate::sandbox::setup::SlotSetup;
@@ -26,6 +39,10 @@ use crate::sandbox::setup::SlotSetup;
 /// `fetch`, and freed as they come back).
 const MAX_SPARE: usize = 4;
 
+/// The most bytes of pictures a slot's idle prepared jobs hold, the first one aside.
+/// Each also keeps about as much of its arena in memory.
+const SPARE_BYTES: usize = 64 << 20;
+
 /// A slot's spare prepared jobs.
 #[derive(Default)]
 pub struct Preparer {
@@ -33,23 +50,35 @@ pub struct Preparer {
     /// Preparing in an arena failed for a reason that does not pass (the pool's
     /// memory limit is too small for it): every runtime is built afresh.
     no_snapshots: bool,
+    /// The pool's packages, in each form job code can load them in, less those that
+    /// could not be preloaded (made on first use).
+    packages: Option<Vec<(String, Form)>>,
+    /// How long the last prepared job took to make.
+    took: Duration,
 }
 
 impl Preparer {
     /// A fresh, prepared job runtime for the next job: a spare if there is one.
     pub fn take(&mut self, setup: &SlotSetup) -> LiveJob {
-        match self.spare.pop() {
-            Some(job) => job,
-            None => self.prepare(setup),
+        if let Some(job) = self.spare.pop() {
+            return job;
+        }
+        if self.packages(setup).is_empty() {
+            self.prepare(setup)
+        } else {
+            // Preloading may take long: not while a job waits.
+            LiveJob::prepare(env(setup))
         }
     }
 
     /// Prepares a spare unless one is ready; call when the slot has nothing to do.
-    pub fn prepare_ahead(&mut self, setup: &SlotSetup) {
-        if self.spare.is_empty() {
-            let job = self.prepare(setup);
-            self.spare.push(job);
+    /// `idle`: no job waits on the slot either, so preloading packages delays none.
+    pub fn prepare_ahead(&mut self, setup: &SlotSetup, idle: bool) {
+        if !self.spare.is_empty() || !(idle || self.packages(setup).is_empty()) {
+            return;
         }
+        let job = self.prepare(setup);
+        self.spare.push(job);
     }
 
     /// Takes back a finished job (its report sent): restored for another job when it
@@ -59,27 +88,76 @@ impl Preparer {
         if !sound || self.spare.len() >= MAX_SPARE {
             return;
         }
+        let held: usize = self.spare.iter().map(LiveJob::picture_bytes).sum();
+        if !self.spare.is_empty() && held + job.picture_bytes() > SPARE_BYTES {
+            return;
+        }
         if let Some(job) = job.recycle() {
             self.spare.push(job);
         }
     }
 
+    /// How long the last prepared job took to make.
+    pub fn took(&self) -> Duration {
+        self.took
+    }
+
     /// A new prepared job: from a snapshot unless they are off or cannot be made.
     fn prepare(&mut self, setup: &SlotSetup) -> LiveJob {
-        let env = SlotEnv {
-            host: &setup.host,
-            table: &setup.modules,
-            fetch: setup.fetch.as_ref(),
-            limits: setup.limits.for_job(&JobLimits::default()),
-            allow_eval: setup.allow_eval,
-        };
-        if setup.snapshots && !self.no_snapshots {
-            match LiveJob::snapshot(env) {
+        let started = Instant::now();
+        let job = self.make(setup);
+        self.took = started.elapsed();
+        job
+    }
+
+    fn make(&mut self, setup: &SlotSetup) -> LiveJob {
+        while setup.snapshots && !self.no_snapshots {
+            match LiveJob::snapshot(env(setup), self.packages(setup)) {
                 Ok(job) => return job,
                 Err(NoSnapshot::Unprepared) => self.no_snapshots = true,
-                Err(NoSnapshot::NoRoom) => {}
+                Err(NoSnapshot::NoRoom) => break,
+                Err(NoSnapshot::Package { package, form, why }) => {
+                    tracing::warn!(
+                        package,
+                        %form,
+                        "the package is not preloaded into the snapshot, so every job that loads it this way evaluates it: {why}"
+                    );
+                    if let Some(packages) = &mut self.packages {
+                        packages.retain(|left| *left != (package.clone(), form));
+                    }
+                }
             }
         }
-        LiveJob::prepare(env)
+        LiveJob::prepare(env(setup))
+    }
+
+    /// The packages to preload, in the forms job code finds them in.
+    fn packages(&mut self, setup: &SlotSetup) -> &[(String, Form)] {
+        self.packages.get_or_insert_with(|| {
+            let mut packages = Vec::new();
+            for package in setup.preload.iter() {
+                for form in Form::ALL {
+                    let kind = match form {
+                        Form::Import => Kind::Import,
+                        Form::Require => Kind::Require,
+                    };
+                    if setup.modules.finds(package, kind) {
+                        packages.push((package.clone(), form));
+                    }
+                }
+            }
+            packages
+        })
+    }
+}
+
+/// What a prepared job of the slot is made with.
+fn env(setup: &SlotSetup) -> SlotEnv<'_> {
+    SlotEnv {
+        host: &setup.host,
+        table: &setup.modules,
+        fetch: setup.fetch.as_ref(),
+        limits: setup.limits.for_job(&JobLimits::default()),
+        allow_eval: setup.allow_eval,
     }
 }

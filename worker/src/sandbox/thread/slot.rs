@@ -110,6 +110,9 @@ pub fn serve(context: SlotContext) {
         requests: HashMap::new(),
     };
     let mut jobs = JobSet::new(context.setup.clone(), host);
+    // The first job's runtime, whether or not a job already waits: preloading the
+    // pool's packages into it may take long, and a busy slot may never be idle.
+    jobs.prepare_ahead();
     let mut next_key = 0u64;
     let mut open = true;
     loop {

@@ -38,6 +38,7 @@ pub fn encode_init(setup: &SlotSetup, address_space_bytes: u64) -> Vec<u8> {
         .bool(setup.snapshots);
     let names: Vec<&str> = setup.modules.names().collect();
     e.strings(names.into_iter());
+    e.strings(setup.preload.iter().map(String::as_str));
     // The files' text: shared (the process maps the memfd it is handed as
     // `LIBRARY_FD`), or in this frame for a library made in memory.
     let library = setup.modules.library();
@@ -99,6 +100,7 @@ pub fn decode_init(
     let allow_eval = d.bool()?;
     let snapshots = d.bool()?;
     let names = d.strings()?;
+    let preload = d.strings()?;
     let text = if d.bool()? {
         shared().map_err(|_| CodecError::Invalid("shared library text"))?
     } else {
@@ -169,6 +171,7 @@ pub fn decode_init(
             fetch,
             allow_eval,
             snapshots,
+            preload: preload.into(),
         },
         address_space_bytes,
     })
@@ -210,6 +213,7 @@ mod tests {
             })),
             allow_eval: true,
             snapshots: false,
+            preload: vec!["b".to_string(), "c".to_string()].into(),
         };
         let frame = encode_init(&setup, 1 << 30);
         let (tag, mut d) = Decoder::frame(&frame[LENGTH_BYTES..]).expect("frame");
@@ -222,6 +226,7 @@ mod tests {
         assert_eq!(init.setup.cache_bytes, 99);
         assert!(init.setup.allow_eval);
         assert!(!init.setup.snapshots);
+        assert_eq!(*init.setup.preload, ["b".to_string(), "c".to_string()]);
         assert_eq!(*init.setup.modules, *modules);
         let grant = init.setup.fetch.expect("fetch granted");
         assert_eq!(grant.policy, policy);
@@ -254,6 +259,7 @@ mod tests {
             fetch: None,
             allow_eval: false,
             snapshots: true,
+            preload: Vec::new().into(),
         };
         let frame = encode_init(&setup, 1 << 30);
         assert!(frame.len() < 1 << 20, "no source in the frame");

@@ -9,7 +9,7 @@ use tokio::runtime::RuntimeFlavor;
 use super::dispatch::pump_all;
 use super::isolation::ProcessIsolation;
 use super::process::supervise;
-use super::state::{ProcessSlot, Shared};
+use super::state::{PRELOADING_READY_TIMEOUT, ProcessSlot, READY_TIMEOUT, Shared};
 use super::watchdog::kill_overruns;
 use crate::egress::Fetcher;
 use crate::sandbox::job::Task;
@@ -46,6 +46,11 @@ impl ProcessPool {
             + fetch_bytes;
         let shared = Arc::new(Shared {
             init: encode_init(setup, isolation.address_space_bytes),
+            ready_timeout: if setup.snapshots && !setup.preload.is_empty() {
+                PRELOADING_READY_TIMEOUT
+            } else {
+                READY_TIMEOUT
+            },
             library: setup.modules.library().clone(),
             isolation,
             thread_stack_bytes,

@@ -18,7 +18,7 @@ use warren_wire::ErrorKind;
 use super::death::{Death, Verdict, describe};
 use super::dispatch::{pump, pump_all};
 use super::reader::{WatchedChannel, read_blocking, read_frames};
-use super::state::{InFlight, Link, ProcessSlot, READY_TIMEOUT, Shared};
+use super::state::{InFlight, Link, ProcessSlot, Shared};
 use crate::sandbox::events::{ProcessDied, ProcessFailedClosing};
 use crate::sandbox::job::failed;
 use crate::sandbox::process::child::SANDBOX_ARG;
@@ -116,7 +116,7 @@ impl Process {
         write_all(&self.channel, &shared.init).map_err(|err| format!("sending set-up: {err}"))?;
         let reader = self.reader.as_mut().ok_or("no reader")?;
         let frame = reader
-            .next(Some(Instant::now() + READY_TIMEOUT))
+            .next(Some(Instant::now() + shared.ready_timeout))
             .map_err(|err| format!("waiting for it: {err}"))?
             .ok_or("it did not say it was ready in time")?;
         let (tag, mut d) =

@@ -42,6 +42,8 @@ pub(super) struct Shared {
     pub(super) limits: PoolLimits,
     /// The set-up frame every process starts with.
     pub(super) init: Vec<u8>,
+    /// How long a new process may take to say it is ready.
+    pub(super) ready_timeout: Duration,
     /// The library whose shared text every process is handed (`LIBRARY_FD`).
     pub(super) library: Arc<Library>,
     /// Jobs no process has taken yet.
@@ -104,3 +106,7 @@ impl ProcessSlot {
 
 /// How long a new process may take to say it is ready.
 pub(super) const READY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The same, for a process that first makes a snapshot with the pool's packages in
+/// it (`run::preload`: each may take up to a minute).
+pub(super) const PRELOADING_READY_TIMEOUT: Duration = Duration::from_secs(300);
