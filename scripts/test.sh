@@ -39,14 +39,14 @@ if cargo nextest --version >/dev/null 2>&1; then
   # The sandbox suites run in sandbox processes (the default) above; once more in
   # thread slots (--isolation thread).
   WARREN_TEST_ISOLATION=thread cargo nextest run -p warren-worker --locked --no-fail-fast \
-    -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules) | binary(sandbox_packages) | binary(sandbox_fetch) | binary(sandbox_snapshots)'
+    -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules) | binary(sandbox_packages) | binary(sandbox_fetch) | binary(sandbox_snapshots) | binary(sandbox_preload)'
   cargo test --workspace --locked --doc
   cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
 else
   cargo test --workspace --locked --no-fail-fast -- --skip fleet_
   WARREN_TEST_ISOLATION=thread cargo test -p warren-worker --locked --no-fail-fast \
     --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules \
-    --test sandbox_packages --test sandbox_fetch --test sandbox_snapshots
+    --test sandbox_packages --test sandbox_fetch --test sandbox_snapshots --test sandbox_preload
   cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
 fi
 # The benchmark still builds and runs (each workload once, debug build; figures are

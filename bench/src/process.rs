@@ -33,12 +33,15 @@ fn free_port() -> anyhow::Result<u16> {
 
 impl Subject {
     /// Starts a worker on `queue` with `slots` slots and waits for `/readyz`. Its
-    /// prefetch is the default (the adaptive window) unless `prefetch` fixes it.
+    /// prefetch is the default (the adaptive window) unless `prefetch` fixes it; with
+    /// `library`, jobs may import that package of the corpus (`tests/packages`), which
+    /// the worker preloads (`--preload-module`).
     pub async fn worker(
         amqp_url: &str,
         queue: &str,
         slots: usize,
         prefetch: Option<u16>,
+        library: Option<&str>,
     ) -> anyhow::Result<Subject> {
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
@@ -56,6 +59,11 @@ impl Subject {
         ]);
         if let Some(prefetch) = prefetch {
             command.args(["--prefetch", &prefetch.to_string()]);
+        }
+        if let Some(package) = library {
+            let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/packages");
+            command.args(["--modules-dir", corpus, "--allow-module", package]);
+            command.args(["--preload-module", package]);
         }
         let child = command
             .env("RUST_LOG", "warn")

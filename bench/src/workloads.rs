@@ -17,6 +17,8 @@ pub struct Workload {
     /// Only the first worker of the fleet is up when the jobs are submitted; the
     /// others start half a second later.
     pub joining: bool,
+    /// A package of the corpus (`tests/packages`) the workers allow and preload.
+    pub library: Option<&'static str>,
 }
 
 /// A function of about 50 KB: many small helpers, one of them called.
@@ -42,6 +44,20 @@ impl Workload {
             jobs: 20_000,
             backlog: false,
             joining: false,
+            library: None,
+        }
+    }
+
+    /// Jobs that import lodash-es (about 650 modules), which the workers preload.
+    pub fn lodash() -> Workload {
+        Workload {
+            name: "lodash-es import",
+            job: JobSpec::new(
+                "import { chunk } from 'lodash-es'; export default (n) => chunk([n, n + 1, n + 2], 2).length",
+                json!(1),
+            ),
+            library: Some("lodash-es"),
+            ..Workload::trivial()
         }
     }
 
@@ -50,6 +66,7 @@ impl Workload {
         let uncached = body.clone();
         vec![
             Workload::trivial(),
+            Workload::lodash(),
             Workload {
                 name: "async, 3 awaits",
                 job: JobSpec::new(
@@ -60,6 +77,7 @@ impl Workload {
                 jobs: 10_000,
                 backlog: false,
                 joining: false,
+                library: None,
             },
             Workload {
                 name: "50 KB body, cached",
@@ -68,6 +86,7 @@ impl Workload {
                 jobs: 5_000,
                 backlog: false,
                 joining: false,
+                library: None,
             },
             Workload {
                 name: "50 KB body, never seen",
@@ -79,6 +98,7 @@ impl Workload {
                 jobs: 2_000,
                 backlog: false,
                 joining: false,
+                library: None,
             },
             Workload {
                 name: "5 ms of CPU",
@@ -90,6 +110,7 @@ impl Workload {
                 jobs: 2_000,
                 backlog: false,
                 joining: false,
+                library: None,
             },
             Workload {
                 name: "mix, 10% failing",
@@ -107,6 +128,7 @@ impl Workload {
                 jobs: 10_000,
                 backlog: false,
                 joining: false,
+                library: None,
             },
         ]
     }
@@ -126,6 +148,7 @@ impl Workload {
             jobs: 5_000,
             backlog: true,
             joining: false,
+            library: None,
         }
     }
 
@@ -150,6 +173,7 @@ impl Workload {
             jobs,
             backlog: true,
             joining: true,
+            library: None,
         }
     }
 }

@@ -124,7 +124,8 @@ pub struct PoolSettings {
 
     /// A package of --modules-dir evaluated once, in the snapshot jobs start from,
     /// instead of by every job that imports it (repeatable; each must be allowed with
-    /// --allow-module). Default: every allowed package. `none`: no package.
+    /// --allow-module; `all`: every allowed package). Its state as loading left it
+    /// is then where every job starts: see docs/modules.md. Default: none.
     #[arg(
         long = "preload-module",
         env = "WARREN_PRELOAD_MODULES",
@@ -288,12 +289,13 @@ impl PoolSettings {
         })
     }
 
-    /// The packages evaluated in the snapshot: those listed (`none`: no package), or
-    /// every package the table allows.
+    /// The packages evaluated in the snapshot: those listed (`all`: every package the
+    /// table allows; `none`, or nothing listed: none).
     fn preload(&self, modules: &ModuleTable) -> anyhow::Result<Vec<String>> {
-        let Some(listed) = &self.preload_modules else {
+        let listed = self.preload_modules.as_deref().unwrap_or_default();
+        if listed.iter().any(|name| name.trim() == "all") {
             return Ok(modules.packages().map(str::to_owned).collect());
-        };
+        }
         let listed: Vec<String> = listed
             .iter()
             .map(|name| name.trim())

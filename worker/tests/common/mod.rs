@@ -50,8 +50,8 @@ pub fn engine_with_library_and_limits(
     start(1, limits, library, modules)
 }
 
-/// Every package the table allows is preloaded into the snapshot, as the worker does
-/// by default: the package suites then run over preloaded packages.
+/// Every package the table allows is preloaded into the snapshot (as with
+/// `--preload-module all`): the package suites run over preloaded packages.
 fn start(slots: usize, limits: PoolLimits, library: Library, modules: &[&str]) -> Engine {
     let table = ModuleTable::new(modules.iter().map(|m| m.to_string()));
     let table = table.with_library(Arc::new(library));

@@ -400,7 +400,7 @@ mod tests {
 
     #[test]
     fn a_restore_copies_back_only_the_pages_written_since_the_picture() {
-        use super::super::write_watch::REPROTECT_EVERY;
+        use super::super::write_watch::{LEARN_RESTORES, REPROTECT_EVERY};
         let arena = Arena::new(16 << 20).expect("arena");
         let block = arena.allocate(1 << 20);
         fill(block, 1, 1 << 20);
@@ -428,13 +428,35 @@ mod tests {
             write(&[20, 500_100]);
             // SAFETY: as above.
             unsafe { arena.restore(&image) };
-            assert_eq!(read(block, 1 << 20), vec![1; 1 << 20]);
+            // (The pages written, not the whole block: a thousand rounds.)
+            // SAFETY: inside the block.
+            let back = unsafe { [*block.add(20), *block.add(500_100)] };
+            assert_eq!(back, [1, 1]);
         }
         assert_eq!(arena.written_and_saved_pages(), (0, 3), "protected again");
         write(&[900_000]);
         assert_eq!(arena.written_and_saved_pages(), (1, 3));
         // SAFETY: as above.
         unsafe { arena.restore(&image) };
+        assert_eq!(read(block, 1 << 20), vec![1; 1 << 20]);
+        // A job that writes far more pages than the jobs before it (a garbage
+        // collection) gets them protected again at the next restore, not after
+        // `REPROTECT_EVERY`.
+        for _ in 0..LEARN_RESTORES {
+            write(&[10]);
+            // SAFETY: as above.
+            unsafe { arena.restore(&image) };
+        }
+        let many: Vec<usize> = (0..100).map(|page| page * 4096 + 7).collect();
+        write(&many);
+        assert!(arena.written_and_saved_pages().0 >= 100);
+        // SAFETY: as above.
+        unsafe { arena.restore(&image) };
+        assert_eq!(
+            arena.written_and_saved_pages().0,
+            0,
+            "protected again at once"
+        );
         assert_eq!(read(block, 1 << 20), vec![1; 1 << 20]);
     }
 

@@ -6,9 +6,10 @@
 //! range, copies its bytes (still the picture's) to the range's store of originals,
 //! marks it written and makes it writable, and the write goes ahead. A restore copies
 //! the originals of the written pages back. Written pages stay writable, so a page
-//! every job writes costs one fault, not one per job; every [`REPROTECT_EVERY`]
-//! restores they are made read-only again, so that a job that wrote much (a garbage
-//! collection writes every object) does not make every later restore copy as much.
+//! every job writes costs one fault, not one per job. They are made read-only again
+//! when they have become many more than the jobs usually write (a garbage collection
+//! writes every object: one such job would otherwise make every later restore copy
+//! the whole heap), and every [`REPROTECT_EVERY`] restores in any case.
 //!
 //! A page no job wrote is never copied, in either direction: a picture with large
 //! libraries in it costs a restore what the jobs touch, and holds in memory only the
@@ -27,8 +28,16 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
-/// Restores between two re-protections of the pages jobs wrote.
-pub const REPROTECT_EVERY: u32 = 64;
+/// The most restores between two re-protections of the pages jobs wrote.
+pub const REPROTECT_EVERY: u32 = 1024;
+
+/// Restores after a protection whose written pages tell how many a job usually
+/// writes (the fewest of them).
+pub const LEARN_RESTORES: u32 = 8;
+
+/// Written pages past twice the usual count (and this many more) are protected again
+/// at the next restore.
+const GROWTH_SLACK: usize = 64;
 
 /// Watched ranges the process can have at once; an arena that finds none free is
 /// restored by copying its whole picture.
@@ -41,6 +50,9 @@ const LIVE: u8 = 2;
 /// A watched range, as the fault handler reads it.
 struct Range {
     state: AtomicU8,
+    /// Changed every time the range is claimed: a reader that finds it unchanged
+    /// after reading the fields read one range's, not two.
+    generation: AtomicUsize,
     start: AtomicUsize,
     end: AtomicUsize,
     /// One bit per page: written (and writable) since last protected.
@@ -53,6 +65,7 @@ struct Range {
 #[allow(clippy::declare_interior_mutable_const)]
 const EMPTY_RANGE: Range = Range {
     state: AtomicU8::new(FREE),
+    generation: AtomicUsize::new(0),
     start: AtomicUsize::new(0),
     end: AtomicUsize::new(0),
     written: AtomicPtr::new(std::ptr::null_mut()),
@@ -112,7 +125,10 @@ pub struct Watch {
     #[cfg_attr(not(test), allow(dead_code))]
     saved: Box<[AtomicU64]>,
     originals: NonNull<u8>,
+    /// Restores since the pages were last protected.
     restores: u32,
+    /// The fewest pages written among the first restores since then.
+    usual: usize,
 }
 
 impl Watch {
@@ -160,6 +176,7 @@ impl Watch {
             return Err(io::Error::other("every watched range is taken"));
         };
         let range = &WATCHED[index];
+        range.generation.fetch_add(1, Ordering::AcqRel);
         range
             .start
             .store(start.as_ptr() as usize, Ordering::Relaxed);
@@ -183,6 +200,7 @@ impl Watch {
             saved,
             originals,
             restores: 0,
+            usual: usize::MAX,
         };
         // SAFETY: per the caller, the range is ours to protect.
         if unsafe { libc::mprotect(start.as_ptr().cast(), pages * page, libc::PROT_READ) } != 0 {
@@ -197,16 +215,24 @@ impl Watch {
     }
 
     /// Copies back the original bytes of every page written since the picture, and
-    /// now and then makes them read-only again.
+    /// makes them read-only again when they have grown many (see the module's
+    /// documentation).
     ///
     /// # Safety
     /// Nothing may use the watched memory during the call.
     pub unsafe fn restore(&mut self) {
         let base = self.start.as_ptr();
         let mut reprotect = Vec::new();
+        let runs = runs(&self.written, self.pages);
+        let written: usize = runs.iter().map(|(_, count)| count).sum();
         self.restores += 1;
-        let again = self.restores >= REPROTECT_EVERY;
-        for (first, count) in runs(&self.written, self.pages) {
+        if self.restores <= LEARN_RESTORES {
+            self.usual = self.usual.min(written);
+        }
+        let again = self.restores >= REPROTECT_EVERY
+            || (self.restores > LEARN_RESTORES
+                && written > self.usual.saturating_mul(2).saturating_add(GROWTH_SLACK));
+        for (first, count) in runs {
             let (offset, len) = (first * self.page, count * self.page);
             // SAFETY: written pages are writable and their originals saved (the
             // handler saves before it marks); both ranges lie inside their mappings.
@@ -223,6 +249,7 @@ impl Watch {
         }
         if again {
             self.restores = 0;
+            self.usual = usize::MAX;
             for (offset, len) in reprotect {
                 // Cleared before the page is read-only: a write in between would
                 // fault and mark it again, never be missed.
@@ -314,6 +341,7 @@ extern "C" fn on_fault(signal: c_int, info: *mut libc::siginfo_t, context: *mut 
 fn let_write_through(address: usize) -> bool {
     let page = page_size();
     for range in &WATCHED {
+        let generation = range.generation.load(Ordering::Acquire);
         if range.state.load(Ordering::Acquire) != LIVE {
             continue;
         }
@@ -321,27 +349,68 @@ fn let_write_through(address: usize) -> bool {
             range.start.load(Ordering::Relaxed),
             range.end.load(Ordering::Relaxed),
         );
-        if address < start || address >= end {
+        let (saved, written, originals) = (
+            range.saved.load(Ordering::Relaxed),
+            range.written.load(Ordering::Relaxed),
+            range.originals.load(Ordering::Relaxed),
+        );
+        // Re-read: another thread may have dropped and claimed the range meanwhile.
+        if range.state.load(Ordering::Acquire) != LIVE
+            || range.generation.load(Ordering::Acquire) != generation
+            || address < start
+            || address >= end
+        {
             continue;
         }
         let index = (address - start) / page;
-        let (word, bit) = (index / 64, 1u64 << (index % 64));
+        let pages = (end - start) / page;
         // SAFETY: the range is live, so its bitmaps and originals are allocated for
         // every page in it, and its pages are mapped.
         unsafe {
-            let saved = &*range.saved.load(Ordering::Relaxed).add(word);
-            let written = &*range.written.load(Ordering::Relaxed).add(word);
-            let at = (start + index * page) as *mut u8;
-            if saved.load(Ordering::Relaxed) & bit == 0 {
-                let original = range.originals.load(Ordering::Relaxed).add(index * page);
-                std::ptr::copy_nonoverlapping(at, original, page);
-                saved.fetch_or(bit, Ordering::Relaxed);
+            save(saved, originals, start, index, page);
+            set(written, index);
+            let at = (start + index * page) as *mut libc::c_void;
+            if libc::mprotect(at, page, libc::PROT_READ | libc::PROT_WRITE) == 0 {
+                return true;
             }
-            written.fetch_or(bit, Ordering::Relaxed);
-            return libc::mprotect(at.cast(), page, libc::PROT_READ | libc::PROT_WRITE) == 0;
+            // The kernel refused to split the mapping once more (too many mappings):
+            // the whole range becomes writable, every page saved and marked written,
+            // so that the next restore copies it all back (and protects it again).
+            for other in 0..pages {
+                save(saved, originals, start, other, page);
+                set(written, other);
+            }
+            let whole = start as *mut libc::c_void;
+            return libc::mprotect(whole, end - start, libc::PROT_READ | libc::PROT_WRITE) == 0;
         }
     }
     false
+}
+
+/// Copies page `index`'s original bytes aside, unless they already are.
+///
+/// # Safety
+/// The pointers are a live range's, and `index` one of its pages.
+unsafe fn save(saved: *mut AtomicU64, originals: *mut u8, start: usize, index: usize, page: usize) {
+    let bit = 1u64 << (index % 64);
+    // SAFETY: per the caller.
+    unsafe {
+        let word = &*saved.add(index / 64);
+        if word.load(Ordering::Relaxed) & bit == 0 {
+            let at = (start + index * page) as *const u8;
+            std::ptr::copy_nonoverlapping(at, originals.add(index * page), page);
+            word.fetch_or(bit, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Marks page `index` in `bits`.
+///
+/// # Safety
+/// `bits` has a bit for `index`.
+unsafe fn set(bits: *mut AtomicU64, index: usize) {
+    // SAFETY: per the caller.
+    unsafe { (*bits.add(index / 64)).fetch_or(1 << (index % 64), Ordering::Relaxed) };
 }
 
 /// Hands a fault that is not ours to the handler installed before.
@@ -351,7 +420,11 @@ fn let_write_through(address: usize) -> bool {
 unsafe fn pass_on(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_void) {
     let previous = PREVIOUS.get().map(|previous| previous.0);
     let handler = previous.map_or(libc::SIG_DFL, |previous| previous.sa_sigaction);
-    if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
+    // SAFETY: the kernel's `siginfo_t`.
+    let sent = unsafe { (*info).si_code } <= 0;
+    // A signal sent by another process goes to the default action whatever handler
+    // was there (Rust's guard-page check would swallow it, and remove this handler).
+    if sent || handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         // The default action: once this handler returns, a fault happens again; a
         // signal that was sent, not a fault, is sent again (blocked until then).
         // SAFETY: a zeroed `sigaction` is SIG_DFL with no flags; `info` is the kernel's.
@@ -359,7 +432,7 @@ unsafe fn pass_on(signal: c_int, info: *mut libc::siginfo_t, context: *mut c_voi
             let mut default: libc::sigaction = std::mem::zeroed();
             libc::sigemptyset(&mut default.sa_mask);
             libc::sigaction(signal, &default, std::ptr::null_mut());
-            if (*info).si_code <= 0 {
+            if sent {
                 libc::raise(signal);
             }
         }

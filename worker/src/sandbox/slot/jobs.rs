@@ -98,8 +98,8 @@ impl<H: SlotHost> JobSet<H> {
         let limits = self.setup.limits.for_job(&request.limits);
         // With no other job here, a runtime is prepared before the job's clock starts,
         // so that a busy slot gets one with the pool's packages in it too; unless that
-        // takes long (a job waiting in a sandbox process counts against its deadline
-        // there): the job then gets a runtime built without them.
+        // has taken long (a job waiting in a sandbox process counts against its
+        // deadline there): the job then gets a runtime built without them.
         if self.preparer.took() <= limits.timeout / 4 {
             self.prepare_ahead();
         }

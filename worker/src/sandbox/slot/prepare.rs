@@ -17,7 +17,7 @@
 //! A snapshot with the pool's packages in it (`run::preload`) can take long to make:
 //! it is made before the slot's first job (a sandbox process says it is ready only
 //! then), and later only while the slot has no other job, before a new job's clock
-//! starts, and then only if the last one took less than a quarter of the job's
+//! starts, and then only if none took a quarter of the job's
 //! timeout. A job that finds no spare otherwise gets a runtime built at once, without
 //! the packages (it loads what it imports itself, as without snapshots). A package
 //! that cannot be preloaded is left out from then on, with a warning.
@@ -53,7 +53,7 @@ pub struct Preparer {
     /// The pool's packages, in each form job code can load them in, less those that
     /// could not be preloaded (made on first use).
     packages: Option<Vec<(String, Form)>>,
-    /// How long the last prepared job took to make.
+    /// How long the slowest prepared job took to make.
     took: Duration,
 }
 
@@ -97,7 +97,7 @@ impl Preparer {
         }
     }
 
-    /// How long the last prepared job took to make.
+    /// How long the slowest prepared job took to make.
     pub fn took(&self) -> Duration {
         self.took
     }
@@ -106,7 +106,8 @@ impl Preparer {
     fn prepare(&mut self, setup: &SlotSetup) -> LiveJob {
         let started = Instant::now();
         let job = self.make(setup);
-        self.took = started.elapsed();
+        // The slowest so far: one quick fallback says nothing of the next snapshot.
+        self.took = self.took.max(started.elapsed());
         job
     }
 
