@@ -32,10 +32,23 @@ pub enum Importer<'a> {
 }
 
 /// How the specifier is loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Import,
     Require,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 2] = [Kind::Import, Kind::Require];
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Kind::Import => "import",
+            Kind::Require => "require",
+        })
+    }
 }
 
 impl Kind {

@@ -25,35 +25,16 @@ use rquickjs::{CatchResultExt, Ctx, Function, Object, Promise, Value};
 
 use super::live::{LiveJob, UNSTARTED_DEADLINE};
 use crate::sandbox::code::JOB_MODULE_NAME;
+use crate::sandbox::modules::resolution::Kind;
 use crate::sandbox::runtime::random;
 
 /// How long one package may take to load while preparing.
 const PRELOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// A way job code loads a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Form {
-    Import,
-    Require,
-}
-
-impl Form {
-    pub const ALL: [Form; 2] = [Form::Import, Form::Require];
-}
-
-impl std::fmt::Display for Form {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Form::Import => "import",
-            Form::Require => "require",
-        })
-    }
-}
-
 impl LiveJob {
     /// Loads `package` in `form` as job code would, or says why it must not be in the
     /// snapshot.
-    pub(super) fn preload(&self, package: &str, form: Form) -> Result<(), String> {
+    pub(super) fn preload(&self, package: &str, form: Kind) -> Result<(), String> {
         let (Some(context), Some(handles)) = (&self.context, &self.handles) else {
             return Err("the runtime was not prepared".into());
         };
@@ -102,10 +83,10 @@ impl LiveJob {
 }
 
 /// Imports or requires `package` through the prelude's hooks.
-fn load<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, package: &str, form: Form) -> Result<(), String> {
+fn load<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, package: &str, form: Kind) -> Result<(), String> {
     let caught = |err: rquickjs::CaughtError<'js>| first_line(&err.to_string());
     match form {
-        Form::Require => {
+        Kind::Require => {
             let job_require: Function = hooks.get("jobRequire").catch(ctx).map_err(caught)?;
             let require: Function = job_require
                 .call((JOB_MODULE_NAME,))
@@ -116,7 +97,7 @@ fn load<'js>(ctx: &Ctx<'js>, hooks: &Object<'js>, package: &str, form: Form) -> 
                 .catch(ctx)
                 .map_err(caught)?;
         }
-        Form::Import => {
+        Kind::Import => {
             let import: Function = hooks.get("preloadImport").catch(ctx).map_err(caught)?;
             let promise: Promise = import.call((package,)).catch(ctx).map_err(caught)?;
             while promise.state() == PromiseState::Pending && ctx.execute_pending_job() {}

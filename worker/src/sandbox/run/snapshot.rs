@@ -30,9 +30,9 @@ use std::time::Instant;
 
 use super::live::{GC_THRESHOLD, LiveJob, SlotEnv, UNSTARTED_DEADLINE};
 use super::picture::Snapshot;
-use super::preload::Form;
 use crate::sandbox::globals::console::LogSink;
 use crate::sandbox::globals::lazy;
+use crate::sandbox::modules::resolution::Kind;
 use crate::sandbox::runtime::arena::Arena;
 use crate::sandbox::runtime::{intrinsics, pins};
 
@@ -45,7 +45,7 @@ impl LiveJob {
     /// A prepared job whose runtime can be restored after each job, with `packages`
     /// loaded in each of their forms, or why none was made (a job prepared the ordinary
     /// way then serves, and reports any failure).
-    pub fn snapshot(slot: SlotEnv<'_>, packages: &[(String, Form)]) -> Result<LiveJob, NoSnapshot> {
+    pub fn snapshot(slot: SlotEnv<'_>, packages: &[(String, Kind)]) -> Result<LiveJob, NoSnapshot> {
         // The job's memory (twice: a block being moved by a `realloc` is held twice
         // for a moment), on top of packages that may take as much again.
         let times = if packages.is_empty() { 2 } else { 3 };
@@ -173,7 +173,7 @@ pub enum NoSnapshot {
     /// without it can.
     Package {
         package: String,
-        form: Form,
+        form: Kind,
         why: String,
     },
 }

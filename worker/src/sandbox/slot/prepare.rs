@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 use warren_wire::JobLimits;
 
 use crate::sandbox::modules::resolution::Kind;
-use crate::sandbox::run::preload::Form;
 use crate::sandbox::run::snapshot::NoSnapshot;
 use crate::sandbox::run::{LiveJob, SlotEnv};
 use crate::sandbox::setup::SlotSetup;
@@ -52,7 +51,7 @@ pub struct Preparer {
     no_snapshots: bool,
     /// The pool's packages, in each form job code can load them in, less those that
     /// could not be preloaded (made on first use).
-    packages: Option<Vec<(String, Form)>>,
+    packages: Option<Vec<(String, Kind)>>,
     /// How long the slowest prepared job took to make.
     took: Duration,
 }
@@ -133,17 +132,13 @@ impl Preparer {
     }
 
     /// The packages to preload, in the forms job code finds them in.
-    fn packages(&mut self, setup: &SlotSetup) -> &[(String, Form)] {
+    fn packages(&mut self, setup: &SlotSetup) -> &[(String, Kind)] {
         self.packages.get_or_insert_with(|| {
             let mut packages = Vec::new();
             for package in setup.preload.iter() {
-                for form in Form::ALL {
-                    let kind = match form {
-                        Form::Import => Kind::Import,
-                        Form::Require => Kind::Require,
-                    };
+                for kind in Kind::ALL {
                     if setup.modules.finds(package, kind) {
-                        packages.push((package.clone(), form));
+                        packages.push((package.clone(), kind));
                     }
                 }
             }
