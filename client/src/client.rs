@@ -43,7 +43,7 @@ impl Client {
     /// A client for the broker at `amqp_url` (connections are opened on first use).
     pub fn new(amqp_url: &str) -> Result<Client, ClientError> {
         let config = Config {
-            url: Some(amqp_url.to_owned()),
+            url: Some(warren_amqp::with_frame_max(amqp_url)),
             ..Config::default()
         };
         let pool = config
