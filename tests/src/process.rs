@@ -141,11 +141,27 @@ impl WorkerProcess {
         WorkerProcess::start(binary("warren-worker"), queue, extra, log)
     }
 
+    /// Like [`WorkerProcess::spawn`], with the worker's stderr (where its sandbox
+    /// processes write their messages) sent to the file `stderr`.
+    pub fn spawn_stderr_to(queue: &str, extra: &[&str], stderr: &std::path::Path) -> WorkerProcess {
+        WorkerProcess::start_with(binary("warren-worker"), queue, extra, None, Some(stderr))
+    }
+
     fn start(
         program: PathBuf,
         queue: &str,
         extra: &[&str],
         log: Option<&std::path::Path>,
+    ) -> WorkerProcess {
+        WorkerProcess::start_with(program, queue, extra, log, None)
+    }
+
+    fn start_with(
+        program: PathBuf,
+        queue: &str,
+        extra: &[&str],
+        log: Option<&std::path::Path>,
+        stderr: Option<&std::path::Path>,
     ) -> WorkerProcess {
         let args = crate::worker_args(queue, extra);
         let metrics_addr = args
@@ -163,7 +179,10 @@ impl WorkerProcess {
                 None if std::env::var_os("WARREN_TEST_LOG").is_some() => Stdio::inherit(),
                 None => Stdio::null(),
             })
-            .stderr(Stdio::inherit())
+            .stderr(match stderr {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("stderr file")),
+                None => Stdio::inherit(),
+            })
             .spawn()
             .expect("spawn warren-worker");
         WorkerProcess {

@@ -303,3 +303,50 @@ async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
     assert_eq!(client.ready_count(&queue).await, 0);
     client.delete_pool_queues(&queue).await;
 }
+
+/// A worker whose stderr is a file still starts, and serves jobs, when its sandbox
+/// processes have a warning to write there (a package the snapshot leaves out):
+/// sandbox processes may not grow files, and such a write must fail, not kill them.
+#[tokio::test]
+async fn a_worker_logging_to_a_file_starts_when_its_sandboxes_warn() {
+    let queue = unique_queue("stderr-file");
+    let dir = std::env::temp_dir().join(&queue);
+    let package = dir.join("node_modules").join("salty");
+    std::fs::create_dir_all(&package).expect("package dir");
+    std::fs::write(
+        package.join("package.json"),
+        r#"{ "name": "salty", "version": "1.0.0", "main": "index.js" }"#,
+    )
+    .expect("package.json");
+    // Drawing crypto randomness while loading keeps it out of the snapshot, with a
+    // warning from each sandbox process.
+    std::fs::write(
+        package.join("index.js"),
+        "module.exports = { salt: crypto.getRandomValues(new Uint8Array(8)).length };",
+    )
+    .expect("index.js");
+    let stderr = dir.join("stderr.log");
+    let modules = dir.to_str().expect("a UTF-8 path");
+    let worker = WorkerProcess::spawn_stderr_to(
+        &queue,
+        &[
+            "--modules-dir",
+            modules,
+            "--allow-module",
+            "salty",
+            "--preload-module",
+            "salty",
+        ],
+        &stderr,
+    );
+    assert!(worker.wait_ready(WAIT).await, "worker ready");
+    let mut client = TestClient::connect().await;
+    let code = "import salty from 'salty'; export default () => salty.salt";
+    client.submit(&queue, "salty-1", code, json!(null)).await;
+    let (result, _) = client.next_result(WAIT).await.expect("a result");
+    assert_eq!(result["status"], "ok", "{result}");
+    assert_eq!(result["value"], 8);
+    drop(worker);
+    client.delete_pool_queues(&queue).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -33,6 +33,8 @@ pub enum ConfineError {
     Rlimit(&'static str, io::Error),
     #[error("seccomp filter: {0}")]
     Seccomp(String),
+    #[error("ignoring SIGXFSZ: {0}")]
+    Signal(io::Error),
 }
 
 /// What confinement was applied.
@@ -52,6 +54,14 @@ pub fn confine(address_space_bytes: u64) -> Result<Confined, ConfineError> {
     let landlock_abi = landlock()?;
     limit("RLIMIT_CORE", libc::RLIMIT_CORE, 0)?;
     limit("RLIMIT_FSIZE", libc::RLIMIT_FSIZE, 0)?;
+    // With no room to grow a file, a write to a stderr the worker's operator sent to a
+    // file raises SIGXFSZ, whose default action kills the process: a warning (or a
+    // panic's message) would cost the slot, or the worker its start. Ignored, such a
+    // write fails with EFBIG instead, and the line is lost.
+    // SAFETY: plain libc call setting a signal's disposition, single-threaded.
+    if unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) } == libc::SIG_ERR {
+        return Err(ConfineError::Signal(io::Error::last_os_error()));
+    }
     // Descriptors 0 to 3 are open and stay so; none can be added. (`poll` needs the
     // limit to cover the descriptor it waits on.)
     limit("RLIMIT_NOFILE", libc::RLIMIT_NOFILE, CHANNEL_FD as u64 + 1)?;
