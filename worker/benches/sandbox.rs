@@ -180,14 +180,25 @@ fn one_slot(c: &mut Criterion, name: &str, engine: &Engine) {
     group.bench_function("trivial_sync_cached", |b| {
         b.iter(|| run_ok(engine, trivial.clone()))
     });
-    group.bench_function("trivial_sync_cached_slot_busy", |b| {
+    group.bench_function("trivial_sync_cached_slot_busy", slot_busy(engine, &trivial));
+    // A job that reads Warren's globals: made in the snapshot, or by the job.
+    let globals = "export default (input) => new URL('https://a.example/' + input.a).pathname \
+        + Buffer.from('hi').toString('hex') + typeof process.env + typeof console.log"
+        .to_owned();
+    run_ok(engine, globals.clone());
+    group.bench_function("node_globals_slot_busy", slot_busy(engine, &globals));
+    group.finish();
+}
+
+/// Measures the time `code`'s jobs hold their slot (their reports' `busy`).
+fn slot_busy<'a>(engine: &'a Engine, code: &'a str) -> impl FnMut(&mut criterion::Bencher) + 'a {
+    move |b| {
         b.iter_custom(|iters| {
             (0..iters)
-                .map(|_| engine.run_blocking(request(trivial.clone())).run.busy)
+                .map(|_| engine.run_blocking(request(code.to_owned())).run.busy)
                 .sum()
         })
-    });
-    group.finish();
+    }
 }
 
 fn workloads(c: &mut Criterion, name: &str, engine: &Engine) {

@@ -96,6 +96,32 @@ async fn an_allowed_host_answers_get_and_post() {
     );
 }
 
+/// In a pool granted egress, `fetch` and its classes are globals like Warren's others:
+/// made in the snapshot as the global object's own properties, `fetch` enumerable as
+/// in Node, the classes not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_and_its_classes_are_own_globals_of_a_granted_pool() {
+    let stub = HttpStub::start().await;
+    let engine = engine(&stub);
+    let described = run(
+        &engine,
+        "export default () => ['fetch', 'Headers', 'Request', 'Response'].map((name) => { \
+           const d = Object.getOwnPropertyDescriptor(globalThis, name); \
+           return d && [typeof d.value, d.writable, d.enumerable, d.configurable]; })",
+        json!(null),
+    )
+    .await;
+    assert_eq!(
+        described,
+        Ok(json!([
+            ["function", true, true, true],
+            ["function", true, false, true],
+            ["function", true, false, true],
+            ["function", true, false, true]
+        ]))
+    );
+}
+
 /// A lone surrogate in a URL, a body or a header value goes out as U+FFFD (WHATWG's
 /// USVString), as any other character would, never a failed call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

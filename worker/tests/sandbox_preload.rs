@@ -165,3 +165,39 @@ fn a_package_that_fails_or_leaves_a_timer_while_loading_loads_in_each_job() {
     assert!(loaded, "loaded by the job, not preloaded");
     assert!(!value_and_load(&all, IMPORT_COUNTED).1 || !snapshots());
 }
+
+/// Jobs that arrive while the slot's preloaded runtime is busy (here, parked on a timer)
+/// get runtimes made at once without the packages: they load what they import
+/// themselves, see the same global object as every other job, and are not kept, so
+/// the next job finds the preloaded runtime again.
+#[test]
+fn jobs_that_cannot_wait_for_the_preloaded_runtime_load_for_themselves() {
+    let engine = engine(&["counted"]);
+    let code = "const c = require('counted'); module.exports = async () => { \
+        await new Promise((r) => setTimeout(r, 300)); \
+        return [c.next(), Object.hasOwn(globalThis, 'URL'), Object.getPrototypeOf(globalThis) === Object.prototype]; }";
+    let own = snapshots();
+    let loaded = std::thread::scope(|s| {
+        let jobs: Vec<_> = (0..6)
+            .map(|_| {
+                let engine = &engine;
+                s.spawn(move || value_and_load(engine, code))
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|job| {
+                let (value, loaded) = job.join().expect("job");
+                assert_eq!(value, json!([1, own, own]));
+                loaded
+            })
+            .filter(|loaded| *loaded)
+            .count()
+    });
+    if snapshots() {
+        assert!(
+            (1..6).contains(&loaded),
+            "{loaded} of 6 jobs loaded the package themselves"
+        );
+        assert_eq!(value_and_load(&engine, REQUIRE_COUNTED), (json!(1), false));
+    }
+}

@@ -222,6 +222,97 @@ fn standard_globals_are_own_properties_of_the_global_object() {
     );
 }
 
+/// Warren's own globals are made in the snapshot too, as Node has them: own properties
+/// of the global object, writable and configurable, enumerable where Node's are; the
+/// global object inherits from `Object.prototype` directly; `fetch` is no global in a
+/// pool not granted it; a deleted global is gone, and the next job has it again.
+#[test]
+fn warren_globals_are_own_properties_of_the_global_object() {
+    let engine = engine_snapshots(true);
+    let describe = "export default (names) => names.map((name) => {
+        const d = Object.getOwnPropertyDescriptor(globalThis, name);
+        return d ? [name, typeof d.value, d.writable, d.enumerable, d.configurable] : [name, null];
+    })";
+    let names = json!([
+        "console",
+        "URL",
+        "URLSearchParams",
+        "TextEncoder",
+        "TextDecoder",
+        "Buffer",
+        "process",
+        "crypto",
+        "AbortController",
+        "structuredClone",
+        "setTimeout",
+        "queueMicrotask",
+        "global",
+        "self",
+        "atob",
+        "fetch",
+        "Request"
+    ]);
+    let enumerable = [
+        "crypto",
+        "structuredClone",
+        "setTimeout",
+        "queueMicrotask",
+        "global",
+        "atob",
+    ];
+    let expected: Vec<serde_json::Value> = names
+        .as_array()
+        .expect("names")
+        .iter()
+        .map(|name| {
+            let name = name.as_str().expect("a name");
+            if name == "fetch" || name == "Request" {
+                return json!([name, null]);
+            }
+            let kind = match name {
+                "console" | "process" | "crypto" | "global" | "self" => "object",
+                _ => "function",
+            };
+            json!([name, kind, true, enumerable.contains(&name), true])
+        })
+        .collect();
+    assert_eq!(ok(&engine, describe, &names.to_string()), json!(expected));
+    let shape = "export default () => {
+        const keys = Object.keys(globalThis);
+        return [Object.getPrototypeOf(globalThis) === Object.prototype,
+                keys.includes('setTimeout'), keys.includes('console'),
+                Object.getOwnPropertyNames(globalThis).includes('Buffer'),
+                Object.prototype.hasOwnProperty.call(globalThis, 'URL'),
+                global === globalThis, Buffer.from('hi').toString('base64'), typeof notAGlobal];
+    }";
+    assert_eq!(
+        ok(&engine, shape, "null"),
+        json!([true, true, false, true, true, true, "aGk=", "undefined"])
+    );
+    let delete = "export default () => {
+        const deleted = [delete globalThis.console, delete globalThis.URL, delete globalThis.setTimeout];
+        return [deleted, typeof console, 'URL' in globalThis, typeof setTimeout, typeof Buffer];
+    }";
+    assert_eq!(
+        ok(&engine, delete, "null"),
+        json!([
+            [true, true, true],
+            "undefined",
+            false,
+            "undefined",
+            "function"
+        ])
+    );
+    assert_eq!(
+        ok(
+            &engine,
+            "export default () => [typeof console.log, new URL('https://a.example/b').pathname, typeof setTimeout]",
+            "null"
+        ),
+        json!(["function", "/b", "function"])
+    );
+}
+
 /// The same suites' answers with runtimes built afresh for every job: the fallback
 /// (`--snapshots false`) still works.
 #[test]

@@ -69,6 +69,8 @@ struct Setup {
     /// answer for its names, so own-property queries on the lazy object (which QuickJS
     /// routes to the hook) see only what is really there, and nothing recurses.
     making: Cell<u32>,
+    /// The lazy object's class, to tell it from anything else on the prototype chain.
+    class_id: qjs::JSClassID,
 }
 
 // SAFETY: `Setup` holds no JS values, so it has no lifetime to change.
@@ -97,21 +99,16 @@ pub fn install<'js>(
     parts: PreludeParts,
     fetch: bool,
 ) -> Result<()> {
-    let _ = ctx.store_userdata(Setup {
-        parts,
-        fetch,
-        making: Cell::new(0),
-    });
     let raw_ctx = ctx.as_raw().as_ptr();
     let globals = ctx.globals();
     let proto = globals.get_prototype();
+    let mut class_id: qjs::JSClassID = 0;
     // SAFETY: `raw_ctx` is this live context; the class is registered once in its
     // runtime (one runtime per job) with a static hook table QuickJS only reads; the
     // new object's reference is handed to `Value::from_raw`, which owns it; its opaque
     // value is a boxed new reference to `host`, released by `finalize`.
     let lazy = unsafe {
         let runtime = qjs::JS_GetRuntime(raw_ctx);
-        let mut class_id: qjs::JSClassID = 0;
         qjs::JS_NewClassID(runtime, &mut class_id);
         let class = qjs::JSClassDef {
             class_name: c"WarrenGlobals".as_ptr(),
@@ -140,9 +137,43 @@ pub fn install<'js>(
     let lazy = lazy
         .into_object()
         .ok_or_else(|| Exception::throw_internal(ctx, "cannot create the globals object"))?;
+    let _ = ctx.store_userdata(Setup {
+        parts,
+        fetch,
+        making: Cell::new(0),
+        class_id,
+    });
     // Its finalizer frees a Rust box: a restored runtime must never run it.
     pins::pin(ctx, lazy.clone().into_value());
     globals.set_prototype(Some(&lazy))
+}
+
+/// The names of Warren's globals this job's pool has (the parts', `fetch`'s only
+/// where it is granted), in the order of the parts.
+pub fn part_names(ctx: &Ctx<'_>) -> impl Iterator<Item = &'static str> {
+    let fetch = ctx.userdata::<Setup>().is_some_and(|setup| setup.fetch);
+    PARTS
+        .iter()
+        .filter(move |part| fetch || part.name != FETCH_PART)
+        .flat_map(|part| part.globals.iter().copied())
+}
+
+/// Takes the lazy object off the global object's prototype chain (the global object
+/// then inherits from what the lazy object did) and returns it, or `None` when it is
+/// not the global object's prototype. Names it has not made by then are no longer
+/// globals.
+pub fn detach<'js>(ctx: &Ctx<'js>) -> Result<Option<Object<'js>>> {
+    let globals = ctx.globals();
+    let Some(lazy) = globals.get_prototype() else {
+        return Ok(None);
+    };
+    let class_id = ctx.userdata::<Setup>().map(|setup| setup.class_id);
+    // SAFETY: a live object of this context.
+    if class_id != Some(unsafe { qjs::JS_GetClassID(lazy.as_raw()) }) {
+        return Ok(None);
+    }
+    globals.set_prototype(lazy.get_prototype().as_ref())?;
+    Ok(Some(lazy))
 }
 
 /// The box `install` put in a lazy object's opaque value (null if none).
@@ -406,7 +437,11 @@ fn own_property<'js>(
 }
 
 /// The value of `object`'s own data property `name`, if it has one.
-fn own_value<'js>(ctx: &Ctx<'js>, object: &Object<'js>, name: &str) -> Result<Option<Value<'js>>> {
+pub(super) fn own_value<'js>(
+    ctx: &Ctx<'js>,
+    object: &Object<'js>,
+    name: &str,
+) -> Result<Option<Value<'js>>> {
     Ok(own_property(ctx, object, name)?.flatten())
 }
 

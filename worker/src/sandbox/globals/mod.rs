@@ -9,6 +9,8 @@
 //! - [`host`]: the `host` object of native helpers the prelude and the parts call.
 //! - [`lazy`]: the object on the global object's prototype chain that makes a part
 //!   (or a lazily added intrinsic) when job code first reads one of its names.
+//! - [`own`]: in a snapshot, every global made before the picture, as the global
+//!   object's own properties, and the lazy object taken off the chain.
 //! - [`console`] (`console.js`, `console_format.js`), [`text`] (`text_encoding.js`),
 //!   [`url`] (`url.js`), [`fetch`] (`fetch.js`), [`require`] (`import.js`, the
 //!   CommonJS job's `require`), `preload.js` (a package imported into a snapshot);
@@ -20,6 +22,7 @@ pub mod console;
 pub mod fetch;
 pub mod host;
 pub mod lazy;
+pub mod own;
 pub mod require;
 pub mod text;
 pub mod url;

@@ -4,7 +4,8 @@
 //
 // Every global Warren adds (console, timers, TextEncoder, URL, fetch, ...) comes from
 // an object on the global object's prototype chain that makes it on first lookup (see
-// globals/lazy.rs), from the separately compiled parts of the prelude. What stays here
+// globals/lazy.rs), from the separately compiled parts of the prelude; in a runtime
+// prepared for a snapshot, all of them are made before the picture (globals/own.rs). What stays here
 // is what the host drives the job with: the call itself, timers and fetch responses.
 (function (host) {
   'use strict';

@@ -29,7 +29,7 @@ use crate::sandbox::modules::loader::{BuiltinLoader, preload_natives};
 use crate::sandbox::modules::resolver::AllowlistResolver;
 use crate::sandbox::runtime::allocator::{ArenaAllocator, JobMeter, MemoryMeter, MeteredAllocator};
 use crate::sandbox::runtime::arena::Arena;
-use crate::sandbox::runtime::intrinsics::{self, LAZY_GLOBALS};
+use crate::sandbox::runtime::intrinsics;
 use crate::sandbox::runtime::settle::Waits;
 use crate::sandbox::runtime::{bytecode, pins, random};
 
@@ -414,7 +414,8 @@ impl LiveJob {
 /// drives the job with.
 ///
 /// For a runtime that will be restored from a snapshot (`ahead`), it also makes every
-/// host function jobs could otherwise make later (see `runtime::pins`).
+/// host function jobs could otherwise make later (see `runtime::pins`), and every
+/// global (`globals::own`).
 fn run_prelude<'js>(
     ctx: &Ctx<'js>,
     bytecode: &HostBytecode,
@@ -457,13 +458,14 @@ fn run_prelude<'js>(
             .and_then(|()| preload_natives(ctx, &state.modules))
             .catch(ctx)
             .map_err(Failure::thrown)?;
-        // Made once, in the snapshot: the standard library's globals are the global
-        // object's own properties, with the spec's attributes, at no cost per job.
-        for (intrinsic, _, _) in LAZY_GLOBALS {
-            intrinsics::ensure(ctx, *intrinsic)
-                .catch(ctx)
-                .map_err(Failure::thrown)?;
-        }
     }
-    prelude.call((host,)).catch(ctx).map_err(Failure::thrown)
+    let hooks = prelude.call((host,)).catch(ctx).map_err(Failure::thrown)?;
+    if ahead {
+        // Made once, in the snapshot: every global is the global object's own
+        // property, as in Node, at no cost per job.
+        crate::sandbox::globals::own::make_all(ctx)
+            .catch(ctx)
+            .map_err(Failure::thrown)?;
+    }
+    Ok(hooks)
 }

@@ -18,4 +18,6 @@ pub struct Snapshot {
     pub pins: usize,
     /// The limits a prepared job runs under until its job starts.
     pub limits: EffectiveLimits,
+    /// Whether the pool's packages were preloaded (some may have been left out).
+    pub packages: bool,
 }

@@ -68,14 +68,12 @@ impl LiveJob {
         }
         let context = job.context.as_ref().ok_or(NoSnapshot::Unprepared)?;
         let (intrinsics, pins) = context.with(|ctx| (intrinsics::added(&ctx), pins::count(&ctx)));
-        if !packages.is_empty()
-            && let Some(runtime) = &job.runtime
-        {
-            // What loading left behind, not kept in every job's heap.
+        if let Some(runtime) = &job.runtime {
+            // What preparing and loading left behind, not kept in every job's heap.
             runtime.run_gc();
-            // QuickJS collects once it holds more than the threshold, which loading
-            // left at whatever it was: a job should allocate as much as in a bare
-            // runtime before its first collection (which touches the whole heap).
+            // QuickJS collects once it holds more than the threshold, which preparing
+            // left at whatever it was: every job may allocate the same before its
+            // first collection (which touches the whole heap), whatever the picture.
             let used = job.state.meter.used();
             runtime.set_gc_threshold(used + GC_THRESHOLD.max(used / 2));
         }
@@ -88,10 +86,18 @@ impl LiveJob {
             intrinsics,
             pins,
             limits: slot.limits,
+            packages: !packages.is_empty(),
         });
         // What preloading logged or recorded is not the first job's.
         job.reset_host_state();
         Ok(job)
+    }
+
+    /// Whether this prepared job's snapshot holds preloaded packages.
+    pub fn preloaded(&self) -> bool {
+        self.snapshot
+            .as_ref()
+            .is_some_and(|snapshot| snapshot.packages)
     }
 
     /// The bytes of the picture this prepared job is restored from (0 if none).

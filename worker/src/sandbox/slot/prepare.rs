@@ -18,9 +18,10 @@
 //! it is made before the slot's first job (a sandbox process says it is ready only
 //! then), and later only while the slot has no other job, before a new job's clock
 //! starts, and then only if none took a quarter of the job's
-//! timeout. A job that finds no spare otherwise gets a runtime built at once, without
-//! the packages (it loads what it imports itself, as without snapshots). A package
-//! that cannot be preloaded is left out from then on, with a warning.
+//! timeout. A job that finds no spare otherwise gets one made at once from a snapshot
+//! without the packages (quick, and the same global object every job sees; it loads
+//! what it imports itself, as without snapshots), freed after its job rather than
+//! kept. A package that cannot be preloaded is left out from then on, with a warning.
 //!
 //! Preparing on a second thread was tried and dropped: handing a runtime between
 //! cores cost more than the overlap saved on these machines (see docs/BENCHMARKS.md).
@@ -65,8 +66,10 @@ impl Preparer {
         if self.packages(setup).is_empty() {
             self.prepare(setup)
         } else {
-            // Preloading may take long: not while a job waits.
-            LiveJob::prepare(env(setup))
+            // Preloading may take long: not while a job waits. A snapshot without the
+            // packages is quick, and gives the job the global object every other job
+            // sees; it is freed after the job, not kept as a spare.
+            self.make(setup, false)
         }
     }
 
@@ -87,6 +90,10 @@ impl Preparer {
         if !sound || self.spare.len() >= MAX_SPARE {
             return;
         }
+        // One made without the pool's packages, for a job that could not wait for them.
+        if !job.preloaded() && self.packages.as_ref().is_some_and(|left| !left.is_empty()) {
+            return;
+        }
         let held: usize = self.spare.iter().map(LiveJob::picture_bytes).sum();
         if !self.spare.is_empty() && held + job.picture_bytes() > SPARE_BYTES {
             return;
@@ -104,15 +111,18 @@ impl Preparer {
     /// A new prepared job: from a snapshot unless they are off or cannot be made.
     fn prepare(&mut self, setup: &SlotSetup) -> LiveJob {
         let started = Instant::now();
-        let job = self.make(setup);
+        let job = self.make(setup, true);
         // The slowest so far: one quick fallback says nothing of the next snapshot.
         self.took = self.took.max(started.elapsed());
         job
     }
 
-    fn make(&mut self, setup: &SlotSetup) -> LiveJob {
+    /// A prepared job from a snapshot, with the pool's packages if `preload`; built
+    /// afresh when snapshots are off or cannot be made.
+    fn make(&mut self, setup: &SlotSetup, preload: bool) -> LiveJob {
         while setup.snapshots && !self.no_snapshots {
-            match LiveJob::snapshot(env(setup), self.packages(setup)) {
+            let packages = if preload { self.packages(setup) } else { &[] };
+            match LiveJob::snapshot(env(setup), packages) {
                 Ok(job) => return job,
                 Err(NoSnapshot::Unprepared) => self.no_snapshots = true,
                 Err(NoSnapshot::NoRoom) => break,
