@@ -141,10 +141,21 @@ impl WorkerProcess {
         WorkerProcess::start(binary("warren-worker"), queue, extra, log)
     }
 
-    /// Like [`WorkerProcess::spawn`], with the worker's stderr (where its sandbox
-    /// processes write their messages) sent to the file `stderr`.
-    pub fn spawn_stderr_to(queue: &str, extra: &[&str], stderr: &std::path::Path) -> WorkerProcess {
-        WorkerProcess::start_with(binary("warren-worker"), queue, extra, None, Some(stderr))
+    /// Like [`WorkerProcess::spawn_logging_to`], with the worker's stderr sent to the
+    /// file `stderr` too.
+    pub fn spawn_logging_to_files(
+        queue: &str,
+        extra: &[&str],
+        log: &std::path::Path,
+        stderr: &std::path::Path,
+    ) -> WorkerProcess {
+        WorkerProcess::start_with(
+            binary("warren-worker"),
+            queue,
+            extra,
+            Some(log),
+            Some(stderr),
+        )
     }
 
     fn start(

@@ -304,11 +304,12 @@ async fn a_job_redelivered_past_the_limit_is_dead_lettered() {
     client.delete_pool_queues(&queue).await;
 }
 
-/// A worker whose stderr is a file still starts, and serves jobs, when its sandbox
-/// processes have a warning to write there (a package the snapshot leaves out):
-/// sandbox processes may not grow files, and such a write must fail, not kill them.
+/// A worker whose output goes to files still starts, and serves jobs, when its sandbox
+/// processes have a warning (a package the snapshot leaves out), and the warning is in
+/// the worker's own log: sandbox processes may not grow files, so they must not write
+/// to the worker's stderr themselves.
 #[tokio::test]
-async fn a_worker_logging_to_a_file_starts_when_its_sandboxes_warn() {
+async fn a_worker_logging_to_files_starts_and_logs_what_its_sandboxes_warn() {
     let queue = unique_queue("stderr-file");
     let dir = std::env::temp_dir().join(&queue);
     let package = dir.join("node_modules").join("salty");
@@ -325,9 +326,9 @@ async fn a_worker_logging_to_a_file_starts_when_its_sandboxes_warn() {
         "module.exports = { salt: crypto.getRandomValues(new Uint8Array(8)).length };",
     )
     .expect("index.js");
-    let stderr = dir.join("stderr.log");
+    let (log, stderr) = (dir.join("worker.log"), dir.join("stderr.log"));
     let modules = dir.to_str().expect("a UTF-8 path");
-    let worker = WorkerProcess::spawn_stderr_to(
+    let worker = WorkerProcess::spawn_logging_to_files(
         &queue,
         &[
             "--modules-dir",
@@ -337,9 +338,28 @@ async fn a_worker_logging_to_a_file_starts_when_its_sandboxes_warn() {
             "--preload-module",
             "salty",
         ],
+        &log,
         &stderr,
     );
     assert!(worker.wait_ready(WAIT).await, "worker ready");
+    let warned = eventually(Duration::from_secs(10), || {
+        let log = &log;
+        async move {
+            std::fs::read_to_string(log).is_ok_and(|text| {
+                text.lines().any(|line| {
+                    line.contains(r#""target":"warren_sandbox""#)
+                        && line.contains("salty")
+                        && line.contains("not preloaded")
+                })
+            })
+        }
+    })
+    .await;
+    assert!(
+        warned,
+        "{}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
     let mut client = TestClient::connect().await;
     let code = "import salty from 'salty'; export default () => salty.salt";
     client.submit(&queue, "salty-1", code, json!(null)).await;

@@ -149,7 +149,7 @@ fn serve() -> Result<(), (u8, String)> {
     // SAFETY: plain libc call, single-threaded.
     unsafe { tzset() };
     // Warnings (a package the snapshot leaves out) go where the process's other
-    // messages go: stderr, which the worker shares.
+    // messages go: stderr, a pipe the worker relays into its log.
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(tracing::Level::WARN)

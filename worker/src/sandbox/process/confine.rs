@@ -54,10 +54,10 @@ pub fn confine(address_space_bytes: u64) -> Result<Confined, ConfineError> {
     let landlock_abi = landlock()?;
     limit("RLIMIT_CORE", libc::RLIMIT_CORE, 0)?;
     limit("RLIMIT_FSIZE", libc::RLIMIT_FSIZE, 0)?;
-    // With no room to grow a file, a write to a stderr the worker's operator sent to a
-    // file raises SIGXFSZ, whose default action kills the process: a warning (or a
-    // panic's message) would cost the slot, or the worker its start. Ignored, such a
-    // write fails with EFBIG instead, and the line is lost.
+    // With no room to grow a file, a write to a file raises SIGXFSZ, whose default
+    // action kills the process. Standard error is a pipe the worker relays, but were
+    // it ever a file, a warning (or a panic's message) would cost the slot, or the
+    // worker its start. Ignored, such a write fails with EFBIG instead.
     // SAFETY: plain libc call setting a signal's disposition, single-threaded.
     if unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) } == libc::SIG_ERR {
         return Err(ConfineError::Signal(io::Error::last_os_error()));

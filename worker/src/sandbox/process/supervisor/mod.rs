@@ -16,6 +16,7 @@
 //! - [`process`]: starting a process, the handshake, and a slot's supervisor thread.
 //! - [`reader`]: what a process sends (reports, parks, `fetch` requests).
 //! - [`death`]: settling the jobs a dead process held.
+//! - [`stderr`]: what a process writes to standard error, relayed into the log.
 //! - [`watchdog`]: killing a process that overran a deadline.
 
 mod death;
@@ -25,6 +26,7 @@ mod pool;
 mod process;
 mod reader;
 mod state;
+mod stderr;
 mod watchdog;
 
 pub use isolation::ProcessIsolation;

@@ -80,12 +80,21 @@ impl Process {
             UnixStream::pair().map_err(|err| format!("cannot create a socketpair: {err}"))?;
         let (watch, watch_fd) = SharedWatch::create()
             .map_err(|err| format!("cannot create the watch memory: {err}"))?;
-        let child = spawn(shared, &OwnedFd::from(theirs), &watch_fd).map_err(|err| {
+        let mut child = spawn(shared, &OwnedFd::from(theirs), &watch_fd).map_err(|err| {
             format!(
                 "cannot start the sandbox process {}: {err}",
                 shared.isolation.program.display()
             )
         })?;
+        if let Some(stderr) = child.stderr.take()
+            && let Err(err) = super::stderr::relay(stderr, child.id())
+        {
+            // Its messages are lost (writes to the closed pipe fail), not its work.
+            tracing::warn!(
+                pid = child.id(),
+                "cannot relay the sandbox process's standard error: {err}"
+            );
+        }
         let channel = Arc::new(OwnedFd::from(ours));
         let mut process = Process {
             child,
@@ -105,7 +114,7 @@ impl Process {
                     Err(err) => format!("could not be reaped: {err}"),
                 };
                 Err(format!(
-                    "the sandbox process could not start: {err}; it {ended} (its own message, if any, is above; --isolation thread runs without sandbox processes)"
+                    "the sandbox process could not start: {err}; it {ended} (its own message, if any, is in the log, target warren_sandbox; --isolation thread runs without sandbox processes)"
                 ))
             }
         }
@@ -314,9 +323,10 @@ impl Process {
     }
 }
 
-/// Starts the process with the channel as fd 3 and the watch memory as fd 4, in its
-/// own process group (a terminal's ^C is for the worker), with no environment but
-/// `TZ`, killed if its supervisor thread dies.
+/// Starts the process with the channel as fd 3, the watch memory as fd 4 and a pipe
+/// as standard error (relayed into the log), in its own process group (a terminal's
+/// ^C is for the worker), with no environment but `TZ`, killed if its supervisor
+/// thread dies.
 fn spawn(shared: &Shared, channel: &OwnedFd, watch: &OwnedFd) -> io::Result<std::process::Child> {
     let mut command = Command::new(&shared.isolation.program);
     command
@@ -325,7 +335,7 @@ fn spawn(shared: &Shared, channel: &OwnedFd, watch: &OwnedFd) -> io::Result<std:
         .env_clear()
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stderr(Stdio::piped())
         .process_group(0);
     if let Some(tz) = std::env::var_os("TZ") {
         command.env("TZ", tz);

@@ -1,0 +1,73 @@
+//! A sandbox process's standard error, relayed into the worker's log.
+//!
+//! Sandbox processes write little there, as plain text: a package left out of the
+//! snapshot, a Rust panic, glibc's report of a corrupt heap, why set-up failed. Each
+//! line becomes a WARN event of the worker's own log (target `warren_sandbox`, with
+//! the process id), so it goes where the log goes, in the log's format. Past
+//! [`MAX_LINES`] lines (only a process whose engine is compromised would write that
+//! many) the rest is read and dropped, with one line saying so: a process can neither
+//! flood the log nor block on a full pipe.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::process::ChildStderr;
+
+/// Lines relayed per process.
+const MAX_LINES: usize = 100;
+
+/// The longest line relayed; a longer one is cut, and goes on as further lines.
+const MAX_LINE_BYTES: u64 = 4096;
+
+/// Relays `stderr` of the sandbox process `pid` on a thread of its own, which ends
+/// when the process (and every copy of its descriptor) is gone.
+pub fn relay(stderr: ChildStderr, pid: u32) -> io::Result<()> {
+    std::thread::Builder::new()
+        .name("warren-sandbox-log".into())
+        .spawn(move || relay_lines(BufReader::new(stderr), pid))?;
+    Ok(())
+}
+
+fn relay_lines(mut reader: impl BufRead, pid: u32) {
+    let mut line = Vec::new();
+    let mut lines = 0;
+    loop {
+        line.clear();
+        match reader
+            .by_ref()
+            .take(MAX_LINE_BYTES)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        lines += 1;
+        if lines <= MAX_LINES {
+            let text = String::from_utf8_lossy(&line);
+            tracing::warn!(target: "warren_sandbox", pid, "{}", text.trim_end());
+        } else if lines == MAX_LINES + 1 {
+            tracing::warn!(
+                target: "warren_sandbox",
+                pid,
+                "the sandbox process wrote more than {MAX_LINES} lines to standard error: the rest are dropped"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_is_read_to_the_end_however_long_or_many() {
+        // Long lines are cut, excess lines dropped; either way the reader reaches the
+        // end (a process never blocks on a full pipe).
+        let mut text = "x".repeat(10_000);
+        text.push('\n');
+        for n in 0..500 {
+            text.push_str(&format!("line {n}\n"));
+        }
+        let mut reader = io::Cursor::new(text.into_bytes());
+        relay_lines(&mut reader, 1);
+        assert_eq!(reader.position() as usize, reader.get_ref().len());
+    }
+}
