@@ -45,11 +45,22 @@ pub async fn connect(url: &str, name: &str) -> lapin::Result<Connection> {
 /// `url` asking for frames of at most [`FRAME_MAX`] bytes, unless it asks for a size
 /// of its own.
 pub fn with_frame_max(url: &str) -> String {
-    if url.contains("frame_max=") {
+    let (base, fragment) = match url.split_once('#') {
+        Some((base, fragment)) => (base, Some(fragment)),
+        None => (url, None),
+    };
+    let query = base.split_once('?').map(|(_, query)| query);
+    let named = query.is_some_and(|query| {
+        query
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some("frame_max"))
+    });
+    if named {
         return url.to_owned();
     }
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}frame_max={FRAME_MAX}")
+    let separator = if query.is_some() { '&' } else { '?' };
+    let fragment = fragment.map(|f| format!("#{f}")).unwrap_or_default();
+    format!("{base}{separator}frame_max={FRAME_MAX}{fragment}")
 }
 
 /// `url` without its password, for messages and logs.
@@ -88,6 +99,10 @@ mod tests {
         assert_eq!(
             with_frame_max("amqp://h/%2f?frame_max=8192"),
             "amqp://h/%2f?frame_max=8192"
+        );
+        assert_eq!(
+            with_frame_max("amqp://u:frame_max=x@h/%2f?heartbeat=5#f"),
+            "amqp://u:frame_max=x@h/%2f?heartbeat=5&frame_max=131072#f"
         );
     }
 

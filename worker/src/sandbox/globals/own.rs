@@ -5,9 +5,10 @@
 //! conformance. Before the picture is taken, the standard library's lazy intrinsics
 //! are added and every part of the prelude is made; each name becomes an own data
 //! property of the global object, writable and configurable, and enumerable only where
-//! Node's is. The lazy object is then taken off the global object's prototype chain,
-//! so a job sees the global object Node would show it: `Object.getOwnPropertyNames`
-//! lists every global, `hasOwnProperty` finds them, and a deleted one is gone.
+//! Node's is. The lazy object is then taken off the global object's prototype chain
+//! (which then goes straight to `Object.prototype`), so globals behave as Node's do:
+//! `Object.getOwnPropertyNames` lists every one, `hasOwnProperty` finds them, and a
+//! deleted one is gone.
 //!
 //! Runtimes built afresh for each job (`--snapshots false`) stay lazy: there each
 //! global a job does not touch would cost it the time to make.
@@ -53,7 +54,10 @@ pub fn make_all(ctx: &Ctx<'_>) -> Result<()> {
     let Some(made) = lazy::detach(ctx)? else {
         return Ok(());
     };
-    for name in lazy::part_names(ctx) {
+    // The intrinsics' names too: one read through the lazy object before `ensure`
+    // above would have been added there, not on the global object.
+    let intrinsic_names = LAZY_GLOBALS.iter().flat_map(|(_, _, names)| names.iter());
+    for name in lazy::part_names(ctx).chain(intrinsic_names.copied()) {
         if let Some(value) = lazy::own_value(ctx, &made, name)? {
             let property = Property::from(value).writable().configurable();
             if ENUMERABLE.contains(&name) {

@@ -4,6 +4,7 @@
 //! until the worker closes it. It has no configuration, environment, files or
 //! sockets of its own.
 
+use std::io::Write as _;
 use std::mem::ManuallyDrop;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::ExitCode;
@@ -104,7 +105,8 @@ pub fn main() -> ExitCode {
     let status = match serve() {
         Ok(()) => 0,
         Err((status, message)) => {
-            eprintln!("warren sandbox process: {message}");
+            // Not `eprintln!`, which panics when standard error is closed.
+            let _ = writeln!(std::io::stderr(), "warren sandbox process: {message}");
             status
         }
     };

@@ -86,15 +86,17 @@ impl Process {
                 shared.isolation.program.display()
             )
         })?;
-        if let Some(stderr) = child.stderr.take()
-            && let Err(err) = super::stderr::relay(stderr, child.id())
-        {
-            // Its messages are lost (writes to the closed pipe fail), not its work.
-            tracing::warn!(
-                pid = child.id(),
-                "cannot relay the sandbox process's standard error: {err}"
-            );
-        }
+        let relay = child.stderr.take().and_then(|stderr| {
+            super::stderr::relay(stderr, child.id())
+                .inspect_err(|err| {
+                    // Its messages are lost (writes to the closed pipe fail), not its work.
+                    tracing::warn!(
+                        pid = child.id(),
+                        "cannot relay the sandbox process's standard error: {err}"
+                    );
+                })
+                .ok()
+        });
         let channel = Arc::new(OwnedFd::from(ours));
         let mut process = Process {
             child,
@@ -113,6 +115,11 @@ impl Process {
                     Ok(status) => describe(status),
                     Err(err) => format!("could not be reaped: {err}"),
                 };
+                // Reaped, it holds the pipe no longer: its last words are logged
+                // before the error that points at them.
+                if let Some(relay) = relay {
+                    let _ = relay.join();
+                }
                 Err(format!(
                     "the sandbox process could not start: {err}; it {ended} (its own message, if any, is in the log, target warren_sandbox; --isolation thread runs without sandbox processes)"
                 ))
