@@ -638,6 +638,34 @@ const CASES: &[Case] = &[
     },
     // Node's own stream API, as a package.
     Case {
+        package: "luxon",
+        import: Import::Namespace,
+        call: "[P.DateTime.fromISO('2026-01-31T10:00:00Z', { zone: 'utc' }).plus({ months: 1 }).toISO(), P.DateTime.fromISO('2026-03-08T12:00:00Z').setZone('America/New_York').toFormat('yyyy-MM-dd HH:mm ZZZZ'), P.DateTime.fromISO('2026-07-01T12:00:00Z').setZone('Europe/Berlin').toLocaleString(P.DateTime.DATETIME_MED), P.DateTime.fromISO('2026-07-01T12:00:00Z').setZone('Asia/Kolkata').offset, P.DateTime.fromISO('2026-07-01T12:00:00Z', { zone: 'utc' }).setLocale('de').toFormat('cccc, d. LLLL yyyy'), P.Info.isValidIANAZone('Mars/Base')]",
+        expected: || {
+            json!([
+                "2026-02-28T10:00:00.000Z",
+                "2026-03-08 08:00 EDT",
+                "Jul 1, 2026, 2:00 PM",
+                330,
+                "Mittwoch, 1. Juli 2026",
+                false
+            ])
+        },
+    },
+    Case {
+        package: "date-fns-tz",
+        import: Import::Namespace,
+        call: "[P.formatInTimeZone(new Date(Date.UTC(2026, 0, 1, 12)), 'America/New_York', 'yyyy-MM-dd HH:mm XXX'), P.formatInTimeZone(new Date(Date.UTC(2026, 6, 1, 12)), 'Europe/Paris', 'yyyy-MM-dd HH:mm zzz'), P.toZonedTime(new Date(Date.UTC(2026, 6, 1, 12)), 'Asia/Tokyo').getHours(), P.fromZonedTime('2026-03-08 02:30:00', 'America/Los_Angeles').toISOString()]",
+        expected: || {
+            json!([
+                "2026-01-01 07:00 -05:00",
+                "2026-07-01 14:00 GMT+2",
+                21,
+                "2026-03-08T09:30:00.000Z"
+            ])
+        },
+    },
+    Case {
         package: "readable-stream",
         import: Import::Default,
         call: "(async () => { const out = []; for await (const c of P.Readable.from(['a', 'b', 'c'])) out.push(c); const t = new P.Transform({ transform(chunk, enc, cb) { cb(null, String(chunk).toUpperCase()); } }); const up = []; t.on('data', (c) => up.push(String(c))); const ended = new Promise((res) => t.on('end', res)); t.write('x'); t.end('y'); await ended; return [out, up]; })()",
@@ -671,28 +699,7 @@ struct ExpectedFailure {
     symptom: &'static str,
 }
 
-const EXPECTED_FAILURES: &[ExpectedFailure] = &[
-    ExpectedFailure {
-        case: Case {
-            package: "luxon",
-            import: Import::Namespace,
-            call: "P.DateTime.fromISO('2026-01-31T10:00:00Z', { zone: 'utc' }).plus({ months: 1 }).toISO()",
-            expected: || json!("2026-02-28T10:00:00.000Z"),
-        },
-        reason: "Intl: every DateTime asks Intl.DateTimeFormat for the system's locale",
-        symptom: "Intl is not defined",
-    },
-    ExpectedFailure {
-        case: Case {
-            package: "date-fns-tz",
-            import: Import::Namespace,
-            call: "P.formatInTimeZone(new Date(Date.UTC(2026, 0, 1, 12)), 'America/New_York', 'yyyy-MM-dd HH:mm XXX')",
-            expected: || json!("2026-01-01 07:00 -05:00"),
-        },
-        reason: "Intl: time zones come from Intl.DateTimeFormat, probed as the package loads",
-        symptom: "Intl is not defined",
-    },
-];
+const EXPECTED_FAILURES: &[ExpectedFailure] = &[];
 
 /// Installed packages the corpus engine does not run: `ajv` compiles schemas with
 /// `new Function`, tested where the pool allows eval.

@@ -357,6 +357,9 @@ fn create<'js>(
                     globals.remove(*sibling)?;
                 }
             }
+            if intrinsic == Lazy::Date {
+                date_made(ctx, host.as_ref())?;
+            }
             intrinsic.globals()
         }
         Source::Part(part) => {
@@ -379,6 +382,21 @@ fn create<'js>(
     };
     debug_assert!(names.contains(&name));
     own_value(ctx, lazy, name)
+}
+
+/// Tells the prelude that `Date` was just made, so that it gives `Date.prototype` its
+/// locale-sensitive methods (`prelude.js`, `host.dateMade`).
+fn date_made<'js>(ctx: &Ctx<'js>, host: Option<&Value<'js>>) -> Result<()> {
+    let Some(host) = host.and_then(Value::as_object) else {
+        return Err(Exception::throw_internal(
+            ctx,
+            "the prelude's host is missing",
+        ));
+    };
+    match host.get::<_, Option<rquickjs::Function>>("dateMade")? {
+        Some(made) => made.call(()),
+        None => Ok(()),
+    }
 }
 
 /// Whether properties can be added to `object`.

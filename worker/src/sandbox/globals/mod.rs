@@ -21,6 +21,7 @@
 pub mod console;
 pub mod fetch;
 pub mod host;
+pub mod intl;
 pub mod lazy;
 pub mod own;
 pub mod require;
@@ -155,6 +156,13 @@ pub const PARTS: &[Part] = &[
         source: include_str!("process.js"),
         globals: &["process"],
         natives: &[],
+        debug: false,
+    },
+    Part {
+        name: "intl",
+        source: include_str!("intl.js"),
+        globals: &["Intl"],
+        natives: &[intl::install],
         debug: false,
     },
     Part {

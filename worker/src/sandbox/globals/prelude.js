@@ -25,6 +25,29 @@
 
   let makeRequire = null;
 
+  // ---- locale-sensitive methods of the standard library: stand-ins that load the
+  // `Intl` part (which replaces them) on first use. In a snapshot, the part is made
+  // before the picture and these are never called.
+  let intlPart = null;
+  const localeMethod = (target, name, key) => {
+    const standIn = {
+      [name](...args) {
+        return (intlPart = intlPart || host.part('intl')(host)).localeMethods[key].apply(this, args);
+      },
+    }[name];
+    Object.defineProperty(standIn, 'length', { value: name === 'localeCompare' ? 1 : 0 });
+    Object.defineProperty(target, name, { value: standIn, writable: true, configurable: true });
+  };
+  localeMethod(Number.prototype, 'toLocaleString', 'number');
+  localeMethod(BigInt.prototype, 'toLocaleString', 'bigint');
+  localeMethod(String.prototype, 'localeCompare', 'string');
+  // `Date` is itself made on first use (globals/lazy.rs calls this when it is).
+  host.dateMade = () => {
+    localeMethod(Date.prototype, 'toLocaleString', 'date');
+    localeMethod(Date.prototype, 'toLocaleDateString', 'dateDate');
+    localeMethod(Date.prototype, 'toLocaleTimeString', 'dateTime');
+  };
+
   // Requests in flight, settled by the host through the hooks below.
   const fetchPending = (host.fetchPending = {});
   const settleFetch = (id) => {

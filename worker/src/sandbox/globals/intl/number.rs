@@ -1,0 +1,480 @@
+//! `Intl.NumberFormat`: decimal, percent, currency and compact notation, with
+//! ECMA-402's digit options applied to a `fixed_decimal::Decimal` before ICU4X
+//! formats it (ICU4X's formatters do not round).
+//!
+//! Percent and currency patterns come from `icu_experimental`'s formatters; the
+//! number inside them is always this module's own (their formatters would round to
+//! the currency's digits whatever the options say).
+
+use fixed_decimal::{
+    Decimal, FloatPrecision, RoundingIncrement, SignDisplay, SignedRoundingMode,
+    UnsignedRoundingMode,
+};
+use icu_decimal::options::{CompactDecimalFormatterOptions, GroupingStrategy};
+use icu_decimal::{CompactDecimalFormatter, DecimalFormatter, DecimalFormatterPreferences};
+use icu_experimental::dimension::currency::CurrencyType;
+use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
+use icu_experimental::dimension::percent::formatter::PercentFormatter;
+use icu_locale::Locale;
+use icu_provider::prelude::*;
+use rquickjs::{Array, Ctx, Object, Result, Value};
+use writeable::Writeable;
+
+use super::locale;
+use super::options::{count, range_error, text};
+use super::parts::{Collected, innermost_number, to_js};
+
+/// `[locale, numberingSystem]` of a NumberFormat for `locale` (resolved already) and
+/// the requested numbering system, which is kept only when the data has its digits.
+pub fn setup(locale: String, numbering: Option<String>) -> Option<Vec<String>> {
+    let mut parsed = locale::parse(&locale)?;
+    let key = icu_locale::extensions::unicode::key!("nu");
+    let requested = numbering.or_else(|| {
+        parsed
+            .extensions
+            .unicode
+            .keywords
+            .get(&key)
+            .map(|value| value.to_string())
+    });
+    parsed.extensions = Default::default();
+    let default = default_numbering(&parsed).unwrap_or_else(|| "latn".to_owned());
+    let numbering = match requested {
+        Some(nu) if nu != default && has_digits(&nu) => {
+            if let Ok(value) = icu_locale::extensions::unicode::Value::try_from_str(&nu) {
+                parsed.extensions.unicode.keywords.set(key, value);
+            }
+            nu
+        }
+        _ => default,
+    };
+    Some(vec![parsed.to_string(), numbering])
+}
+
+/// The numbering system the data uses for `locale` by default.
+fn default_numbering(locale: &Locale) -> Option<String> {
+    let data_locale = DataLocale::from(locale);
+    let response = DataProvider::<icu_decimal::provider::DecimalSymbolsV1>::load(
+        &icu_decimal::provider::Baked,
+        DataRequest {
+            id: DataIdentifierBorrowed::for_locale(&data_locale),
+            ..Default::default()
+        },
+    )
+    .ok()?;
+    Some(response.payload.get().numsys().to_owned())
+}
+
+/// Whether the data has digits for the numbering system `nu`.
+fn has_digits(nu: &str) -> bool {
+    let Ok(attributes) = DataMarkerAttributes::try_from_str(nu) else {
+        return false;
+    };
+    DataProvider::<icu_decimal::provider::DecimalDigitsV1>::load(
+        &icu_decimal::provider::Baked,
+        DataRequest {
+            id: DataIdentifierBorrowed::for_marker_attributes(attributes),
+            ..Default::default()
+        },
+    )
+    .is_ok()
+}
+
+/// Formats `value` (a number, or a decimal string: BigInts and exact strings) with
+/// the resolved options `intl.js` made, as `[[type, value], ...]`.
+pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, value: Value<'js>) -> Result<Array<'js>> {
+    let resolved = Resolved::read(&options)?;
+    let Some(locale) = locale::parse(&resolved.locale) else {
+        return Err(range_error(&ctx, "Incorrect locale information provided"));
+    };
+    let number = match value.as_string() {
+        Some(digits) => {
+            let digits = digits.to_string()?;
+            match digits.parse::<Decimal>() {
+                Ok(decimal) => Number::Finite(decimal),
+                Err(_) => Number::Special(digits.parse::<f64>().unwrap_or(f64::NAN)),
+            }
+        }
+        None => {
+            let x = value.as_number().unwrap_or(f64::NAN);
+            match Decimal::try_from_f64(x, FloatPrecision::RoundTrip) {
+                Ok(decimal) if x.is_finite() => Number::Finite(decimal),
+                _ => Number::Special(x),
+            }
+        }
+    };
+    let parts = match number {
+        Number::Finite(decimal) => resolved
+            .finite(&locale, decimal)
+            .map_err(|message| range_error(&ctx, &message))?,
+        Number::Special(x) => special(x, &resolved),
+    };
+    to_js(&ctx, &parts)
+}
+
+enum Number {
+    Finite(Decimal),
+    Special(f64),
+}
+
+/// NaN and the infinities, which no formatter takes.
+fn special(x: f64, resolved: &Resolved) -> Vec<(&'static str, String)> {
+    let mut parts = Vec::new();
+    if x.is_nan() {
+        parts.push(("nan", "NaN".to_owned()));
+    } else {
+        let negative = x < 0.0;
+        match resolved.sign_display.as_str() {
+            "never" => {}
+            "always" | "exceptZero" => parts.push(if negative {
+                ("minusSign", "-".to_owned())
+            } else {
+                ("plusSign", "+".to_owned())
+            }),
+            _ if negative => parts.push(("minusSign", "-".to_owned())),
+            _ => {}
+        }
+        parts.push(("infinity", "∞".to_owned()));
+    }
+    if resolved.style == "percent" {
+        parts.push(("percentSign", "%".to_owned()));
+    }
+    parts
+}
+
+/// The options of one NumberFormat, as `intl.js` resolved them.
+struct Resolved {
+    locale: String,
+    style: String,
+    currency: Option<String>,
+    currency_display: String,
+    notation: String,
+    compact_display: String,
+    minimum_integer_digits: i16,
+    fraction: (i16, i16),
+    significant: (i16, i16),
+    rounding_type: String,
+    rounding_mode: String,
+    rounding_increment: i16,
+    strip_if_integer: bool,
+    grouping: GroupingStrategy,
+    sign_display: String,
+}
+
+impl Resolved {
+    fn read(options: &Object<'_>) -> Result<Resolved> {
+        let string = |key: &str, fallback: &str| -> Result<String> {
+            Ok(text(options, key)?.unwrap_or_else(|| fallback.to_owned()))
+        };
+        let grouping = match options.get::<_, Value>("useGrouping")?.as_string() {
+            Some(value) => match value.to_string()?.as_str() {
+                "always" => GroupingStrategy::Always,
+                "min2" => GroupingStrategy::Min2,
+                _ => GroupingStrategy::Auto,
+            },
+            None => GroupingStrategy::Never,
+        };
+        Ok(Resolved {
+            locale: string("locale", "en-US")?,
+            style: string("style", "decimal")?,
+            currency: text(options, "currency")?,
+            currency_display: string("currencyDisplay", "symbol")?,
+            notation: string("notation", "standard")?,
+            compact_display: string("compactDisplay", "short")?,
+            minimum_integer_digits: count(options, "minimumIntegerDigits")?.unwrap_or(1),
+            fraction: (
+                count(options, "minimumFractionDigits")?.unwrap_or(0),
+                count(options, "maximumFractionDigits")?.unwrap_or(3),
+            ),
+            significant: (
+                count(options, "minimumSignificantDigits")?.unwrap_or(1),
+                count(options, "maximumSignificantDigits")?.unwrap_or(21),
+            ),
+            rounding_type: string("roundingType", "fractionDigits")?,
+            rounding_mode: string("roundingMode", "halfExpand")?,
+            rounding_increment: count(options, "roundingIncrement")?.unwrap_or(1),
+            strip_if_integer: string("trailingZeroDisplay", "auto")? == "stripIfInteger",
+            grouping,
+            sign_display: string("signDisplay", "auto")?,
+        })
+    }
+
+    /// The parts of a finite number.
+    fn finite(
+        &self,
+        locale: &Locale,
+        mut decimal: Decimal,
+    ) -> std::result::Result<Vec<(&'static str, String)>, String> {
+        let failed = |err: DataError| format!("Intl.NumberFormat: {err}");
+        if self.style == "percent" {
+            decimal.multiply_pow10(2);
+        }
+        let prefs = DecimalFormatterPreferences::from(locale);
+        if self.notation == "compact" && self.style == "decimal" {
+            return self.compact(locale, decimal);
+        }
+        self.round(&mut decimal);
+        decimal.apply_sign_display(self.sign());
+        let formatter = DecimalFormatter::try_new(prefs, self.grouping.into()).map_err(failed)?;
+        let number = Collected::of(&formatter.format(&decimal)).typed(innermost_number);
+        match self.style.as_str() {
+            "percent" => {
+                let plain =
+                    DecimalFormatter::try_new(prefs, self.grouping.into()).map_err(failed)?;
+                let percent = PercentFormatter::try_new_with_decimal_formatter(
+                    locale.into(),
+                    plain,
+                    Default::default(),
+                )
+                .map_err(failed)?;
+                let whole = percent.format(&decimal).write_to_string().into_owned();
+                Ok(wrap(&whole, &number, "percentSign"))
+            }
+            "currency" => {
+                let code = self.currency.as_deref().unwrap_or("XXX");
+                let currency = CurrencyType::try_from_str(code)
+                    .map_err(|_| format!("Invalid currency code : {code}"))?;
+                let prefs = locale.into();
+                let options = Default::default();
+                let formatter = match self.currency_display.as_str() {
+                    "code" => CurrencyFormatter::try_new_code(prefs, currency, options),
+                    "name" => CurrencyFormatter::try_new_name(prefs, currency),
+                    "narrowSymbol" => {
+                        CurrencyFormatter::try_new_symbol_narrow(prefs, currency, options)
+                    }
+                    _ => CurrencyFormatter::try_new_symbol(prefs, currency, options),
+                }
+                .map_err(failed)?;
+                let shaped = Collected::of(&formatter.format_fixed_decimal(&decimal))
+                    .typed(innermost_number);
+                Ok(substitute(&shaped, &number))
+            }
+            _ => Ok(number),
+        }
+    }
+
+    /// Compact notation ("1.2K"): ICU4X's own rounding unless digits were asked for.
+    fn compact(
+        &self,
+        locale: &Locale,
+        mut decimal: Decimal,
+    ) -> std::result::Result<Vec<(&'static str, String)>, String> {
+        let prefs = locale.into();
+        let mut options = CompactDecimalFormatterOptions::default();
+        options.grouping_strategy = Some(self.grouping);
+        let formatter = if self.compact_display == "long" {
+            CompactDecimalFormatter::try_new_long(prefs, options)
+        } else {
+            CompactDecimalFormatter::try_new_short(prefs, options)
+        }
+        .map_err(|err| format!("Intl.NumberFormat: {err}"))?;
+        decimal.apply_sign_display(self.sign());
+        let text = if self.rounding_type == "morePrecision" && self.fraction == (0, 0) {
+            formatter.format(&decimal).write_to_string().into_owned()
+        } else {
+            let exponent =
+                formatter.compact_exponent_for_magnitude(decimal.nonzero_magnitude_start());
+            let mut significand = decimal.clone();
+            significand.multiply_pow10(-i16::from(exponent));
+            self.round(&mut significand);
+            match formatter.format_with_exponent(&significand, exponent) {
+                Ok(formatted) => formatted.write_to_string().into_owned(),
+                Err(_) => formatter.format(&decimal).write_to_string().into_owned(),
+            }
+        };
+        Ok(compact_parts(&text))
+    }
+
+    fn sign(&self) -> SignDisplay {
+        match self.sign_display.as_str() {
+            "never" => SignDisplay::Never,
+            "always" => SignDisplay::Always,
+            "exceptZero" => SignDisplay::ExceptZero,
+            "negative" => SignDisplay::Negative,
+            _ => SignDisplay::Auto,
+        }
+    }
+
+    fn mode(&self) -> SignedRoundingMode {
+        use SignedRoundingMode as S;
+        use UnsignedRoundingMode as U;
+        match self.rounding_mode.as_str() {
+            "ceil" => S::Ceil,
+            "floor" => S::Floor,
+            "halfCeil" => S::HalfCeil,
+            "halfFloor" => S::HalfFloor,
+            "expand" => S::Unsigned(U::Expand),
+            "trunc" => S::Unsigned(U::Trunc),
+            "halfTrunc" => S::Unsigned(U::HalfTrunc),
+            "halfEven" => S::Unsigned(U::HalfEven),
+            _ => S::Unsigned(U::HalfExpand),
+        }
+    }
+
+    /// ECMA-402's digit options: fraction digits, significant digits, or whichever
+    /// of the two keeps more (or less) precision.
+    fn round(&self, decimal: &mut Decimal) {
+        match self.rounding_type.as_str() {
+            "significantDigits" => self.round_significant(decimal),
+            "morePrecision" | "lessPrecision" => {
+                let mut by_fraction = decimal.clone();
+                self.round_fraction(&mut by_fraction);
+                self.round_significant(decimal);
+                let fraction_finer =
+                    by_fraction.magnitude_range().start() < decimal.magnitude_range().start();
+                if fraction_finer == (self.rounding_type == "morePrecision") {
+                    *decimal = by_fraction;
+                }
+            }
+            _ => self.round_fraction(decimal),
+        }
+        if self.strip_if_integer {
+            let mut trimmed = decimal.clone();
+            trimmed.trim_end();
+            if *trimmed.magnitude_range().start() >= 0 {
+                *decimal = trimmed;
+            }
+        }
+        decimal.pad_start(self.minimum_integer_digits);
+    }
+
+    fn round_fraction(&self, decimal: &mut Decimal) {
+        let (min, max) = self.fraction;
+        let (increment, shift) = increment(self.rounding_increment);
+        decimal.round_with_mode_and_increment(shift - max, self.mode(), increment);
+        decimal.trim_end();
+        decimal.pad_end(-min);
+    }
+
+    fn round_significant(&self, decimal: &mut Decimal) {
+        let (min, max) = self.significant;
+        let magnitude = decimal.nonzero_magnitude_start();
+        decimal.round_with_mode(magnitude - (max - 1), self.mode());
+        decimal.trim_end();
+        decimal.trim_start();
+        let magnitude = decimal.nonzero_magnitude_start();
+        decimal.pad_end(magnitude - (min - 1));
+    }
+}
+
+/// ECMA-402's rounding increment as ICU4X's (1, 2, 5 or 25) and the power of ten it
+/// is shifted by.
+fn increment(increment: i16) -> (RoundingIncrement, i16) {
+    let (base, shift) = match increment {
+        10 | 20 | 50 => (increment / 10, 1),
+        250 => (25, 1),
+        100 | 200 | 500 => (increment / 100, 2),
+        2500 => (25, 2),
+        1000 | 2000 | 5000 => (increment / 1000, 3),
+        other => (other, 0),
+    };
+    let base = match base {
+        2 => RoundingIncrement::MultiplesOf2,
+        5 => RoundingIncrement::MultiplesOf5,
+        25 => RoundingIncrement::MultiplesOf25,
+        _ => RoundingIncrement::MultiplesOf1,
+    };
+    (base, shift)
+}
+
+/// A pattern's text (`whole`, e.g. "12 %") around the formatted number: the number's
+/// parts, and the rest as `symbol` where it is not white space.
+fn wrap(
+    whole: &str,
+    number: &[(&'static str, String)],
+    symbol: &'static str,
+) -> Vec<(&'static str, String)> {
+    let digits: String = number.iter().map(|(_, v)| v.as_str()).collect();
+    let Some(at) = whole.find(&digits) else {
+        return number.to_vec();
+    };
+    let mut parts = affix(&whole[..at], symbol);
+    parts.extend(number.iter().cloned());
+    parts.extend(affix(&whole[at + digits.len()..], symbol));
+    parts
+}
+
+/// Text around a number: white space is `literal`, the rest `symbol`.
+fn affix(text: &str, symbol: &'static str) -> Vec<(&'static str, String)> {
+    let mut parts: Vec<(&'static str, String)> = Vec::new();
+    for ch in text.chars() {
+        let ty = if ch.is_whitespace() {
+            "literal"
+        } else {
+            symbol
+        };
+        match parts.last_mut() {
+            Some((last, value)) if *last == ty => value.push(ch),
+            _ => parts.push((ty, ch.to_string())),
+        }
+    }
+    parts
+}
+
+/// The currency formatter's output with its number replaced by `number` (same sign):
+/// its digits are the formatter's own, rounded to the currency's.
+fn substitute(
+    shaped: &[(&'static str, String)],
+    number: &[(&'static str, String)],
+) -> Vec<(&'static str, String)> {
+    let is_digits = |ty: &str| matches!(ty, "integer" | "group" | "decimal" | "fraction");
+    let first = shaped.iter().position(|(ty, _)| is_digits(ty));
+    let last = shaped.iter().rposition(|(ty, _)| is_digits(ty));
+    let (Some(first), Some(last)) = (first, last) else {
+        return number.to_vec();
+    };
+    let mut parts = Vec::new();
+    for (ty, value) in &shaped[..first] {
+        parts.extend(currency_affix(ty, value));
+    }
+    parts.extend(number.iter().filter(|(ty, _)| is_digits(ty)).cloned());
+    for (ty, value) in &shaped[last + 1..] {
+        parts.extend(currency_affix(ty, value));
+    }
+    parts
+}
+
+fn currency_affix(ty: &'static str, value: &str) -> Vec<(&'static str, String)> {
+    if ty == "literal" {
+        affix(value, "currency")
+    } else {
+        vec![(ty, value.to_owned())]
+    }
+}
+
+/// Compact output, which ICU4X does not annotate: the digits and separators, then
+/// the rest as `compact` (white space as `literal`).
+fn compact_parts(text: &str) -> Vec<(&'static str, String)> {
+    let mut parts: Vec<(&'static str, String)> = Vec::new();
+    let mut seen_digit = false;
+    for ch in text.chars() {
+        let ty = if ch.is_numeric() {
+            seen_digit = true;
+            "integer"
+        } else if ch == '-' || ch == '\u{2212}' {
+            "minusSign"
+        } else if ch == '+' {
+            "plusSign"
+        } else if (ch == '.' || ch == ',') && seen_digit {
+            "decimal"
+        } else if ch.is_whitespace() {
+            "literal"
+        } else {
+            "compact"
+        };
+        match parts.last_mut() {
+            Some((last, value)) if *last == ty => value.push(ch),
+            _ => parts.push((ty, ch.to_string())),
+        }
+    }
+    // Digits after the separator are the fraction.
+    let mut after_decimal = false;
+    for (ty, _) in &mut parts {
+        if *ty == "decimal" {
+            after_decimal = true;
+        } else if *ty == "integer" && after_decimal {
+            *ty = "fraction";
+        }
+    }
+    parts
+}
