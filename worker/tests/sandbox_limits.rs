@@ -68,14 +68,25 @@ fn endless_microtasks_and_pending_promises_time_out() {
         ErrorKind::Timeout,
     );
     still_healthy(&engine);
-    // One that keeps every promise alive runs out of memory first.
+    // One that keeps every promise alive runs out of memory: given time enough that
+    // the outcome does not race the clock on a loaded machine (16 MB of promises
+    // took ~0.3 s, as long as the small pool's whole timeout).
+    let roomy = engine_with(
+        1,
+        PoolLimits {
+            timeout_ms: 10_000,
+            memory_mb: 16,
+            ..PoolLimits::default()
+        },
+        &[],
+    );
     fails(
-        &engine,
+        &roomy,
         "export default () => { const spin = () => Promise.resolve().then(spin); spin(); return new Promise(() => {}) }",
         "null",
         ErrorKind::Memory,
     );
-    still_healthy(&engine);
+    still_healthy(&roomy);
     fails(
         &engine,
         "export default () => new Promise(() => {})",

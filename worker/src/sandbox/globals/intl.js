@@ -31,8 +31,8 @@
     return seen;
   };
 
-  // The locale a service uses: the first requested one with data (its subtags
-  // dropped from the end until data is found), else the default.
+  // The locale a service uses: the first requested one whose language has data
+  // (a private-use region dropped), else the default.
   const resolveLocale = (requested) => {
     const resolved = host.intlResolveLocale(requested);
     return resolved == null ? DEFAULT_LOCALE : resolved;
@@ -602,8 +602,8 @@
       for (const [name] of COMPONENTS) {
         if (format[name] !== undefined) throw new TypeError(`Can't set option ${name} when ${dateStyle !== undefined ? 'dateStyle' : 'timeStyle'} is used`);
       }
-      if (required === 'date' && dateStyle === undefined) throw new TypeError('Invalid option : timeStyle');
-      if (required === 'time' && timeStyle === undefined) throw new TypeError('Invalid option : dateStyle');
+      if (required === 'date' && timeStyle !== undefined) throw new TypeError('Invalid option : timeStyle');
+      if (required === 'time' && dateStyle !== undefined) throw new TypeError('Invalid option : dateStyle');
       if (dateStyle !== undefined) resolved.dateStyle = dateStyle;
       if (timeStyle !== undefined) resolved.timeStyle = timeStyle;
     } else {
@@ -756,12 +756,23 @@
   localeMethods.date = dateMethod('toLocaleString', 'any', 'all');
   localeMethods.dateDate = dateMethod('toLocaleDateString', 'date', 'date');
   localeMethods.dateTime = dateMethod('toLocaleTimeString', 'time', 'time');
-  method(Number.prototype, 'toLocaleString', localeMethods.number);
-  method(BigInt.prototype, 'toLocaleString', localeMethods.bigint);
-  method(String.prototype, 'localeCompare', localeMethods.string);
-  method(Date.prototype, 'toLocaleString', localeMethods.date);
-  method(Date.prototype, 'toLocaleDateString', localeMethods.dateDate);
-  method(Date.prototype, 'toLocaleTimeString', localeMethods.dateTime);
+  // Replaces the prelude's stand-ins, or the engine's own methods (a snapshot makes
+  // `Date` before its stand-ins could be added), and nothing else: what job code put
+  // there (or froze) stays, when this part runs a second time in a runtime that
+  // makes its globals lazily.
+  const fnToString = Function.prototype.toString;
+  const replace = (target, name, fn) => {
+    const current = target[name];
+    const native = typeof current === 'function' && fnToString.call(current).endsWith('{\n    [native code]\n}');
+    if (!host.localeStandIns.includes(current) && !native) return;
+    try { method(target, name, fn); } catch { /* the job made it unchangeable */ }
+  };
+  replace(Number.prototype, 'toLocaleString', localeMethods.number);
+  replace(BigInt.prototype, 'toLocaleString', localeMethods.bigint);
+  replace(String.prototype, 'localeCompare', localeMethods.string);
+  replace(Date.prototype, 'toLocaleString', localeMethods.date);
+  replace(Date.prototype, 'toLocaleDateString', localeMethods.dateDate);
+  replace(Date.prototype, 'toLocaleTimeString', localeMethods.dateTime);
 
   // `localeMethods` is for the prelude's stand-ins (which load this part on first use
   // in a runtime that makes its globals lazily); only `Intl` is a global.

@@ -29,6 +29,7 @@
   // `Intl` part (which replaces them) on first use. In a snapshot, the part is made
   // before the picture and these are never called.
   let intlPart = null;
+  host.localeStandIns = [];
   const localeMethod = (target, name, key) => {
     const standIn = {
       [name](...args) {
@@ -37,6 +38,7 @@
     }[name];
     Object.defineProperty(standIn, 'length', { value: name === 'localeCompare' ? 1 : 0 });
     Object.defineProperty(target, name, { value: standIn, writable: true, configurable: true });
+    host.localeStandIns.push(standIn);
   };
   localeMethod(Number.prototype, 'toLocaleString', 'number');
   localeMethod(BigInt.prototype, 'toLocaleString', 'bigint');

@@ -91,17 +91,13 @@ pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, value: Value<'js>) -> Re
         Some(digits) => {
             let digits = digits.to_string()?;
             match digits.parse::<Decimal>() {
-                Ok(decimal) => Number::Finite(decimal),
-                Err(_) => Number::Special(digits.parse::<f64>().unwrap_or(f64::NAN)),
+                Ok(decimal) if within_reach(&decimal) => Number::Finite(decimal),
+                // Beyond what the rounding arithmetic reaches, or a form ICU4X does not
+                // parse ("1e+21", "5."): as the double it is.
+                _ => of_double(digits.trim().parse::<f64>().unwrap_or(f64::NAN)),
             }
         }
-        None => {
-            let x = value.as_number().unwrap_or(f64::NAN);
-            match Decimal::try_from_f64(x, FloatPrecision::RoundTrip) {
-                Ok(decimal) if x.is_finite() => Number::Finite(decimal),
-                _ => Number::Special(x),
-            }
-        }
+        None => of_double(value.as_number().unwrap_or(f64::NAN)),
     };
     let parts = match number {
         Number::Finite(decimal) => resolved
@@ -115,6 +111,24 @@ pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, value: Value<'js>) -> Re
 enum Number {
     Finite(Decimal),
     Special(f64),
+}
+
+/// Magnitudes past this (a thousand digits either side of the point) are taken as a
+/// double: rounding positions are `i16`s, and a job's million-digit BigInt would
+/// otherwise cost every step its length.
+const REACH: i16 = 1000;
+
+fn within_reach(decimal: &Decimal) -> bool {
+    let range = decimal.magnitude_range();
+    *range.start() >= -REACH && *range.end() <= REACH
+}
+
+fn of_double(x: f64) -> Number {
+    match Decimal::try_from_f64(x, FloatPrecision::RoundTrip) {
+        Ok(decimal) if x.is_finite() && within_reach(&decimal) => Number::Finite(decimal),
+        // A double's magnitude is within ±400; only NaN and the infinities get here.
+        _ => Number::Special(x),
+    }
 }
 
 /// NaN and the infinities, which no formatter takes.

@@ -35,17 +35,24 @@ impl Collected {
         &self,
         kind: impl Fn(&[Part]) -> Option<&'static str>,
     ) -> Vec<(&'static str, String)> {
+        // Spans nest, so one sweep in text order with the spans open at each point
+        // (few: as deep as the nesting) keeps this linear in the text and the spans.
+        let mut order: Vec<&Span> = self.spans.iter().collect();
+        order.sort_by_key(|span| (span.start, span.depth));
+        let mut next = order.into_iter().peekable();
+        let mut open: Vec<&Span> = Vec::new();
         let mut out: Vec<(&'static str, String)> = Vec::new();
-        let mut covering: Vec<&Span> = Vec::new();
+        let mut parts: Vec<Part> = Vec::new();
         for (index, ch) in self.text.char_indices() {
-            covering.clear();
-            covering.extend(
-                self.spans
-                    .iter()
-                    .filter(|s| s.start <= index && index < s.end),
-            );
-            covering.sort_by_key(|s| s.depth);
-            let parts: Vec<Part> = covering.iter().map(|s| s.part).collect();
+            open.retain(|span| index < span.end);
+            while let Some(span) = next.next_if(|span| span.start <= index) {
+                if index < span.end {
+                    open.push(span);
+                }
+            }
+            open.sort_by_key(|span| span.depth);
+            parts.clear();
+            parts.extend(open.iter().map(|span| span.part));
             let ty = kind(&parts).unwrap_or("literal");
             match out.last_mut() {
                 Some((last, value)) if *last == ty => value.push(ch),

@@ -8,8 +8,9 @@ use crate::sandbox::runtime::text::Text;
 /// Longer names are refused before the lookup.
 const MAX_NAME: usize = 64;
 
-/// The primary identifier of the zone `name` names (case-insensitively; aliases such
-/// as `US/Eastern` resolve), or `None` when there is no such zone.
+/// The zone `name` names, spelt as the tz database spells it (`name` is matched
+/// case-insensitively; links such as `US/Eastern` stay themselves), `UTC` for UTC's
+/// aliases, or `None` when there is no such zone.
 pub fn canonical(name: Text) -> Option<String> {
     if name.len() > MAX_NAME {
         return None;
