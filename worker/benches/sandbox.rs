@@ -187,6 +187,18 @@ fn one_slot(c: &mut Criterion, name: &str, engine: &Engine) {
         .to_owned();
     run_ok(engine, globals.clone());
     group.bench_function("node_globals_slot_busy", slot_busy(engine, &globals));
+    // Jobs that format with `Intl`: a price, and a date in a customer's zone.
+    let price = "export default (input) => new Intl.NumberFormat('de-DE', \
+        { style: 'currency', currency: 'EUR' }).format(input.a * 1234.5)"
+        .to_owned();
+    run_ok(engine, price.clone());
+    group.bench_function("intl_price_slot_busy", slot_busy(engine, &price));
+    let date =
+        "export default (input) => new Date(Date.UTC(2026, 0, input.a)).toLocaleString('en-US', \
+        { timeZone: 'America/New_York', dateStyle: 'medium', timeStyle: 'short' })"
+            .to_owned();
+    run_ok(engine, date.clone());
+    group.bench_function("intl_date_in_zone_slot_busy", slot_busy(engine, &date));
     group.finish();
 }
 

@@ -86,7 +86,7 @@
   };
   const toParts = (pairs) => pairs.map(([type, value]) => ({ type, value }));
   const joined = (pairs) => pairs.map((pair) => pair[1]).join('');
-  // Makes the given prototype's methods non-enumerable and adds the toStringTag.
+  // Adds a service's toStringTag and its static supportedLocalesOf.
   const finish = (Class, tag) => {
     defineProperty(Class.prototype, Symbol.toStringTag, { value: tag, configurable: true });
     defineProperty(Class, 'supportedLocalesOf', {
@@ -254,20 +254,7 @@
       const digits = digitOptions(opts, minFD, maxFD, notation, roundingIncrement);
       const compactDisplay = getOption(opts, 'compactDisplay', 'string', ['short', 'long'], 'short', NUMBER_SERVICE);
       const groupingDefault = notation === 'compact' ? 'min2' : 'auto';
-      let useGrouping = opts.useGrouping;
-      if (useGrouping === undefined) useGrouping = groupingDefault;
-      else if (useGrouping === true) useGrouping = 'always';
-      else if (typeof useGrouping !== 'boolean' && !(typeof useGrouping === 'string' && useGrouping === 'true') && !(typeof useGrouping === 'string' && useGrouping === 'false')) {
-        if (!useGrouping) useGrouping = false;
-        else {
-          useGrouping = String(useGrouping);
-          if (!['min2', 'auto', 'always'].includes(useGrouping)) {
-            throw new RangeError(`Value ${useGrouping} out of range for ${NUMBER_SERVICE} options property useGrouping`);
-          }
-        }
-      } else {
-        useGrouping = useGrouping === false ? false : groupingDefault;
-      }
+      const useGrouping = groupingOption(opts.useGrouping, groupingDefault);
       const signDisplay = getOption(opts, 'signDisplay', 'string', ['auto', 'never', 'always', 'exceptZero', 'negative'], 'auto', NUMBER_SERVICE);
       digits.roundingMode = readRoundingMode(opts);
       const native = host.intlNumberSetup(locale, numberingSystem === undefined ? null : numberingSystem);
@@ -351,6 +338,18 @@
     'compactDisplay', 'signDisplay', 'roundingIncrement', 'roundingMode', 'roundingPriority',
     'trailingZeroDisplay',
   ];
+  // GetBooleanOrStringNumberFormatOption for `useGrouping`.
+  const groupingOption = (value, fallback) => {
+    if (value === undefined) return fallback;
+    if (value === true) return 'always';
+    if (!value) return false;
+    const text = String(value);
+    if (text === 'true' || text === 'false') return fallback;
+    if (!['min2', 'auto', 'always'].includes(text)) {
+      throw new RangeError(`Value ${text} out of range for ${NUMBER_SERVICE} options property useGrouping`);
+    }
+    return text;
+  };
   // A fresh object with `keys` in the specification's order.
   const ordered = (from, keys) => {
     const out = {};
@@ -364,7 +363,6 @@
   class PluralRules {
     #resolved;
     constructor(locales = undefined, options = undefined) {
-      if (new.target === undefined) throw new TypeError("Constructor Intl.PluralRules requires 'new'");
       const requested = canonicalizeLocaleList(locales);
       const opts = optionsObject(options);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', PLURAL_SERVICE);
@@ -421,7 +419,6 @@
   class ListFormat {
     #resolved;
     constructor(locales = undefined, options = undefined) {
-      if (new.target === undefined) throw new TypeError("Constructor Intl.ListFormat requires 'new'");
       const requested = canonicalizeLocaleList(locales);
       const opts = optionsObject(options);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', LIST_SERVICE);
@@ -499,7 +496,6 @@
   class RelativeTimeFormat {
     #resolved;
     constructor(locales = undefined, options = undefined) {
-      if (new.target === undefined) throw new TypeError("Constructor Intl.RelativeTimeFormat requires 'new'");
       const requested = canonicalizeLocaleList(locales);
       const opts = optionsObject(options);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', RELATIVE_SERVICE);
@@ -728,21 +724,31 @@
   const thisDate = (value, what) => {
     try { return Date.prototype.getTime.call(value); } catch { throw new TypeError(`${what}: this is not a Date object.`); }
   };
+  // The locale methods' formatter for no locales and no options, made once per job:
+  // `a.localeCompare(b)` in a sort's comparator runs thousands of times.
+  let plainNumbers = null;
+  let plainCollator = null;
+  const numberFormat = (locales, options) => (locales === undefined && options === undefined
+    ? (plainNumbers = plainNumbers || new NumberFormat())
+    : new NumberFormat(locales, options));
   const localeMethods = {
     number: {
       toLocaleString(locales = undefined, options = undefined) {
-        return new NumberFormat(locales, options).format(thisNumber(this, 'Number.prototype.toLocaleString'));
+        return numberFormat(locales, options).format(thisNumber(this, 'Number.prototype.toLocaleString'));
       },
     }.toLocaleString,
     bigint: {
       toLocaleString(locales = undefined, options = undefined) {
-        return new NumberFormat(locales, options).format(BigInt.prototype.valueOf.call(this));
+        return numberFormat(locales, options).format(BigInt.prototype.valueOf.call(this));
       },
     }.toLocaleString,
     string: {
       localeCompare(that, locales = undefined, options = undefined) {
         if (this === null || this === undefined) throw new TypeError('String.prototype.localeCompare called on null or undefined');
-        return new Collator(locales, options).compare(String(this), String(that));
+        const collator = locales === undefined && options === undefined
+          ? (plainCollator = plainCollator || new Collator())
+          : new Collator(locales, options);
+        return collator.compare(String(this), String(that));
       },
     }.localeCompare,
   };

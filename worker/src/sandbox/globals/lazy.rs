@@ -348,6 +348,9 @@ fn create<'js>(
             // (unless job code made this object non-extensible: then they stay there).
             // Only own properties are read, so no getter runs.
             let globals = ctx.globals();
+            if intrinsic == Lazy::Date {
+                date_made(ctx, host.as_ref())?;
+            }
             if !extensible(ctx, lazy) {
                 return own_value(ctx, &globals, name);
             }
@@ -356,9 +359,6 @@ fn create<'js>(
                     define(lazy, sibling, value)?;
                     globals.remove(*sibling)?;
                 }
-            }
-            if intrinsic == Lazy::Date {
-                date_made(ctx, host.as_ref())?;
             }
             intrinsic.globals()
         }

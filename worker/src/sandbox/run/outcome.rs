@@ -137,9 +137,9 @@ fn decide(
             ),
         )
     };
-    if signals.interrupted {
-        return timeout();
-    }
+    // Memory first: a job refused memory may swallow the error (an out-of-memory
+    // error inside a promise reaction only rejects that promise) and then wait or
+    // spin until its deadline, but the limit it broke is the cause.
     if signals.memory_exceeded {
         return Outcome::error(
             ErrorKind::Memory,
@@ -148,6 +148,9 @@ fn decide(
                 limits.memory_bytes >> 20
             ),
         );
+    }
+    if signals.interrupted {
+        return timeout();
     }
     match failure {
         Failure::Deadline => timeout(),
@@ -233,7 +236,9 @@ mod tests {
             memory_exceeded: true,
             ..Signals::default()
         };
-        assert_eq!(kind(caught_and_rethrown(), both), ErrorKind::Timeout);
+        // A job that was refused memory and then ran out its time broke the memory
+        // limit first.
+        assert_eq!(kind(caught_and_rethrown(), both), ErrorKind::Memory);
         assert_eq!(
             kind(Err(Failure::Output("too big".into())), memory),
             ErrorKind::Memory

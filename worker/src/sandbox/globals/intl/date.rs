@@ -73,12 +73,26 @@ pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, ms: f64) -> Result<Array
     if hour_cycle.as_deref() == Some("h24") {
         // ICU4X has no h24: its midnight hour is 0 where h24 says 24.
         for (ty, value) in &mut parts {
-            if *ty == "hour" && value.chars().all(|c| c == '0') {
-                *value = "24".to_owned();
+            if *ty == "hour"
+                && let Some(zero) = zero_digit(value)
+            {
+                *value = [2, 4]
+                    .iter()
+                    .filter_map(|digit| char::from_u32(zero as u32 + digit))
+                    .collect();
             }
         }
     }
     to_js(&ctx, &parts)
+}
+
+/// The zero digit `value` is written in when it is all zeros ("0", "00", "٠٠"), in
+/// any numbering system: Unicode puts each system's digits in a run starting at a
+/// code point that ends in 0.
+fn zero_digit(value: &str) -> Option<char> {
+    let first = value.chars().next()?;
+    let zero = first.is_numeric() && (first as u32).is_multiple_of(16);
+    (zero && value.chars().all(|c| c == first)).then_some(first)
 }
 
 /// The ICU4X field set for the resolved options: date and time styles, or the
@@ -149,6 +163,12 @@ fn field_set(options: &Object<'_>) -> Result<Option<CompositeFieldSet>> {
         Some("short") => Some(bag::Weekday::Short),
         Some(_) => Some(bag::Weekday::Long),
         None => None,
+    };
+    fields.day_period = match get("dayPeriod")?.as_deref() {
+        Some("narrow") => Some(bag::DayPeriod::FlexibleNarrow),
+        Some("short") => Some(bag::DayPeriod::FlexibleShort),
+        Some("long") => Some(bag::DayPeriod::FlexibleLong),
+        _ => None,
     };
     let numeric = |value: Option<String>| value.map(|v| v == "2-digit");
     fields.hour = numeric(get("hour")?).map(|two| {

@@ -7,9 +7,11 @@ use rquickjs::{Array, Ctx, Object, Result};
 use super::locale;
 use super::options::{range_error, text};
 use super::parts::{Collected, to_js};
+use crate::sandbox::runtime::text::Text;
 
 /// `items` joined as `options` (resolved by `intl.js`) say, as parts.
-pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, items: Vec<String>) -> Result<Array<'js>> {
+pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, items: Vec<Text>) -> Result<Array<'js>> {
+    let items: Vec<String> = items.into_iter().map(|item| item.0).collect();
     let Some(locale) = locale::parse(&text(&options, "locale")?.unwrap_or_default()) else {
         return Err(range_error(&ctx, "Incorrect locale information provided"));
     };

@@ -7,7 +7,7 @@
 //! the currency's digits whatever the options say).
 
 use fixed_decimal::{
-    Decimal, FloatPrecision, RoundingIncrement, SignDisplay, SignedRoundingMode,
+    Decimal, FloatPrecision, RoundingIncrement, Sign, SignDisplay, SignedRoundingMode,
     UnsignedRoundingMode,
 };
 use icu_decimal::options::{CompactDecimalFormatterOptions, GroupingStrategy};
@@ -100,13 +100,15 @@ pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, value: Value<'js>) -> Re
         None => of_double(value.as_number().unwrap_or(f64::NAN)),
     };
     let parts = match number {
-        Number::Finite(decimal) => resolved
-            .finite(&locale, decimal)
-            .map_err(|message| range_error(&ctx, &message))?,
-        Number::Special(x) => special(x, &resolved),
-    };
+        Number::Finite(decimal) => resolved.finite(&locale, decimal),
+        Number::Special(x) => resolved.special(&locale, x),
+    }
+    .map_err(|message| range_error(&ctx, &message))?;
     to_js(&ctx, &parts)
 }
+
+/// Formatted parts, or why ICU4X could not make them.
+type Parts = std::result::Result<Vec<(&'static str, String)>, String>;
 
 enum Number {
     Finite(Decimal),
@@ -129,31 +131,6 @@ fn of_double(x: f64) -> Number {
         // A double's magnitude is within ±400; only NaN and the infinities get here.
         _ => Number::Special(x),
     }
-}
-
-/// NaN and the infinities, which no formatter takes.
-fn special(x: f64, resolved: &Resolved) -> Vec<(&'static str, String)> {
-    let mut parts = Vec::new();
-    if x.is_nan() {
-        parts.push(("nan", "NaN".to_owned()));
-    } else {
-        let negative = x < 0.0;
-        match resolved.sign_display.as_str() {
-            "never" => {}
-            "always" | "exceptZero" => parts.push(if negative {
-                ("minusSign", "-".to_owned())
-            } else {
-                ("plusSign", "+".to_owned())
-            }),
-            _ if negative => parts.push(("minusSign", "-".to_owned())),
-            _ => {}
-        }
-        parts.push(("infinity", "∞".to_owned()));
-    }
-    if resolved.style == "percent" {
-        parts.push(("percentSign", "%".to_owned()));
-    }
-    parts
 }
 
 /// The options of one NumberFormat, as `intl.js` resolved them.
@@ -214,35 +191,72 @@ impl Resolved {
     }
 
     /// The parts of a finite number.
-    fn finite(
-        &self,
-        locale: &Locale,
-        mut decimal: Decimal,
-    ) -> std::result::Result<Vec<(&'static str, String)>, String> {
-        let failed = |err: DataError| format!("Intl.NumberFormat: {err}");
+    fn finite(&self, locale: &Locale, mut decimal: Decimal) -> Parts {
         if self.style == "percent" {
             decimal.multiply_pow10(2);
         }
-        let prefs = DecimalFormatterPreferences::from(locale);
-        if self.notation == "compact" && self.style == "decimal" {
-            return self.compact(locale, decimal);
+        let number = if self.notation == "compact" {
+            self.compact(locale, decimal.clone())?
+        } else {
+            self.round(&mut decimal);
+            decimal.apply_sign_display(self.sign());
+            Collected::of(&self.decimal_formatter(locale)?.format(&decimal)).typed(innermost_number)
+        };
+        self.styled(locale, &decimal, number)
+    }
+
+    /// NaN and the infinities, which no formatter takes, in the style's pattern.
+    fn special(&self, locale: &Locale, x: f64) -> Parts {
+        let negative = x < 0.0;
+        let mut parts = Vec::new();
+        match self.sign_display.as_str() {
+            "never" => {}
+            "always" | "exceptZero" if !x.is_nan() => parts.push(if negative {
+                ("minusSign", "-".to_owned())
+            } else {
+                ("plusSign", "+".to_owned())
+            }),
+            _ if negative => parts.push(("minusSign", "-".to_owned())),
+            _ => {}
         }
-        self.round(&mut decimal);
-        decimal.apply_sign_display(self.sign());
-        let formatter = DecimalFormatter::try_new(prefs, self.grouping.into()).map_err(failed)?;
-        let number = Collected::of(&formatter.format(&decimal)).typed(innermost_number);
+        parts.push(if x.is_nan() {
+            ("nan", "NaN".to_owned())
+        } else {
+            ("infinity", "∞".to_owned())
+        });
+        let shown = Decimal::from(if negative { -1 } else { 1 });
+        self.styled(locale, &shown, parts)
+    }
+
+    /// `number`'s parts in the style's pattern (`value` is the number they show):
+    /// "12 %", "-%12", "1.234,50 €", "$1.2M".
+    fn styled(
+        &self,
+        locale: &Locale,
+        value: &Decimal,
+        number: Vec<(&'static str, String)>,
+    ) -> Parts {
+        let failed = |err: DataError| format!("Intl.NumberFormat: {err}");
         match self.style.as_str() {
             "percent" => {
-                let plain =
-                    DecimalFormatter::try_new(prefs, self.grouping.into()).map_err(failed)?;
+                let mut unsigned = value.clone();
+                unsigned.set_sign(Sign::None);
+                let plain = self
+                    .decimal_formatter(locale)?
+                    .format(&unsigned)
+                    .write_to_string()
+                    .into_owned();
                 let percent = PercentFormatter::try_new_with_decimal_formatter(
                     locale.into(),
-                    plain,
+                    self.decimal_formatter(locale)?,
                     Default::default(),
                 )
                 .map_err(failed)?;
-                let whole = percent.format(&decimal).write_to_string().into_owned();
-                Ok(wrap(&whole, &number, "percentSign"))
+                let whole = percent.format(&unsigned).write_to_string().into_owned();
+                let signs = number.iter().take_while(|(ty, _)| is_sign(ty)).count();
+                let mut parts = number[..signs].to_vec();
+                parts.extend(wrap(&whole, &plain, &number[signs..], "percentSign"));
+                Ok(parts)
             }
             "currency" => {
                 let code = self.currency.as_deref().unwrap_or("XXX");
@@ -259,20 +273,24 @@ impl Resolved {
                     _ => CurrencyFormatter::try_new_symbol(prefs, currency, options),
                 }
                 .map_err(failed)?;
-                let shaped = Collected::of(&formatter.format_fixed_decimal(&decimal))
-                    .typed(innermost_number);
+                let shaped =
+                    Collected::of(&formatter.format_fixed_decimal(value)).typed(innermost_number);
                 Ok(substitute(&shaped, &number))
             }
             _ => Ok(number),
         }
     }
 
+    fn decimal_formatter(&self, locale: &Locale) -> std::result::Result<DecimalFormatter, String> {
+        DecimalFormatter::try_new(
+            DecimalFormatterPreferences::from(locale),
+            self.grouping.into(),
+        )
+        .map_err(|err| format!("Intl.NumberFormat: {err}"))
+    }
+
     /// Compact notation ("1.2K"): ICU4X's own rounding unless digits were asked for.
-    fn compact(
-        &self,
-        locale: &Locale,
-        mut decimal: Decimal,
-    ) -> std::result::Result<Vec<(&'static str, String)>, String> {
+    fn compact(&self, locale: &Locale, mut decimal: Decimal) -> Parts {
         let prefs = locale.into();
         let mut options = CompactDecimalFormatterOptions::default();
         options.grouping_strategy = Some(self.grouping);
@@ -296,7 +314,14 @@ impl Resolved {
                 Err(_) => formatter.format(&decimal).write_to_string().into_owned(),
             }
         };
-        Ok(compact_parts(&text))
+        // The locale's decimal separator, to tell it from a group separator.
+        let one_and_a_half = "1.5".parse::<Decimal>().unwrap_or_default();
+        let separator = Collected::of(&self.decimal_formatter(locale)?.format(&one_and_a_half))
+            .typed(innermost_number)
+            .into_iter()
+            .find(|(ty, _)| *ty == "decimal")
+            .map_or_else(|| ".".to_owned(), |(_, text)| text);
+        Ok(compact_parts(&text, &separator))
     }
 
     fn sign(&self) -> SignDisplay {
@@ -331,13 +356,16 @@ impl Resolved {
         match self.rounding_type.as_str() {
             "significantDigits" => self.round_significant(decimal),
             "morePrecision" | "lessPrecision" => {
-                let mut by_fraction = decimal.clone();
-                self.round_fraction(&mut by_fraction);
-                self.round_significant(decimal);
-                let fraction_finer =
-                    by_fraction.magnitude_range().start() < decimal.magnitude_range().start();
-                if fraction_finer == (self.rounding_type == "morePrecision") {
-                    *decimal = by_fraction;
+                // ECMA-402: the result whose rounding position is lower is the more
+                // precise; ties go to significant digits for morePrecision.
+                let (_, shift) = increment(self.rounding_increment);
+                let by_fraction = shift - self.fraction.1;
+                let by_significant = decimal.nonzero_magnitude_start() - (self.significant.1 - 1);
+                let significant_finer = by_significant <= by_fraction;
+                if significant_finer == (self.rounding_type == "morePrecision") {
+                    self.round_significant(decimal);
+                } else {
+                    self.round_fraction(decimal);
                 }
             }
             _ => self.round_fraction(decimal),
@@ -391,20 +419,21 @@ fn increment(increment: i16) -> (RoundingIncrement, i16) {
     (base, shift)
 }
 
-/// A pattern's text (`whole`, e.g. "12 %") around the formatted number: the number's
-/// parts, and the rest as `symbol` where it is not white space.
+/// A pattern's text (`whole`, e.g. "12 %") around the number as the plain decimal
+/// formatter writes it (`plain`): the parts `number` in its place, and the rest as
+/// `symbol` where it is not white space.
 fn wrap(
     whole: &str,
+    plain: &str,
     number: &[(&'static str, String)],
     symbol: &'static str,
 ) -> Vec<(&'static str, String)> {
-    let digits: String = number.iter().map(|(_, v)| v.as_str()).collect();
-    let Some(at) = whole.find(&digits) else {
+    let Some(at) = whole.find(plain).filter(|_| !plain.is_empty()) else {
         return number.to_vec();
     };
     let mut parts = affix(&whole[..at], symbol);
     parts.extend(number.iter().cloned());
-    parts.extend(affix(&whole[at + digits.len()..], symbol));
+    parts.extend(affix(&whole[at + plain.len()..], symbol));
     parts
 }
 
@@ -425,8 +454,13 @@ fn affix(text: &str, symbol: &'static str) -> Vec<(&'static str, String)> {
     parts
 }
 
-/// The currency formatter's output with its number replaced by `number` (same sign):
-/// its digits are the formatter's own, rounded to the currency's.
+fn is_sign(ty: &str) -> bool {
+    matches!(ty, "minusSign" | "plusSign")
+}
+
+/// The currency formatter's output with its number replaced by `number`'s (its sign
+/// stays where the locale's pattern puts it): the formatter's digits are rounded to
+/// the currency's, whatever the options say.
 fn substitute(
     shaped: &[(&'static str, String)],
     number: &[(&'static str, String)],
@@ -441,7 +475,7 @@ fn substitute(
     for (ty, value) in &shaped[..first] {
         parts.extend(currency_affix(ty, value));
     }
-    parts.extend(number.iter().filter(|(ty, _)| is_digits(ty)).cloned());
+    parts.extend(number.iter().filter(|(ty, _)| !is_sign(ty)).cloned());
     for (ty, value) in &shaped[last + 1..] {
         parts.extend(currency_affix(ty, value));
     }
@@ -456,38 +490,38 @@ fn currency_affix(ty: &'static str, value: &str) -> Vec<(&'static str, String)> 
     }
 }
 
-/// Compact output, which ICU4X does not annotate: the digits and separators, then
-/// the rest as `compact` (white space as `literal`).
-fn compact_parts(text: &str) -> Vec<(&'static str, String)> {
+/// Compact output, which ICU4X does not annotate: digits, the locale's decimal
+/// `separator` after the first of them and other separators between digits, then the
+/// rest as `compact` (white space as `literal`).
+fn compact_parts(text: &str, separator: &str) -> Vec<(&'static str, String)> {
+    let chars: Vec<char> = text.chars().collect();
     let mut parts: Vec<(&'static str, String)> = Vec::new();
-    let mut seen_digit = false;
-    for ch in text.chars() {
+    let mut after_decimal = false;
+    for (i, &ch) in chars.iter().enumerate() {
+        let between_digits = i > 0
+            && chars[i - 1].is_numeric()
+            && chars.get(i + 1).is_some_and(|next| next.is_numeric());
         let ty = if ch.is_numeric() {
-            seen_digit = true;
-            "integer"
+            if after_decimal { "fraction" } else { "integer" }
         } else if ch == '-' || ch == '\u{2212}' {
             "minusSign"
         } else if ch == '+' {
             "plusSign"
-        } else if (ch == '.' || ch == ',') && seen_digit {
+        } else if between_digits && separator.starts_with(ch) && !after_decimal {
+            after_decimal = true;
             "decimal"
+        } else if between_digits {
+            "group"
         } else if ch.is_whitespace() {
             "literal"
         } else {
             "compact"
         };
         match parts.last_mut() {
-            Some((last, value)) if *last == ty => value.push(ch),
+            Some((last, value)) if *last == ty && ty != "decimal" && ty != "group" => {
+                value.push(ch)
+            }
             _ => parts.push((ty, ch.to_string())),
-        }
-    }
-    // Digits after the separator are the fraction.
-    let mut after_decimal = false;
-    for (ty, _) in &mut parts {
-        if *ty == "decimal" {
-            after_decimal = true;
-        } else if *ty == "integer" && after_decimal {
-            *ty = "fraction";
         }
     }
     parts

@@ -1,48 +1,56 @@
 //! IANA time zones from jiff's bundled database (the same in every worker, whatever
 //! the host has in /usr/share/zoneinfo), and `Intl.supportedValuesOf`.
 
-use jiff::tz::{self, TimeZone};
+use icu_time::zone::iana::IanaParserExtended;
+use jiff::tz::TimeZone;
 
 use crate::sandbox::runtime::text::Text;
 
 /// Longer names are refused before the lookup.
 const MAX_NAME: usize = 64;
 
-/// The zone `name` names, spelt as the tz database spells it (`name` is matched
-/// case-insensitively; links such as `US/Eastern` stay themselves), `UTC` for UTC's
-/// aliases, or `None` when there is no such zone.
+/// The zone `name` names (case-insensitively), by its CLDR canonical identifier as
+/// Node 20 gives it (`US/Eastern` is `America/New_York`, `Asia/Kolkata` is
+/// `Asia/Calcutta`), `UTC` for UTC's aliases, or `None` when there is no such zone.
 pub fn canonical(name: Text) -> Option<String> {
     if name.len() > MAX_NAME {
         return None;
     }
     let upper = name.to_ascii_uppercase();
-    if matches!(
-        upper.as_str(),
-        "UTC"
-            | "ETC/UTC"
-            | "GMT"
-            | "ETC/GMT"
-            | "Z"
-            | "ETC/UCT"
-            | "UCT"
-            | "ETC/UNIVERSAL"
-            | "UNIVERSAL"
-            | "ETC/ZULU"
-            | "ZULU"
-            | "ETC/GREENWICH"
-            | "GREENWICH"
-            | "GMT0"
-            | "ETC/GMT0"
-            | "GMT+0"
-            | "GMT-0"
-            | "ETC/GMT+0"
-            | "ETC/GMT-0"
-    ) {
+    if UTC_ALIASES.contains(&upper.as_str()) {
         return Some("UTC".to_owned());
     }
-    let zone = TimeZone::get(&name).ok()?;
-    zone.iana_name().map(str::to_owned)
+    let parsed = IanaParserExtended::new().parse(&name);
+    if parsed.time_zone == icu_time::TimeZone::UNKNOWN {
+        return None;
+    }
+    // Offsets come from jiff: a zone it does not know would be shown as UTC.
+    TimeZone::get(parsed.canonical).ok()?;
+    Some(parsed.canonical.to_owned())
 }
+
+/// Names of UTC, upper-cased.
+const UTC_ALIASES: &[&str] = &[
+    "UTC",
+    "ETC/UTC",
+    "GMT",
+    "ETC/GMT",
+    "Z",
+    "ETC/UCT",
+    "UCT",
+    "ETC/UNIVERSAL",
+    "UNIVERSAL",
+    "ETC/ZULU",
+    "ZULU",
+    "ETC/GREENWICH",
+    "GREENWICH",
+    "GMT0",
+    "ETC/GMT0",
+    "GMT+0",
+    "GMT-0",
+    "ETC/GMT+0",
+    "ETC/GMT-0",
+];
 
 /// The zone `name` (as [`canonical`] returned it).
 pub fn get(name: &str) -> Option<TimeZone> {
@@ -59,17 +67,14 @@ pub fn supported_values(key: Text) -> Option<Vec<String>> {
         "collation" => vec!["default".to_owned()],
         "numberingSystem" => vec!["latn".to_owned()],
         "timeZone" => {
-            let mut names: Vec<String> = tz::db()
-                .available()
-                .map(|name| name.as_str().to_owned())
-                .filter(|name| {
-                    TimeZone::get(name).is_ok_and(|zone| zone.iana_name() == Some(name.as_str()))
-                        && name.contains('/')
-                        && !name.starts_with("Etc/")
-                })
+            let mut names: Vec<String> = IanaParserExtended::new()
+                .iter()
+                .map(|zone| zone.canonical)
+                .filter(|name| name.contains('/') && !name.starts_with("Etc/"))
+                .map(str::to_owned)
                 .collect();
-            names.push("UTC".to_owned());
             names.sort();
+            names.dedup();
             names
         }
         "currency" | "unit" => Vec::new(),
