@@ -79,6 +79,15 @@
   };
   const getNumberOption = (options, property, min, max, fallback) =>
     defaultNumberOption(options[property], min, max, fallback, property);
+  // A string option that names a Unicode extension type (`numberingSystem`,
+  // `calendar`, `collation`): one or more runs of 3 to 8 letters and digits.
+  const getTypeOption = (options, property, service) => {
+    const value = getOption(options, property, 'string', undefined, undefined, service);
+    if (value !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(value)) {
+      throw new RangeError(`Invalid ${property} : ${value}`);
+    }
+    return value;
+  };
 
   // A method that works only on its own kind of object.
   const brandCheck = (ok, what, method) => {
@@ -223,10 +232,7 @@
       const requested = canonicalizeLocaleList(locales);
       const opts = coerceOptions(options);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', NUMBER_SERVICE);
-      const numberingSystem = getOption(opts, 'numberingSystem', 'string', undefined, undefined, NUMBER_SERVICE);
-      if (numberingSystem !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(numberingSystem)) {
-        throw new RangeError(`Invalid numberingSystem : ${numberingSystem}`);
-      }
+      const numberingSystem = getTypeOption(opts, 'numberingSystem', NUMBER_SERVICE);
       const locale = resolveLocale(requested);
       const style = getOption(opts, 'style', 'string', ['decimal', 'percent', 'currency', 'unit'], 'decimal', NUMBER_SERVICE);
       let currency = getOption(opts, 'currency', 'string', undefined, undefined, NUMBER_SERVICE);
@@ -453,10 +459,7 @@
       const opts = coerceOptions(options);
       const usage = getOption(opts, 'usage', 'string', ['sort', 'search'], 'sort', COLLATOR_SERVICE);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', COLLATOR_SERVICE);
-      const collation = getOption(opts, 'collation', 'string', undefined, undefined, COLLATOR_SERVICE);
-      if (collation !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(collation)) {
-        throw new RangeError(`Invalid collation : ${collation}`);
-      }
+      const collation = getTypeOption(opts, 'collation', COLLATOR_SERVICE);
       const numeric = getOption(opts, 'numeric', 'boolean', undefined, undefined, COLLATOR_SERVICE);
       const caseFirst = getOption(opts, 'caseFirst', 'string', ['upper', 'lower', 'false'], undefined, COLLATOR_SERVICE);
       const locale = resolveLocale(requested);
@@ -499,10 +502,7 @@
       const requested = canonicalizeLocaleList(locales);
       const opts = optionsObject(options);
       getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', RELATIVE_SERVICE);
-      const numberingSystem = getOption(opts, 'numberingSystem', 'string', undefined, undefined, RELATIVE_SERVICE);
-      if (numberingSystem !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(numberingSystem)) {
-        throw new RangeError(`Invalid numberingSystem : ${numberingSystem}`);
-      }
+      const numberingSystem = getTypeOption(opts, 'numberingSystem', RELATIVE_SERVICE);
       const locale = resolveLocale(requested);
       const style = getOption(opts, 'style', 'string', ['long', 'short', 'narrow'], 'long', RELATIVE_SERVICE);
       const numeric = getOption(opts, 'numeric', 'string', ['always', 'auto'], 'always', RELATIVE_SERVICE);
@@ -560,14 +560,8 @@
     const requested = canonicalizeLocaleList(locales);
     const opts = coerceOptions(options);
     getOption(opts, 'localeMatcher', 'string', ['lookup', 'best fit'], 'best fit', DATE_SERVICE);
-    const calendar = getOption(opts, 'calendar', 'string', undefined, undefined, DATE_SERVICE);
-    if (calendar !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(calendar)) {
-      throw new RangeError(`Invalid calendar : ${calendar}`);
-    }
-    const numberingSystem = getOption(opts, 'numberingSystem', 'string', undefined, undefined, DATE_SERVICE);
-    if (numberingSystem !== undefined && !/^[a-z0-9]{3,8}(-[a-z0-9]{3,8})*$/i.test(numberingSystem)) {
-      throw new RangeError(`Invalid numberingSystem : ${numberingSystem}`);
-    }
+    const calendar = getTypeOption(opts, 'calendar', DATE_SERVICE);
+    const numberingSystem = getTypeOption(opts, 'numberingSystem', DATE_SERVICE);
     const hour12 = getOption(opts, 'hour12', 'boolean', undefined, undefined, DATE_SERVICE);
     let hourCycle = getOption(opts, 'hourCycle', 'string', ['h11', 'h12', 'h23', 'h24'], undefined, DATE_SERVICE);
     if (hour12 !== undefined) hourCycle = null;
