@@ -197,12 +197,46 @@ impl Resolved {
         }
         let number = if self.notation == "compact" {
             self.compact(locale, decimal.clone())?
+        } else if self.notation == "scientific" || self.notation == "engineering" {
+            self.scientific(locale, &decimal)?
         } else {
             self.round(&mut decimal);
             decimal.apply_sign_display(self.sign());
             Collected::of(&self.decimal_formatter(locale)?.format(&decimal)).typed(innermost_number)
         };
         self.styled(locale, &decimal, number)
+    }
+
+    /// Scientific ("1.235E5") and engineering ("123.456E3") notation, which ICU4X
+    /// does not have: the significand rounded by the digit options, then the exponent.
+    fn scientific(&self, locale: &Locale, decimal: &Decimal) -> Parts {
+        let step = if self.notation == "engineering" { 3 } else { 1 };
+        let significand_at = |exponent: i16| {
+            let mut significand = decimal.clone();
+            significand.multiply_pow10(-exponent);
+            self.round(&mut significand);
+            significand
+        };
+        let mut exponent = if decimal.is_zero() {
+            0
+        } else {
+            decimal.nonzero_magnitude_start().div_euclid(step) * step
+        };
+        let mut significand = significand_at(exponent);
+        // Rounding may carry into one more digit (9.9996 to 10.000): one step up.
+        if !significand.is_zero() && significand.nonzero_magnitude_start() >= step {
+            exponent += step;
+            significand = significand_at(exponent);
+        }
+        significand.apply_sign_display(self.sign());
+        let mut parts = Collected::of(&self.decimal_formatter(locale)?.format(&significand))
+            .typed(innermost_number);
+        parts.push(("exponentSeparator", "E".to_owned()));
+        if exponent < 0 {
+            parts.push(("exponentMinusSign", "-".to_owned()));
+        }
+        parts.push(("exponentInteger", exponent.unsigned_abs().to_string()));
+        Ok(parts)
     }
 
     /// NaN and the infinities, which no formatter takes, in the style's pattern.
