@@ -584,7 +584,7 @@
     const dateStyle = getOption(opts, 'dateStyle', 'string', STYLES, undefined, DATE_SERVICE);
     const timeStyle = getOption(opts, 'timeStyle', 'string', STYLES, undefined, DATE_SERVICE);
     const locale = resolveLocale(requested);
-    const native = host.intlDateSetup(locale, numberingSystem === undefined ? null : numberingSystem);
+    const native = host.intlNumberSetup(locale, numberingSystem === undefined ? null : numberingSystem);
     const resolved = {
       locale: native[0], calendar: 'gregory', numberingSystem: native[1], timeZone,
     };
@@ -617,7 +617,7 @@
     const hasHour = resolved.hour !== undefined || resolved.timeStyle !== undefined;
     if (hasHour) {
       // The locale's own cycle, then hour12 as ECMA-402 (and Node 20) apply it.
-      const localeCycle = native[2];
+      const localeCycle = host.intlHourCycle(resolved.locale);
       let hc = hourCycle ?? localeCycle;
       if (hour12 === true) hc = localeCycle === 'h11' || localeCycle === 'h23' ? 'h11' : 'h12';
       else if (hour12 === false) hc = localeCycle === 'h11' || localeCycle === 'h23' ? 'h23' : 'h24';

@@ -16,16 +16,17 @@ use writeable::Part;
 
 use super::options::{range_error, text};
 use super::parts::{Collected, to_js};
-use super::{locale, number, zone};
+use super::{locale, zone};
 
-/// `[locale, numberingSystem, hourCycle]`: the NumberFormat setup, and the hour
-/// cycle the locale uses by default (`h12` where its times have a day period).
-pub fn setup(tag: String, numbering: Option<String>) -> Option<Vec<String>> {
-    let mut resolved = number::setup(tag, numbering)?;
-    let locale = locale::parse(&resolved[0])?;
+/// The hour cycle `tag`'s times use by default: `h12` where they have a day period.
+/// Asked only by a DateTimeFormat that shows hours.
+pub fn hour_cycle(tag: String) -> &'static str {
+    let Some(locale) = locale::parse(&tag) else {
+        return "h23";
+    };
     let mut builder = FieldSetBuilder::new();
     builder.time_precision = Some(TimePrecision::Minute);
-    let cycle = builder
+    builder
         .build_composite()
         .ok()
         .and_then(|fields| DateTimeFormatter::try_new((&locale).into(), fields).ok())
@@ -38,9 +39,7 @@ pub fn setup(tag: String, numbering: Option<String>) -> Option<Vec<String>> {
                 "h23"
             }
         })
-        .unwrap_or("h23");
-    resolved.push(cycle.to_owned());
-    Some(resolved)
+        .unwrap_or("h23")
 }
 
 /// Formats the time value `ms` with the resolved options `intl.js` made, as parts.

@@ -45,7 +45,7 @@ pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
     host.set("intlCompare", host_function(ctx, collator::compare)?)?;
     host.set("intlRelativeFormat", host_function(ctx, relative::format)?)?;
     host.set("intlTimeZone", host_function(ctx, zone::canonical)?)?;
-    host.set("intlDateSetup", host_function(ctx, date::setup)?)?;
+    host.set("intlHourCycle", host_function(ctx, date::hour_cycle)?)?;
     host.set("intlDateFormat", host_function(ctx, date::format)?)?;
     host.set(
         "intlSupportedValues",

@@ -107,6 +107,13 @@ pub fn format<'js>(ctx: Ctx<'js>, options: Object<'js>, value: Value<'js>) -> Re
     to_js(&ctx, &parts)
 }
 
+/// Rounds `decimal` by the digit options in `options` (resolved by `intl.js`), as
+/// `format` would: for `Intl.PluralRules`, whose category depends on the digits shown.
+pub fn round_as(options: &Object<'_>, decimal: &mut Decimal) -> Result<()> {
+    Resolved::read(options)?.round(decimal);
+    Ok(())
+}
+
 /// Formatted parts, or why ICU4X could not make them.
 type Parts = std::result::Result<Vec<(&'static str, String)>, String>;
 

@@ -2,12 +2,12 @@
 //! formatted (its fraction digits count: in English, "1" is `one` but "1.0" is
 //! `other`).
 
-use fixed_decimal::{Decimal, FloatPrecision, SignedRoundingMode, UnsignedRoundingMode};
+use fixed_decimal::{Decimal, FloatPrecision};
 use icu_plurals::{PluralCategory, PluralRules};
 use rquickjs::{Ctx, Object, Result};
 
-use super::locale;
-use super::options::{count, range_error, text};
+use super::options::{range_error, text};
+use super::{locale, number};
 
 /// The category of `n` under the rules `options` (as `intl.js` resolved them) name.
 pub fn select<'js>(ctx: Ctx<'js>, options: Object<'js>, n: f64) -> Result<&'static str> {
@@ -22,22 +22,8 @@ pub fn select<'js>(ctx: Ctx<'js>, options: Object<'js>, n: f64) -> Result<&'stat
     let Ok(mut decimal) = Decimal::try_from_f64(n, FloatPrecision::RoundTrip) else {
         return Ok("other");
     };
-    let half_expand = SignedRoundingMode::Unsigned(UnsignedRoundingMode::HalfExpand);
-    if text(&options, "roundingType")?.as_deref() == Some("significantDigits") {
-        let max = count(&options, "maximumSignificantDigits")?.unwrap_or(21);
-        let min = count(&options, "minimumSignificantDigits")?.unwrap_or(1);
-        let magnitude = decimal.nonzero_magnitude_start();
-        decimal.round_with_mode(magnitude - (max - 1), half_expand);
-        decimal.trim_end();
-        let magnitude = decimal.nonzero_magnitude_start();
-        decimal.pad_end(magnitude - (min - 1));
-    } else {
-        let max = count(&options, "maximumFractionDigits")?.unwrap_or(3);
-        let min = count(&options, "minimumFractionDigits")?.unwrap_or(0);
-        decimal.round_with_mode(-max, half_expand);
-        decimal.trim_end();
-        decimal.pad_end(-min);
-    }
+    // Rounded as a NumberFormat with the same digit options would show it.
+    number::round_as(&options, &mut decimal)?;
     Ok(name(rules.category_for(&decimal)))
 }
 
