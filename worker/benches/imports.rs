@@ -8,6 +8,7 @@
 //!
 //! The table goes to stdout as Markdown, for docs/BENCHMARKS.md. Under `cargo test
 //! --bench imports` each package is loaded once, to check the benchmark still runs.
+//! Names after `--` limit the run to those packages (`-- luxon date-fns-tz`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,7 +41,14 @@ fn main() {
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let rounds = if benchmarking { ROUNDS } else { 1 };
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/packages");
-    let packages = packages(&folder);
+    let chosen: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with('-'))
+        .collect();
+    let mut packages = packages(&folder);
+    if !chosen.is_empty() {
+        packages.retain(|package| chosen.contains(package));
+    }
     let engine = engine(&folder, &packages);
     let trivial = "module.exports = () => 1".to_owned();
     println!("| package | first job (compiles) | `require` | `import` |");

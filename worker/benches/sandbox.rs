@@ -199,6 +199,11 @@ fn one_slot(c: &mut Criterion, name: &str, engine: &Engine) {
             .to_owned();
     run_ok(engine, date.clone());
     group.bench_function("intl_date_in_zone_slot_busy", slot_busy(engine, &date));
+    let speed = "export default (input) => new Intl.NumberFormat('de', \
+        { style: 'unit', unit: 'kilometer-per-hour', unitDisplay: 'long' }).format(input.a * 12.5)"
+        .to_owned();
+    run_ok(engine, speed.clone());
+    group.bench_function("intl_unit_slot_busy", slot_busy(engine, &speed));
     group.finish();
 }
 

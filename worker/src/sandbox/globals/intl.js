@@ -246,8 +246,6 @@
       const unitDisplay = getOption(opts, 'unitDisplay', 'string', ['short', 'narrow', 'long'], 'short', NUMBER_SERVICE);
       if (style === 'currency' && currency === undefined) throw new TypeError('Currency code is required with currency style.');
       if (style === 'unit' && unit === undefined) throw new TypeError('Unit is required with unit style.');
-      // ICU4X has no unit names yet: a clear error rather than a bare number.
-      if (style === 'unit') throw new RangeError(`Intl.NumberFormat: unit style is not supported in Warren (unit '${unit}')`);
       if (currency !== undefined) currency = currency.toUpperCase();
       const roundingIncrement = readRoundingIncrement(opts);
       const notation = getOption(opts, 'notation', 'string', ['standard', 'scientific', 'engineering', 'compact'], 'standard', NUMBER_SERVICE);

@@ -18,6 +18,9 @@ mod parts;
 mod plural;
 mod recent;
 mod relative;
+mod unit;
+#[rustfmt::skip]
+mod unit_data;
 mod zone;
 
 use rquickjs::{Ctx, Object, Result};

@@ -2,27 +2,29 @@
 //! ECMA-402's digit options applied to a `fixed_decimal::Decimal` before ICU4X
 //! formats it (ICU4X's formatters do not round).
 //!
-//! Percent and currency patterns come from `icu_experimental`'s formatters; the
+//! Unit patterns come from CLDR's data in [`super::unit`]. Percent and currency patterns come from `icu_experimental`'s formatters; the
 //! number inside them is always this module's own (their formatters would round to
 //! the currency's digits whatever the options say).
 
 use fixed_decimal::{
-    Decimal, FloatPrecision, RoundingIncrement, Sign, SignDisplay, SignedRoundingMode,
-    UnsignedRoundingMode,
+    CompactDecimal, Decimal, FloatPrecision, RoundingIncrement, Sign, SignDisplay,
+    SignedRoundingMode, UnsignedRoundingMode,
 };
 use icu_decimal::options::{CompactDecimalFormatterOptions, GroupingStrategy};
 use icu_decimal::{CompactDecimalFormatter, DecimalFormatter, DecimalFormatterPreferences};
 use icu_experimental::dimension::currency::CurrencyType;
 use icu_experimental::dimension::currency::formatter::CurrencyFormatter;
+use icu_experimental::dimension::currency::options::{CurrencyFormatterOptions, CurrencyUsage};
 use icu_experimental::dimension::percent::formatter::PercentFormatter;
 use icu_locale::Locale;
+use icu_plurals::{PluralCategory, PluralOperands, PluralRules};
 use icu_provider::prelude::*;
 use rquickjs::{Array, Ctx, Object, Result, Value};
 use writeable::Writeable;
 
-use super::locale;
 use super::options::{count, range_error, text};
 use super::parts::{Collected, innermost_number, to_js};
+use super::{locale, unit};
 
 /// `[locale, numberingSystem]` of a NumberFormat for `locale` (resolved already) and
 /// the requested numbering system, which is kept only when the data has its digits.
@@ -115,7 +117,10 @@ pub fn round_as(options: &Object<'_>, decimal: &mut Decimal) -> Result<()> {
 }
 
 /// Formatted parts, or why ICU4X could not make them.
-type Parts = std::result::Result<Vec<(&'static str, String)>, String>;
+type Parts = std::result::Result<Vec<Part>, String>;
+
+/// One part: its `formatToParts` type and its text.
+type Part = (&'static str, String);
 
 enum Number {
     Finite(Decimal),
@@ -146,6 +151,9 @@ struct Resolved {
     style: String,
     currency: Option<String>,
     currency_display: String,
+    accounting: bool,
+    unit: Option<String>,
+    unit_display: String,
     notation: String,
     compact_display: String,
     minimum_integer_digits: i16,
@@ -177,6 +185,9 @@ impl Resolved {
             style: string("style", "decimal")?,
             currency: text(options, "currency")?,
             currency_display: string("currencyDisplay", "symbol")?,
+            accounting: string("currencySign", "standard")? == "accounting",
+            unit: text(options, "unit")?,
+            unit_display: string("unitDisplay", "short")?,
             notation: string("notation", "standard")?,
             compact_display: string("compactDisplay", "short")?,
             minimum_integer_digits: count(options, "minimumIntegerDigits")?.unwrap_or(1),
@@ -202,16 +213,28 @@ impl Resolved {
         if self.style == "percent" {
             decimal.multiply_pow10(2);
         }
-        let number = if self.notation == "compact" {
-            self.compact(locale, decimal.clone())?
+        let (number, shown) = if self.notation == "compact" {
+            let (number, exponent) = self.compact(locale, decimal.clone())?;
+            let shown = shown_decimal(&number).map(|significand| {
+                PluralOperands::from(&CompactDecimal::from_significand_and_exponent(
+                    significand,
+                    exponent,
+                ))
+            });
+            (number, shown)
         } else if self.notation == "scientific" || self.notation == "engineering" {
-            self.scientific(locale, &decimal)?
+            let number = self.scientific(locale, &decimal)?;
+            let shown =
+                shown_decimal(&number).map(|significand| PluralOperands::from(&significand));
+            (number, shown)
         } else {
             self.round(&mut decimal);
             decimal.apply_sign_display(self.sign());
-            Collected::of(&self.decimal_formatter(locale)?.format(&decimal)).typed(innermost_number)
+            let number = Collected::of(&self.decimal_formatter(locale)?.format(&decimal))
+                .typed(innermost_number);
+            (number, Some(PluralOperands::from(&decimal)))
         };
-        self.styled(locale, &decimal, number)
+        self.styled(locale, &decimal, shown, number)
     }
 
     /// Scientific ("1.235E5") and engineering ("123.456E3") notation, which ICU4X
@@ -266,15 +289,17 @@ impl Resolved {
             ("infinity", "∞".to_owned())
         });
         let shown = Decimal::from(if negative { -1 } else { 1 });
-        self.styled(locale, &shown, parts)
+        self.styled(locale, &shown, None, parts)
     }
 
-    /// `number`'s parts in the style's pattern (`value` is the number they show):
-    /// "12 %", "-%12", "1.234,50 €", "$1.2M".
+    /// `number`'s parts in the style's pattern (`value` is the number they show,
+    /// `shown` its plural operands, `None` for NaN and the infinities): "12 %",
+    /// "-%12", "1.234,50 €", "$1.2M", "1.2M bytes".
     fn styled(
         &self,
         locale: &Locale,
         value: &Decimal,
+        shown: Option<PluralOperands>,
         number: Vec<(&'static str, String)>,
     ) -> Parts {
         let failed = |err: DataError| format!("Intl.NumberFormat: {err}");
@@ -304,7 +329,13 @@ impl Resolved {
                 let currency = CurrencyType::try_from_str(code)
                     .map_err(|_| format!("Invalid currency code : {code}"))?;
                 let prefs = locale.into();
-                let options = Default::default();
+                // As ICU: compact notation keeps the minus sign of the standard pattern.
+                let accounting = self.accounting && self.notation != "compact";
+                let options = CurrencyFormatterOptions::from(if accounting {
+                    CurrencyUsage::Accounting
+                } else {
+                    CurrencyUsage::Standard
+                });
                 let formatter = match self.currency_display.as_str() {
                     "code" => CurrencyFormatter::try_new_code(prefs, currency, options),
                     "name" => CurrencyFormatter::try_new_name(prefs, currency),
@@ -318,8 +349,36 @@ impl Resolved {
                     Collected::of(&formatter.format_fixed_decimal(value)).typed(innermost_number);
                 Ok(substitute(&shaped, &number))
             }
+            "unit" => {
+                let plural = shown.map_or(PluralCategory::Other, |shown| {
+                    PluralRules::try_new_cardinal(locale.into())
+                        .map_or(PluralCategory::Other, |rules| rules.category_for(shown))
+                });
+                Ok(self.unit_styled(locale, plural, number))
+            }
             _ => Ok(number),
         }
+    }
+
+    /// `number` inside the unit's pattern for `plural`: "5 km", "5 kilometers per hour".
+    fn unit_styled(
+        &self,
+        locale: &Locale,
+        plural: PluralCategory,
+        number: Vec<(&'static str, String)>,
+    ) -> Vec<(&'static str, String)> {
+        let unit = self.unit.as_deref().unwrap_or_default();
+        let width = unit::Width::of(&self.unit_display);
+        let Some(pattern) = unit::pattern(locale, unit, width, plural) else {
+            return number;
+        };
+        let Some((before, after)) = pattern.split_once("{0}") else {
+            return number;
+        };
+        let mut parts = named_affix(before, "unit");
+        parts.extend(number);
+        parts.extend(named_affix(after, "unit"));
+        parts
     }
 
     fn decimal_formatter(&self, locale: &Locale) -> std::result::Result<DecimalFormatter, String> {
@@ -330,8 +389,13 @@ impl Resolved {
         .map_err(|err| format!("Intl.NumberFormat: {err}"))
     }
 
-    /// Compact notation ("1.2K"): ICU4X's own rounding unless digits were asked for.
-    fn compact(&self, locale: &Locale, mut decimal: Decimal) -> Parts {
+    /// Compact notation ("1.2K"): ICU4X's own rounding unless digits were asked for;
+    /// the parts and the power of ten the significand is shown in.
+    fn compact(
+        &self,
+        locale: &Locale,
+        mut decimal: Decimal,
+    ) -> std::result::Result<(Vec<Part>, u8), String> {
         let prefs = locale.into();
         let mut options = CompactDecimalFormatterOptions::default();
         options.grouping_strategy = Some(self.grouping);
@@ -342,11 +406,10 @@ impl Resolved {
         }
         .map_err(|err| format!("Intl.NumberFormat: {err}"))?;
         decimal.apply_sign_display(self.sign());
+        let exponent = formatter.compact_exponent_for_magnitude(decimal.nonzero_magnitude_start());
         let text = if self.rounding_type == "morePrecision" && self.fraction == (0, 0) {
             formatter.format(&decimal).write_to_string().into_owned()
         } else {
-            let exponent =
-                formatter.compact_exponent_for_magnitude(decimal.nonzero_magnitude_start());
             let mut significand = decimal.clone();
             significand.multiply_pow10(-i16::from(exponent));
             self.round(&mut significand);
@@ -362,7 +425,7 @@ impl Resolved {
             .into_iter()
             .find(|(ty, _)| *ty == "decimal")
             .map_or_else(|| ".".to_owned(), |(_, text)| text);
-        Ok(compact_parts(&text, &separator))
+        Ok((compact_parts(&text, &separator), exponent))
     }
 
     fn sign(&self) -> SignDisplay {
@@ -523,9 +586,44 @@ fn substitute(
     parts
 }
 
+/// A pattern's text on one side of the number: white space and an accounting
+/// pattern's parentheses at either end are `literal`, the rest one part of type `ty`
+/// ("kilometers per hour", "US dollars").
+fn named_affix(text: &str, ty: &'static str) -> Vec<(&'static str, String)> {
+    let is_literal = |ch: char| ch.is_whitespace() || ch == '(' || ch == ')';
+    let inner = text.trim_matches(is_literal);
+    if inner.is_empty() {
+        return affix(text, "literal");
+    }
+    let start = text.len() - text.trim_start_matches(is_literal).len();
+    let end = start + inner.len();
+    let mut parts = affix(&text[..start], "literal");
+    parts.push((ty, inner.to_owned()));
+    parts.extend(affix(&text[end..], "literal"));
+    parts
+}
+
+/// The number compact or scientific notation shows ("1.2" of "1.2K"), for its
+/// plural category; `None` where its digits are not ASCII.
+fn shown_decimal(number: &[(&'static str, String)]) -> Option<Decimal> {
+    let mut digits = String::new();
+    for (ty, value) in number {
+        match *ty {
+            "integer" | "fraction" if value.bytes().all(|b| b.is_ascii_digit()) => {
+                digits.push_str(value)
+            }
+            "integer" | "fraction" => return None,
+            "decimal" => digits.push('.'),
+            "exponentSeparator" => break,
+            _ => {}
+        }
+    }
+    digits.parse().ok()
+}
+
 fn currency_affix(ty: &'static str, value: &str) -> Vec<(&'static str, String)> {
     if ty == "literal" {
-        affix(value, "currency")
+        named_affix(value, "currency")
     } else {
         vec![(ty, value.to_owned())]
     }

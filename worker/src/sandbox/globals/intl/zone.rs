@@ -77,7 +77,8 @@ pub fn supported_values(key: Text) -> Option<Vec<String>> {
             names.dedup();
             names
         }
-        "currency" | "unit" => Vec::new(),
+        "unit" => super::unit::simple_units().map(str::to_owned).collect(),
+        "currency" => Vec::new(),
         _ => return None,
     })
 }
