@@ -10,6 +10,22 @@ scripts/ensure-node.sh
 scripts/ensure-promtool.sh
 scripts/ensure-kubectl.sh
 
+# The broker-cluster scenarios (tests/tests/cluster.rs) run on a three-node cluster of
+# their own (scripts/cluster.sh), brought down afterwards unless it was up before.
+cluster_scenarios() {
+  local was_up=no
+  if scripts/cluster.sh status 2>/dev/null | grep -q 'warren-1@localhost running'; then
+    was_up=yes
+  fi
+  scripts/cluster.sh up
+  local status=0
+  "$@" || status=$?
+  if [ "$was_up" = no ]; then
+    scripts/cluster.sh down
+  fi
+  return "$status"
+}
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # Every crate, and the sandbox layer by layer, read from the bottom up: no import cycle.
@@ -35,19 +51,23 @@ cargo build --locked -p warren-worker --features test-hooks --bin warren-worker-
 # The fleet suite (tests/tests/fleet.rs) loads the machine on purpose: it runs alone,
 # one scenario at a time, after everything else.
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet)'
+  cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet) and not binary(cluster)'
   # The sandbox suites run in sandbox processes (the default) above; once more in
   # thread slots (--isolation thread).
   WARREN_TEST_ISOLATION=thread cargo nextest run -p warren-worker --locked --no-fail-fast \
     -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules) | binary(sandbox_packages) | binary(sandbox_fetch) | binary(sandbox_snapshots) | binary(sandbox_preload)'
   cargo test --workspace --locked --doc
   cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
+  cluster_scenarios cargo nextest run -p warren-tests --test cluster --locked --no-fail-fast \
+    --test-threads 1 --no-capture
 else
-  cargo test --workspace --locked --no-fail-fast -- --skip fleet_
+  cargo test --workspace --locked --no-fail-fast -- --skip fleet_ --skip cluster_
   WARREN_TEST_ISOLATION=thread cargo test -p warren-worker --locked --no-fail-fast \
     --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules \
     --test sandbox_packages --test sandbox_fetch --test sandbox_snapshots --test sandbox_preload
   cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
+  cluster_scenarios cargo test -p warren-tests --test cluster --locked --no-fail-fast -- \
+    --test-threads 1 --nocapture
 fi
 # The benchmark still builds and runs (each workload once, debug build; figures are
 # measured with `cargo bench`, never checked here).

@@ -10,11 +10,13 @@
 //! - [`envelope`]: what a consumer reads off a job's delivery besides its body.
 //! - [`trace_context`]: W3C trace context, carried in the `traceparent` header.
 //! - [`acks`]: settling a consuming channel's deliveries, merged into few frames.
+//! - [`brokers`]: several broker addresses (a cluster's nodes), and failing over.
 //!
 //! Dependencies point down: `envelope` reads `headers` and `trace_context`;
 //! `publish` answers an `envelope`; nothing here knows of the sandbox.
 
 pub mod acks;
+pub mod brokers;
 pub mod envelope;
 pub mod headers;
 pub mod publish;

@@ -8,9 +8,18 @@ use crate::input;
 /// Where the broker is.
 #[derive(Debug, clap::Args)]
 pub struct BrokerArgs {
-    /// AMQP URL of the broker.
-    #[arg(long, env = "WARREN_AMQP_URL", default_value = warren_amqp::DEFAULT_URL)]
-    pub amqp_url: String,
+    /// AMQP URL of the broker. Repeat it, or separate URLs with commas, to give every
+    /// node of a cluster: one that answers is used.
+    #[arg(long = "amqp-url", env = "WARREN_AMQP_URL", value_delimiter = ',',
+        default_value = warren_amqp::DEFAULT_URL)]
+    pub amqp_urls: Vec<String>,
+}
+
+impl BrokerArgs {
+    /// The addresses as one comma-separated list, as the client library takes them.
+    pub fn joined(&self) -> String {
+        self.amqp_urls.join(",")
+    }
 }
 
 /// Which pool: its jobs queue.

@@ -5,6 +5,7 @@
 //! [`ResultStream`] drop duplicates by `job_id`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use futures_lite::StreamExt;
 use lapin::Channel;
 use lapin::options::ConfirmSelectOptions;
 use tokio::sync::{Mutex as AsyncMutex, oneshot};
+use warren_amqp::brokers::Brokers;
 use warren_wire::JobResult;
 
 pub use crate::error::ClientError;
@@ -26,7 +28,11 @@ type Waiters = Arc<Mutex<HashMap<String, oneshot::Sender<JobResult>>>>;
 
 /// A pooled client. Cheap to share behind an `Arc`; every method takes `&self`.
 pub struct Client {
-    pool: Pool,
+    /// A connection pool per broker address (every node of a cluster).
+    pools: Vec<Pool>,
+    brokers: Brokers,
+    /// The address connections come from, until it fails.
+    current: AtomicUsize,
     publisher: AsyncMutex<Option<Channel>>,
     calls: AsyncMutex<Option<CallReplies>>,
 }
@@ -41,26 +47,46 @@ struct CallReplies {
 
 impl Client {
     /// A client for the broker at `amqp_url` (connections are opened on first use).
+    /// Several brokers (a cluster's nodes) are separated by commas: connections come
+    /// from one chosen at random, and from the next when it cannot be reached.
     pub fn new(amqp_url: &str) -> Result<Client, ClientError> {
-        let config = Config {
-            url: Some(warren_amqp::with_frame_max(amqp_url)),
-            ..Config::default()
-        };
-        let pool = config
-            .create_pool(lapin::ConnectionProperties::default, Runtime::Tokio1)
-            .map_err(|err| ClientError::Connect(err.to_string()))?;
+        let brokers =
+            Brokers::parse(&[amqp_url]).map_err(|err| ClientError::Connect(err.to_string()))?;
+        let mut pools = Vec::with_capacity(brokers.len());
+        for at in 0..brokers.len() {
+            let config = Config {
+                url: Some(warren_amqp::with_frame_max(brokers.url(at))),
+                ..Config::default()
+            };
+            let pool = config
+                .create_pool(lapin::ConnectionProperties::default, Runtime::Tokio1)
+                .map_err(|err| ClientError::Connect(err.to_string()))?;
+            pools.push(pool);
+        }
         Ok(Client {
-            pool,
+            pools,
+            current: AtomicUsize::new(brokers.random_start()),
+            brokers,
             publisher: AsyncMutex::new(None),
             calls: AsyncMutex::new(None),
         })
     }
 
+    /// A connection from the current broker, or from the next ones if it fails.
     async fn connection(&self) -> Result<deadpool_lapin::Connection, ClientError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|err| ClientError::Connect(err.to_string()))
+        let start = self.current.load(Ordering::Relaxed);
+        let mut failures = Vec::new();
+        for step in 0..self.pools.len() {
+            let at = (start + step) % self.pools.len();
+            match self.pools[at].get().await {
+                Ok(connection) => {
+                    self.current.store(at, Ordering::Relaxed);
+                    return Ok(connection);
+                }
+                Err(err) => failures.push(format!("{}: {err}", self.brokers.shown(at))),
+            }
+        }
+        Err(ClientError::Connect(failures.join("; ")))
     }
 
     /// A confirm-mode channel for publishing, reopened after failures.

@@ -11,6 +11,7 @@ use std::time::Duration;
 use futures_lite::StreamExt;
 use lapin::Connection;
 use lapin::options::ConfirmSelectOptions;
+use warren_amqp::brokers::Brokers;
 use warren_wire::JobResult;
 
 use crate::error::ClientError;
@@ -20,7 +21,8 @@ use crate::results::consume_replies;
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
 
 /// Publishes `body` to `queue` as job `job_id` and, with `wait`, waits that long for
-/// its result (`None` without `wait`).
+/// its result (`None` without `wait`). `amqp_url` may list several brokers, separated
+/// by commas: the first that answers, from a random one on, is used.
 pub async fn submit(
     amqp_url: &str,
     queue: &str,
@@ -28,11 +30,14 @@ pub async fn submit(
     body: &[u8],
     wait: Option<Duration>,
 ) -> Result<Option<JobResult>, ClientError> {
-    let connection = warren_amqp::connect(amqp_url, "warren")
+    let brokers =
+        Brokers::parse(&[amqp_url]).map_err(|err| ClientError::Connect(err.to_string()))?;
+    let (_, connection) = brokers
+        .connect(brokers.random_start(), "warren")
         .await
-        .map_err(|cause| ClientError::Unreachable {
-            url: warren_amqp::redact(amqp_url),
-            cause,
+        .map_err(|failed| ClientError::Unreachable {
+            url: failed.address,
+            cause: failed.error,
         })?;
     let result = submit_on(&connection, queue, job_id, body, wait).await;
     let _ = connection.close(200, "OK".into()).await;

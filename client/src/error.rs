@@ -8,7 +8,8 @@ pub enum ClientError {
     /// The broker cannot be reached. Retry with backoff.
     #[error("cannot reach the broker: {0}")]
     Connect(String),
-    /// The broker at `url` (its password left out) cannot be reached. Retry with backoff.
+    /// The broker at `url` (host and port; the last tried of several) cannot be
+    /// reached. Retry with backoff.
     #[error("cannot reach the broker at {url}: {cause}")]
     Unreachable { url: String, cause: lapin::Error },
     /// The connection or channel failed mid-call. Retry; the job may have been published.

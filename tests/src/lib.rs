@@ -9,6 +9,8 @@
 //! - [`client`]: a minimal producer that speaks the protocol on its own.
 //! - [`broker`]: acting on the broker itself (`rabbitmqctl`).
 //! - [`fleet`]: the fleet scenarios' paced, counted load and readiness watching.
+//! - [`cluster`]: the three-node cluster of `scripts/cluster.sh`, its nodes failed on
+//!   purpose, and load that outlives them.
 //!
 //! Tests that need no broker live beside their crate (`worker/tests`, `cli/tests`);
 //! the stand-in HTTP server is `warren-testkit`'s.
@@ -16,6 +18,7 @@
 
 pub mod broker;
 pub mod client;
+pub mod cluster;
 pub mod fleet;
 pub mod process;
 

@@ -286,3 +286,50 @@ async fn broker_subcommands_end_quietly_on_a_closed_standard_output() {
     worker.stop().await;
     TestClient::connect().await.delete_pool_queues(&queue).await;
 }
+
+#[tokio::test]
+async fn every_command_takes_several_brokers_and_uses_one_that_answers() {
+    let queue = unique_queue("cli-brokers");
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    let dead = "amqp://guest:guest@127.0.0.1:1/%2f";
+    // Repeated flags.
+    let out = warren_async(args(&[
+        "submit",
+        "examples/hello.js",
+        "--queue",
+        &queue,
+        "--json",
+        "--amqp-url",
+        dead,
+        "--amqp-url",
+        &amqp_url(),
+    ]))
+    .await;
+    assert_exit(&out, Some(0));
+    // One comma-separated WARREN_AMQP_URL.
+    let listed = format!("{dead},{}", amqp_url());
+    let status_queue = queue.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(binary("warren"))
+            .args(["status", "--queue", &status_queue])
+            .env("WARREN_AMQP_URL", listed)
+            .output()
+            .expect("run warren")
+    })
+    .await
+    .expect("join");
+    assert_exit(&out, Some(0));
+    // Something that is not a broker address is a usage error, its password unshown.
+    let out = warren_async(args(&[
+        "status",
+        "--amqp-url",
+        "http://user:secret@example/",
+    ]))
+    .await;
+    assert_exit(&out, Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not an amqp://"), "{stderr}");
+    assert!(!stderr.contains("secret"), "{stderr}");
+    worker.stop().await;
+    TestClient::connect().await.delete_pool_queues(&queue).await;
+}

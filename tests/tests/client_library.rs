@@ -127,3 +127,36 @@ async fn the_client_example_submits_awaits_and_handles_an_error() {
     worker.stop().await;
     TestClient::connect().await.delete_pool_queues(&queue).await;
 }
+
+#[tokio::test]
+async fn a_client_given_several_brokers_uses_one_that_answers() {
+    let queue = unique_queue("library-brokers");
+    let worker = InProcessWorker::start(&queue, &[]).await;
+    // Wherever its random start falls, the dead address is passed over.
+    let listed = format!("amqp://guest:guest@127.0.0.1:1/%2f, {}", amqp_url());
+    let client = Client::new(&listed).expect("client");
+    for n in 0..3u64 {
+        let job = JobSpec::new("export default (n) => n + 1", json!(n));
+        let result = client
+            .call(&queue, &job, Duration::from_secs(20))
+            .await
+            .expect("call through the broker that answers");
+        assert_eq!(
+            result.value.as_ref().map(|v| v.get().to_owned()),
+            Some((n + 1).to_string())
+        );
+    }
+    // With no broker answering, the error is retryable and names no password.
+    let client =
+        Client::new("amqp://guest:secret@127.0.0.1:1/%2f,amqp://guest:secret@127.0.0.1:2/%2f")
+            .expect("client");
+    let job = JobSpec::new("export default () => 1", json!(null));
+    let err = client
+        .submit(&queue, &job)
+        .await
+        .expect_err("nothing answers");
+    assert!(err.is_retryable(), "{err}");
+    assert!(!err.to_string().contains("secret"), "{err}");
+    worker.stop().await;
+    TestClient::connect().await.delete_pool_queues(&queue).await;
+}

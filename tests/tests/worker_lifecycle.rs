@@ -370,3 +370,44 @@ async fn a_worker_logging_to_files_starts_and_logs_what_its_sandboxes_warn() {
     client.delete_pool_queues(&queue).await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_worker_given_several_brokers_consumes_through_one_that_answers() {
+    let queue = unique_queue("several-brokers");
+    let dead = "amqp://guest:guest@127.0.0.1:1/%2f";
+    let real = warren_tests::amqp_url();
+    // Wherever its random start falls, the dead address is passed over at once.
+    let worker = InProcessWorker::start(&queue, &["--amqp-url", dead, "--amqp-url", &real]).await;
+    let (status, body) = warren_tests::http_get(worker.config.metrics_addr, "/readyz")
+        .await
+        .expect("/readyz answers");
+    let shown = warren_amqp::brokers::Brokers::parse(&[real.as_str()])
+        .expect("the test broker's URL")
+        .shown(0);
+    assert_eq!(status, 200);
+    assert!(
+        body.contains(&format!("broker {shown} consuming")),
+        "{body}"
+    );
+    assert!(!body.contains("guest"), "no credentials in /readyz: {body}");
+    let metrics = metrics_text(&worker).await;
+    assert_eq!(
+        warren_tests::metric(&metrics, "warren_broker_node", &[("address", &shown)]),
+        Some(1.0)
+    );
+    let mut client = TestClient::connect().await;
+    client
+        .submit(&queue, "through-one", "export default () => 7", json!(null))
+        .await;
+    let (results, _) = client.collect(1, WAIT).await;
+    assert_eq!(results["through-one"]["value"], json!(7));
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+}
+
+async fn metrics_text(worker: &InProcessWorker) -> String {
+    let (_, text) = warren_tests::http_get(worker.config.metrics_addr, "/metrics")
+        .await
+        .expect("/metrics answers");
+    text
+}

@@ -164,21 +164,31 @@ impl ConnectionOpened {
 }
 
 /// The worker is connected and has declared every pool's topology.
-pub struct BrokerConnected {
+pub struct BrokerConnected<'a> {
     /// Connections made since start, this one included.
     pub connections: u64,
+    /// The node connected to, as host and port.
+    pub broker: &'a str,
+    /// How many broker addresses the worker has.
+    pub brokers: usize,
 }
 
-impl BrokerConnected {
+impl BrokerConnected<'_> {
     pub fn emit(self, metrics: &Metrics) {
         metrics.broker_connected.set(1);
-        info!(connections = self.connections, "Connected to the broker.");
+        metrics.broker_node.with_label_values(&[self.broker]).set(1);
+        info!(
+            connections = self.connections,
+            broker = self.broker,
+            of = self.brokers,
+            "Connected to the broker."
+        );
     }
 }
 
-/// A connection attempt failed.
+/// No broker address answered.
 pub struct BrokerUnreachable<'a> {
-    pub cause: &'a lapin::Error,
+    pub cause: &'a warren_amqp::brokers::Failed,
     pub retry_in: Duration,
 }
 
@@ -191,31 +201,51 @@ impl BrokerUnreachable<'_> {
 /// The topology could not be declared on a fresh connection.
 pub struct TopologyFailed<'a> {
     pub cause: &'a lapin::Error,
+    pub broker: &'a str,
     pub retry_in: Duration,
 }
 
 impl TopologyFailed<'_> {
     pub fn emit(self) {
-        error!(cause = %self.cause, retry_in_ms = self.retry_in.as_millis() as u64, "Cannot declare the topology.");
+        error!(cause = %self.cause, broker = self.broker, retry_in_ms = self.retry_in.as_millis() as u64, "Cannot declare the topology.");
     }
 }
 
 /// A pool's session ended with the connection lost (the first such reason is logged).
 pub struct BrokerLost<'a> {
     pub reason: &'a str,
+    /// The node lost, and the one tried first now.
+    pub broker: &'a str,
+    pub next: &'a str,
 }
 
 impl BrokerLost<'_> {
     pub fn emit(self) {
-        warn!(reason = self.reason, "Lost the broker; reconnecting.");
+        if self.broker == self.next {
+            warn!(
+                reason = self.reason,
+                broker = self.broker,
+                "Lost the broker; reconnecting."
+            );
+        } else {
+            warn!(
+                reason = self.reason,
+                broker = self.broker,
+                next = self.next,
+                "Lost the broker; moving to the next node."
+            );
+        }
     }
 }
 
 /// The connection is over, lost or closed on shutdown.
-pub struct BrokerDisconnected;
+pub struct BrokerDisconnected<'a> {
+    pub broker: &'a str,
+}
 
-impl BrokerDisconnected {
+impl BrokerDisconnected<'_> {
     pub fn emit(self, metrics: &Metrics) {
         metrics.broker_connected.set(0);
+        metrics.broker_node.with_label_values(&[self.broker]).set(0);
     }
 }

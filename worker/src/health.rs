@@ -1,9 +1,10 @@
 //! The worker's HTTP endpoints on `--metrics-addr`: `/metrics` (Prometheus text),
 //! `/healthz` (the process and its event loop answer) and `/readyz` (connected,
-//! topology declared, consuming every pool, not shutting down).
+//! topology declared, consuming every pool, not shutting down; its body names the
+//! broker node the worker is on, or is trying).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -19,6 +20,8 @@ pub struct Health {
     pub shutting_down: AtomicBool,
     /// One flag per pool: consuming its queue.
     pub consuming: Vec<AtomicBool>,
+    /// The broker node (host:port) connected to, or being tried.
+    broker: Mutex<String>,
 }
 
 impl Health {
@@ -27,6 +30,29 @@ impl Health {
             consuming: (0..pools).map(|_| AtomicBool::new(false)).collect(),
             ..Health::default()
         }
+    }
+
+    pub fn set_broker(&self, broker: String) {
+        if let Ok(mut current) = self.broker.lock() {
+            *current = broker;
+        }
+    }
+
+    /// `/readyz`'s body: the verdict, then the broker node and the state towards it.
+    fn readiness(&self) -> (bool, String) {
+        let broker = self.broker.lock().map(|b| b.clone()).unwrap_or_default();
+        let ready = self.is_ready();
+        let state = if ready {
+            "consuming"
+        } else if self.shutting_down.load(Ordering::SeqCst) {
+            "stopping"
+        } else if self.connected.load(Ordering::SeqCst) {
+            "starting consumers"
+        } else {
+            "connecting"
+        };
+        let verdict = if ready { "ready" } else { "not ready" };
+        (ready, format!("{verdict}\nbroker {broker} {state}\n"))
     }
 
     pub fn is_ready(&self) -> bool {
@@ -108,14 +134,10 @@ async fn answer(
     let path = path.split('?').next().unwrap_or("");
     let (status, content_type, body) = match (method, path) {
         ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain", "ok\n".to_owned()),
-        ("GET" | "HEAD", "/readyz") if health.is_ready() => {
-            ("200 OK", "text/plain", "ready\n".to_owned())
-        }
-        ("GET" | "HEAD", "/readyz") => (
-            "503 Service Unavailable",
-            "text/plain",
-            "not ready\n".to_owned(),
-        ),
+        ("GET" | "HEAD", "/readyz") => match health.readiness() {
+            (true, body) => ("200 OK", "text/plain", body),
+            (false, body) => ("503 Service Unavailable", "text/plain", body),
+        },
         ("GET" | "HEAD", "/metrics") => {
             let counts = slots();
             metrics.slots.with_label_values(&["busy"]).set(counts.busy);

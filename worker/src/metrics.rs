@@ -22,6 +22,8 @@ pub struct Metrics {
     pub results_published: IntCounterVec,
     pub redelivered: IntCounterVec,
     pub broker_connected: IntGauge,
+    /// 1 for the broker address the worker is connected to (host and port).
+    pub broker_node: IntGaugeVec,
     pub ready: IntGauge,
     pub io_threads: IntGauge,
     pub broker_reconnects: IntCounter,
@@ -123,6 +125,14 @@ impl Metrics {
             .unwrap_or_else(|e| unreachable!("{e}")),
             broker_connected: IntGauge::new("warren_broker_connected", "1 while connected to the broker.")
                 .unwrap_or_else(|e| unreachable!("{e}")),
+            broker_node: IntGaugeVec::new(
+                Opts::new(
+                    "warren_broker_node",
+                    "1 for the broker node (host:port, one of --amqp-url) the worker is connected to.",
+                ),
+                &["address"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             io_threads: IntGauge::new(
                 "warren_io_threads",
                 "Worker threads of the async runtime (--io-threads).",
@@ -172,6 +182,7 @@ impl Metrics {
             Box::new(m.results_published.clone()),
             Box::new(m.redelivered.clone()),
             Box::new(m.broker_connected.clone()),
+            Box::new(m.broker_node.clone()),
             Box::new(m.ready.clone()),
             Box::new(m.io_threads.clone()),
             Box::new(m.broker_reconnects.clone()),

@@ -91,19 +91,28 @@ pub async fn run(
         let _ = stop.send(true);
     });
 
+    let brokers = &config.brokers;
+    // Where the next connection attempt starts: a random node, then the next one
+    // whenever a connection fails or drops.
+    let mut at = brokers.random_start();
     let mut failures = 0u32;
     let mut connections = 0u64;
     loop {
         if *stopped.borrow() {
             break;
         }
+        health.set_broker(brokers.shown(at));
         let mut stop_watch = stopped.clone();
         let connected = tokio::select! {
-            connected = warren_amqp::connect(&config.amqp_url, &config.worker_name) => connected,
+            connected = brokers.connect(at, &config.worker_name) => connected,
             _ = stop_watch.changed() => break,
         };
         let connection = match connected {
-            Ok(connection) => Arc::new(connection),
+            Ok((reached, connection)) => {
+                at = reached;
+                health.set_broker(brokers.shown(at));
+                Arc::new(connection)
+            }
             Err(err) => {
                 let wait = broker::backoff(failures);
                 failures = failures.saturating_add(1);
@@ -132,10 +141,12 @@ pub async fn run(
             failures = failures.saturating_add(1);
             TopologyFailed {
                 cause: &err,
+                broker: &brokers.shown(at),
                 retry_in: wait,
             }
             .emit();
             let _ = connection.close(200, "OK".into()).await;
+            at = brokers.next(at);
             tokio::select! {
                 _ = tokio::time::sleep(wait) => continue,
                 _ = stop_watch.changed() => break,
@@ -143,7 +154,12 @@ pub async fn run(
         }
         failures = 0;
         health.connected.store(true, Ordering::SeqCst);
-        BrokerConnected { connections }.emit(&metrics);
+        BrokerConnected {
+            connections,
+            broker: &brokers.shown(at),
+            brokers: brokers.len(),
+        }
+        .emit(&metrics);
 
         let mut sessions = JoinSet::new();
         for (index, pool) in pools.iter().enumerate() {
@@ -168,18 +184,28 @@ pub async fn run(
             };
             if lost.is_none() {
                 health.connected.store(false, Ordering::SeqCst);
-                BrokerLost { reason: &reason }.emit();
+                BrokerLost {
+                    reason: &reason,
+                    broker: &brokers.shown(at),
+                    next: &brokers.shown(brokers.next(at)),
+                }
+                .emit();
                 // One pool's failure restarts them all on a fresh connection.
                 let _ = connection.close(200, "reconnecting".into()).await;
                 lost = Some(reason);
             }
         }
         health.connected.store(false, Ordering::SeqCst);
-        BrokerDisconnected.emit(&metrics);
+        BrokerDisconnected {
+            broker: &brokers.shown(at),
+        }
+        .emit(&metrics);
         if lost.is_none() {
             let _ = connection.close(200, "OK".into()).await;
             break;
         }
+        // Fail over: the node just lost is tried last.
+        at = brokers.next(at);
     }
     health.shutting_down.store(true, Ordering::SeqCst);
     http.abort();

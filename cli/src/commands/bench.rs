@@ -47,7 +47,7 @@ pub async fn bench(args: Args) -> u8 {
         Ok(timeout) => timeout,
         Err(err) => return usage_error(err),
     };
-    let client = match Client::new(&args.broker.amqp_url) {
+    let client = match Client::new(&args.broker.joined()) {
         Ok(client) => client,
         Err(err) => return usage_error(err),
     };

@@ -87,7 +87,7 @@ pub async fn dlq(command: Command) -> u8 {
         Command::Requeue(a) => &a.dlq,
         Command::Replay(a) => &a.dlq,
     };
-    let connection = match connect(&args.broker.amqp_url).await {
+    let connection = match connect(&args.broker).await {
         Ok(connection) => connection,
         Err(code) => return code,
     };

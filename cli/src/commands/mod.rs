@@ -24,12 +24,12 @@ pub fn with_runtime(future: impl std::future::Future<Output = u8>) -> u8 {
     }
 }
 
-/// Connects to the broker at `url`, or reports why not (exit code 2).
-async fn connect(url: &str) -> Result<lapin::Connection, u8> {
-    warren_amqp::connect(url, "warren").await.map_err(|err| {
-        usage_error(format!(
-            "cannot reach the broker at {}: {err}",
-            warren_amqp::redact(url)
-        ))
-    })
+/// Connects to one of the brokers `args` name, or reports why not (exit code 2).
+async fn connect(args: &crate::args::BrokerArgs) -> Result<lapin::Connection, u8> {
+    let brokers = warren_amqp::brokers::Brokers::parse(&args.amqp_urls)
+        .map_err(|err| usage_error(format!("--amqp-url: {err}")))?;
+    match brokers.connect(brokers.random_start(), "warren").await {
+        Ok((_, connection)) => Ok(connection),
+        Err(failed) => Err(usage_error(format!("cannot reach the broker: {failed}"))),
+    }
 }

@@ -18,7 +18,7 @@ pub struct Args {
 }
 
 pub async fn status(args: Args) -> u8 {
-    let connection = match connect(&args.broker.amqp_url).await {
+    let connection = match connect(&args.broker).await {
         Ok(connection) => connection,
         Err(code) => return code,
     };

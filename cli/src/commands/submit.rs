@@ -3,7 +3,7 @@
 
 use warren_client::ClientError;
 
-use crate::args::{JobArgs, QueueArgs, reply_timeout};
+use crate::args::{BrokerArgs, JobArgs, QueueArgs, reply_timeout};
 use crate::commands::usage_error;
 use crate::render;
 
@@ -13,9 +13,8 @@ pub struct Args {
     pub job: JobArgs,
     #[command(flatten)]
     pub pool: QueueArgs,
-    /// AMQP URL of the broker.
-    #[arg(long, env = "WARREN_AMQP_URL", default_value = warren_amqp::DEFAULT_URL)]
-    pub amqp_url: String,
+    #[command(flatten)]
+    pub broker: BrokerArgs,
     /// Wait for the result (the default).
     #[arg(long, overrides_with = "no_wait")]
     pub wait: bool,
@@ -44,8 +43,14 @@ pub async fn submit(args: Args) -> u8 {
     };
     let body = warren_wire::job::body(&job.code, &job.input, &job.limits);
     let job_id = args.job_id.unwrap_or_else(warren_wire::ids::new_job_id);
-    let submitted =
-        warren_client::direct::submit(&args.amqp_url, &args.pool.queue, &job_id, &body, wait).await;
+    let submitted = warren_client::direct::submit(
+        &args.broker.joined(),
+        &args.pool.queue,
+        &job_id,
+        &body,
+        wait,
+    )
+    .await;
     match submitted {
         Ok(None) => {
             crate::sayln!("{job_id}");

@@ -20,9 +20,12 @@ pub const DEFAULT_CONSUMER_TIMEOUT_MS: u64 = 30 * 60 * 1000;
 #[command(name = "warren-worker", version, about, long_about = None,
     after_help = "Examples:\n  warren-worker\n  warren-worker --queue jobs.fast --concurrency 4 --timeout-ms 500 --allow-module crypto\n  warren-worker --config /etc/warren/pools.toml --metrics-addr 0.0.0.0:9464")]
 pub struct Args {
-    /// AMQP URL of the broker.
-    #[arg(long, env = "WARREN_AMQP_URL", default_value = warren_amqp::DEFAULT_URL)]
-    pub amqp_url: String,
+    /// AMQP URL of the broker. Repeat it, or separate URLs with commas, to give every
+    /// node of a cluster: the worker connects to one at random and fails over to the
+    /// next.
+    #[arg(long = "amqp-url", env = "WARREN_AMQP_URL", value_delimiter = ',',
+        default_value = warren_amqp::DEFAULT_URL)]
+    pub amqp_urls: Vec<String>,
 
     #[command(flatten)]
     pub pool: PoolSettings,

@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde::Deserialize;
+use warren_amqp::brokers::Brokers;
 
 pub use args::{Args, DEFAULT_CONSUMER_TIMEOUT_MS, IsolationMode, LogFormat};
 pub use pool::{PoolConfig, PoolSettings, Prefetch, Slots, cores};
@@ -23,7 +24,7 @@ use crate::sandbox::{Isolation, ProcessIsolation};
 /// The whole worker, resolved and checked.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
-    pub amqp_url: String,
+    pub brokers: Brokers,
     pub worker_name: String,
     pub shutdown_grace: Duration,
     pub metrics_addr: SocketAddr,
@@ -92,7 +93,8 @@ impl Args {
             None => 1,
         };
         Ok(WorkerConfig {
-            amqp_url: self.amqp_url.clone(),
+            brokers: Brokers::parse(&self.amqp_urls)
+                .map_err(|err| anyhow::anyhow!("--amqp-url: {err}"))?,
             worker_name: self.worker_name.clone().unwrap_or_else(default_worker_name),
             shutdown_grace,
             metrics_addr: self.metrics_addr,
