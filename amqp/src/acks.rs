@@ -1,5 +1,5 @@
 //! Settling the deliveries of one consuming channel. Jobs finish in any order; one
-//! task per channel sends their acks and nacks, merging the acks of every finished
+//! task per channel sends their acks and rejects, merging the acks of every finished
 //! delivery at the front of the channel's outstanding ones into a single `multiple`
 //! ack. Under load several jobs finish between two of its turns, so the broker gets
 //! one ack for them all instead of one each, and the job's own task never waits on
@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use lapin::Channel;
-use lapin::options::{BasicAckOptions, BasicNackOptions};
+use lapin::options::{BasicAckOptions, BasicRejectOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
@@ -179,12 +179,13 @@ async fn settle(channel: Channel, mut inbox: mpsc::UnboundedReceiver<Note>) {
                 Frame::Ack { tag, multiple } => {
                     channel.basic_ack(tag, BasicAckOptions { multiple }).await
                 }
+                // `basic.reject`, not `basic.nack`: RabbitMQ 4.3 counts a rejected
+                // delivery towards the quorum queue's delivery limit but not a
+                // nacked one, and the limit is what bounds a job whose result the
+                // broker keeps refusing.
                 Frame::Requeue(tag) => {
-                    let options = BasicNackOptions {
-                        requeue: true,
-                        multiple: false,
-                    };
-                    channel.basic_nack(tag, options).await
+                    let options = BasicRejectOptions { requeue: true };
+                    channel.basic_reject(tag, options).await
                 }
             };
             if let Err(err) = sent {

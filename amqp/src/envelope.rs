@@ -1,5 +1,6 @@
 //! What a consumer reads off a job's delivery besides its body.
 
+use lapin::BasicProperties;
 use lapin::message::Delivery;
 use warren_wire::ids::new_job_id;
 
@@ -35,13 +36,7 @@ impl Envelope {
             .as_ref()
             .map(|s| s.as_str().to_owned())
             .filter(|s| !s.is_empty());
-        // Quorum queues count earlier deliveries in `x-delivery-count`.
-        let earlier = headers::get(props, "x-delivery-count").and_then(headers::count);
-        let attempt = match earlier {
-            Some(count) => u32::try_from(count.saturating_add(1)).unwrap_or(u32::MAX),
-            None if delivery.redelivered => 2,
-            None => 1,
-        };
+        let attempt = attempt(props, delivery.redelivered);
         let trace_parent = headers::get(props, "traceparent")
             .and_then(headers::text)
             .and_then(|text| TraceParent::parse(&text));
@@ -55,10 +50,58 @@ impl Envelope {
             reply_to,
             content_type: props.content_type().as_ref().map(|s| s.as_str().to_owned()),
             attempt,
-            redelivered: delivery.redelivered || earlier.is_some_and(|n| n > 0),
+            redelivered: delivery.redelivered || attempt > 1,
             timestamp: *props.timestamp(),
             trace_parent,
             trace,
         }
+    }
+}
+
+/// Which delivery of its job this is (1 for the first). Quorum queues count earlier
+/// deliveries in `x-delivery-count`; from RabbitMQ 4.3 that counts only failed
+/// deliveries, and `x-acquired-count` every one.
+fn attempt(props: &BasicProperties, redelivered: bool) -> u32 {
+    let count = |name| headers::get(props, name).and_then(headers::count);
+    let earlier = match (count("x-acquired-count"), count("x-delivery-count")) {
+        (Some(acquired), Some(failed)) => Some(acquired.max(failed)),
+        (acquired, failed) => acquired.or(failed),
+    };
+    match earlier {
+        Some(count) => u32::try_from(count.saturating_add(1)).unwrap_or(u32::MAX),
+        None if redelivered => 2,
+        None => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use lapin::types::{AMQPValue, FieldTable};
+
+    use super::*;
+
+    fn with(headers: &[(&str, i64)]) -> BasicProperties {
+        let mut table = FieldTable::default();
+        for (name, value) in headers {
+            table.insert((*name).into(), AMQPValue::LongLongInt(*value));
+        }
+        BasicProperties::default().with_headers(table)
+    }
+
+    #[test]
+    fn attempts_count_every_earlier_delivery_on_every_broker_line() {
+        assert_eq!(attempt(&BasicProperties::default(), false), 1);
+        assert_eq!(attempt(&BasicProperties::default(), true), 2);
+        // RabbitMQ 3.x and 4.0-4.2.
+        assert_eq!(attempt(&with(&[("x-delivery-count", 2)]), true), 3);
+        // 4.3: a nacked return is acquired but not a failed delivery.
+        assert_eq!(attempt(&with(&[("x-acquired-count", 4)]), true), 5);
+        assert_eq!(
+            attempt(
+                &with(&[("x-acquired-count", 4), ("x-delivery-count", 1)]),
+                true
+            ),
+            5
+        );
     }
 }

@@ -1,12 +1,20 @@
 //! `warren dlq`: what is in a pool's dead-letter queue, and putting jobs back.
 //!
-//! Browsing takes messages with `basic.get` without acknowledging them and then closes
-//! the channel, which returns them all to the dead-letter queue untouched.
+//! A quorum queue cannot be read without taking what is read, and every message taken
+//! and handed back unacknowledged counts towards the queue's delivery limit; from
+//! RabbitMQ 4.0 a quorum queue without one has 20, and the dead-letter queue has no
+//! dead-letter target of its own, so browsing that way would, after enough looks,
+//! drop dead jobs. Browsing here takes each message that was in the queue when it
+//! began, publishes it again behind the others (same body and properties, confirmed)
+//! and only then acknowledges it: one full pass leaves the queue in its order, with
+//! nothing counted against any job. A browse cut short leaves at most a copy twice.
 
 use std::time::Duration;
 
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicGetOptions, ConfirmSelectOptions, QueuePurgeOptions};
+use lapin::options::{
+    BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions, QueuePurgeOptions,
+};
 use lapin::{Channel, Connection};
 use warren_amqp::headers;
 use warren_wire::dead_letter_queue;
@@ -57,27 +65,91 @@ impl DeadJob {
     }
 }
 
-/// Lists up to `limit` dead-lettered jobs of `jobs_queue`, leaving them in place.
+/// Lists up to `limit` dead-lettered jobs of `jobs_queue`, leaving every job in the
+/// queue, in its order (a full pass: see the module's notes).
 pub async fn list(
     connection: &Connection,
     jobs_queue: &str,
     limit: usize,
 ) -> Result<Vec<DeadJob>, ClientError> {
     let channel = connection.create_channel().await?;
+    let publisher = confirming(connection).await?;
     let dead = dead_letter_queue(jobs_queue);
     let mut jobs = Vec::new();
-    while jobs.len() < limit {
+    let mut pass = Pass::default();
+    while let Some(delivery) = pass.next(&channel, &dead).await? {
+        if jobs.len() < limit {
+            jobs.push(DeadJob::of(&delivery));
+        }
+        put_back(&publisher, &dead, &delivery).await?;
+    }
+    let _ = channel.close(200, "OK".into()).await;
+    let _ = publisher.close(200, "OK".into()).await;
+    Ok(jobs)
+}
+
+/// One pass over the messages a queue held when the pass began.
+#[derive(Default)]
+struct Pass {
+    /// Messages still to take (known from the first `basic.get`).
+    left: Option<u32>,
+}
+
+impl Pass {
+    async fn next(
+        &mut self,
+        channel: &Channel,
+        queue: &str,
+    ) -> Result<Option<Delivery>, ClientError> {
+        if self.left == Some(0) {
+            return Ok(None);
+        }
         let Some(message) = channel
-            .basic_get(dead.as_str().into(), BasicGetOptions { no_ack: false })
+            .basic_get(queue.into(), BasicGetOptions { no_ack: false })
             .await?
         else {
-            break;
+            return Ok(None);
         };
-        jobs.push(DeadJob::of(&message.delivery));
+        let left = self
+            .left
+            .get_or_insert(message.message_count.saturating_add(1));
+        *left -= 1;
+        Ok(Some(message.delivery))
     }
-    // Closing the channel hands every unacknowledged message back.
-    let _ = channel.close(200, "OK".into()).await;
-    Ok(jobs)
+}
+
+/// Publishes `delivery` again to the back of `queue` and, once the broker confirms
+/// the copy, acknowledges the original.
+async fn put_back(
+    publisher: &Channel,
+    queue: &str,
+    delivery: &Delivery,
+) -> Result<(), ClientError> {
+    let options = BasicPublishOptions {
+        mandatory: true,
+        ..BasicPublishOptions::default()
+    };
+    let properties = delivery.properties.clone().with_delivery_mode(2);
+    let confirmation = publisher
+        .basic_publish("".into(), queue.into(), options, &delivery.data, properties)
+        .await?
+        .await?;
+    if !confirmation.is_ack() {
+        return Err(ClientError::Refused);
+    }
+    if confirmation.take_message().is_some() {
+        return Err(ClientError::NoRoute(queue.to_owned()));
+    }
+    delivery.ack(BasicAckOptions::default()).await?;
+    Ok(())
+}
+
+async fn confirming(connection: &Connection) -> Result<Channel, ClientError> {
+    let channel = connection.create_channel().await?;
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    Ok(channel)
 }
 
 /// Moves dead-lettered jobs (one id, or all when `id` is `None`) back onto the jobs
@@ -88,10 +160,7 @@ pub async fn requeue(
     id: Option<&str>,
 ) -> Result<usize, ClientError> {
     let channel = connection.create_channel().await?;
-    let publisher = connection.create_channel().await?;
-    publisher
-        .confirm_select(ConfirmSelectOptions::default())
-        .await?;
+    let publisher = confirming(connection).await?;
     let moved = move_matching(&channel, &publisher, jobs_queue, id).await;
     let _ = channel.close(200, "OK".into()).await;
     let _ = publisher.close(200, "OK".into()).await;
@@ -106,14 +175,13 @@ async fn move_matching(
 ) -> Result<usize, ClientError> {
     let dead = dead_letter_queue(jobs_queue);
     let mut moved = 0;
-    while let Some(message) = channel
-        .basic_get(dead.as_str().into(), BasicGetOptions { no_ack: false })
-        .await?
-    {
-        let delivery = message.delivery;
+    let mut pass = Pass::default();
+    while let Some(delivery) = pass.next(channel, &dead).await? {
         let job = DeadJob::of(&delivery);
-        if id.is_some_and(|id| id != job.job_id) {
-            continue; // left unacked: returned when the channel closes
+        // One id moves once; the others stay, put back in their order.
+        if id.is_some_and(|id| id != job.job_id || moved > 0) {
+            put_back(publisher, &dead, &delivery).await?;
+            continue;
         }
         let job_id = if job.job_id.is_empty() {
             new_job_id()
@@ -135,9 +203,6 @@ async fn move_matching(
         .await?;
         delivery.ack(BasicAckOptions::default()).await?;
         moved += 1;
-        if id.is_some() {
-            break;
-        }
     }
     Ok(moved)
 }

@@ -213,7 +213,7 @@ impl TestClient {
     /// Plays a worker that dies on every job of `queue`: takes each delivery and hands it
     /// back until the broker dead-letters it. Returns the deliveries it took.
     pub async fn force_dead_letter(&self, queue: &str) -> usize {
-        use lapin::options::{BasicNackOptions, BasicQosOptions};
+        use lapin::options::{BasicQosOptions, BasicRejectOptions};
         let channel = self.connection.create_channel().await.expect("channel");
         channel
             .basic_qos(1, BasicQosOptions::default())
@@ -237,13 +237,12 @@ impl TestClient {
                 continue;
             };
             deliveries += 1;
+            // A reject counts towards the delivery limit on every RabbitMQ version
+            // (from 4.3 a nack does not), as the worker's requeues do.
             delivery
-                .nack(BasicNackOptions {
-                    requeue: true,
-                    ..BasicNackOptions::default()
-                })
+                .reject(BasicRejectOptions { requeue: true })
                 .await
-                .expect("nack");
+                .expect("reject");
         }
         let _ = channel.close(200, "OK".into()).await;
         deliveries

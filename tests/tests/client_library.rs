@@ -160,3 +160,74 @@ async fn a_client_given_several_brokers_uses_one_that_answers() {
     worker.stop().await;
     TestClient::connect().await.delete_pool_queues(&queue).await;
 }
+
+#[tokio::test]
+async fn browsing_the_dead_letter_queue_counts_nothing_against_its_jobs_and_keeps_their_order() {
+    use lapin::BasicProperties;
+    use lapin::options::{BasicGetOptions, BasicPublishOptions};
+
+    let queue = unique_queue("library-dlq-browse");
+    InProcessWorker::start(&queue, &[]).await.stop().await;
+    let client = TestClient::connect().await;
+    let dead = warren_wire::dead_letter_queue(&queue);
+    for id in ["first", "second", "third"] {
+        let properties = BasicProperties::default()
+            .with_delivery_mode(2)
+            .with_message_id(id.into());
+        client
+            .channel
+            .basic_publish(
+                "".into(),
+                dead.as_str().into(),
+                BasicPublishOptions::default(),
+                b"{}",
+                properties,
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirm");
+    }
+    let ids = |jobs: Vec<warren_client::dlq::DeadJob>| -> Vec<String> {
+        jobs.into_iter().map(|job| job.job_id).collect()
+    };
+    let everything = vec!["first", "second", "third"];
+    for _ in 0..5 {
+        let jobs = warren_client::dlq::list(&client.connection, &queue, 10)
+            .await
+            .expect("list");
+        assert!(jobs.iter().all(|job| job.deliveries == 0), "{jobs:?}");
+        assert_eq!(ids(jobs), everything);
+    }
+    // A shorter listing still passes over every job, so the order holds.
+    let first = warren_client::dlq::list(&client.connection, &queue, 1)
+        .await
+        .expect("list");
+    assert_eq!(ids(first), vec!["first"]);
+    let again = warren_client::dlq::list(&client.connection, &queue, 10)
+        .await
+        .expect("list");
+    assert_eq!(ids(again), everything);
+    // What the broker counts: none of the six looks was a failed delivery (handing the
+    // messages back unacknowledged would have made it 6, and RabbitMQ 4.x drops a
+    // message of a quorum queue past 20 by default).
+    let taken = client
+        .channel
+        .basic_get(dead.as_str().into(), BasicGetOptions { no_ack: true })
+        .await
+        .expect("get")
+        .expect("a message");
+    let headers = taken
+        .delivery
+        .properties
+        .headers()
+        .clone()
+        .unwrap_or_default();
+    let counted = headers
+        .inner()
+        .get("x-delivery-count")
+        .and_then(warren_amqp::headers::count)
+        .unwrap_or(0);
+    assert_eq!(counted, 0, "counted deliveries: {headers:?}");
+    client.delete_pool_queues(&queue).await;
+}

@@ -133,6 +133,112 @@ fn kubernetes_base_is_valid_and_safe_for_rollouts() {
 }
 
 #[test]
+fn kubernetes_rabbitmq_cluster_overlay_gives_workers_every_node() {
+    let docs = render("overlays/rabbitmq-cluster");
+    // kubernetes-validate has no schema for the operator's kind (it warns and passes),
+    // so its fields are checked here.
+    let cluster = find(&docs, "RabbitmqCluster");
+    assert_eq!(cluster["apiVersion"], "rabbitmq.com/v1beta1");
+    let name = cluster["metadata"]["name"].as_str().expect("cluster name");
+    let replicas = cluster["spec"]["replicas"].as_u64().expect("replicas");
+    assert_eq!(
+        replicas, 3,
+        "an odd number of nodes, a majority of which survives one"
+    );
+    assert!(
+        cluster["spec"]["persistence"]["storage"].is_string(),
+        "persistence"
+    );
+    assert!(
+        cluster["spec"]["resources"]["limits"]["memory"].is_string(),
+        "a memory limit (the operator derives RabbitMQ's watermark from it)"
+    );
+    assert!(
+        cluster["spec"]["rabbitmq"]["additionalConfig"]
+            .as_str()
+            .expect("additionalConfig")
+            .contains("prometheus.return_per_object_metrics = true"),
+        "per-queue metrics, which deploy/prometheus/alerts.yml needs"
+    );
+    let deployment = find(&docs, "Deployment");
+    // A secretKeyRef reads the pod's own namespace; the operator puts its Secret in
+    // the cluster's.
+    assert_eq!(
+        cluster["metadata"]["namespace"],
+        deployment["metadata"]["namespace"]
+    );
+    let env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .expect("env");
+    let position = |var: &str| -> usize {
+        env.iter()
+            .position(|e| e["name"] == var)
+            .unwrap_or_else(|| panic!("no {var}"))
+    };
+    let url_at = position("WARREN_AMQP_URL");
+    let secret = format!("{name}-default-user");
+    for (var, key) in [
+        ("RABBITMQ_USERNAME", "username"),
+        ("RABBITMQ_PASSWORD", "password"),
+    ] {
+        let at = position(var);
+        // Kubernetes expands $(VAR) only from variables defined earlier in the list.
+        assert!(at < url_at, "{var} must come before WARREN_AMQP_URL");
+        assert_eq!(
+            env[at]["valueFrom"]["secretKeyRef"],
+            json!({"name": secret.as_str(), "key": key})
+        );
+    }
+    let namespace_at = position("POD_NAMESPACE");
+    assert!(
+        namespace_at < url_at,
+        "POD_NAMESPACE must come before WARREN_AMQP_URL"
+    );
+    assert_eq!(
+        env[namespace_at]["valueFrom"]["fieldRef"]["fieldPath"],
+        "metadata.namespace"
+    );
+    let url = &env[url_at];
+    assert!(
+        url.get("valueFrom").is_none(),
+        "the base's secretKeyRef is replaced, not kept beside the value"
+    );
+    let urls: Vec<&str> = url["value"].as_str().expect("value").split(',').collect();
+    let every_node: Vec<String> = (0..replicas)
+        .map(|i| {
+            format!(
+                "amqp://$(RABBITMQ_USERNAME):$(RABBITMQ_PASSWORD)@{name}-server-{i}.{name}-nodes.$(POD_NAMESPACE).svc:5672/%2f"
+            )
+        })
+        .collect();
+    assert_eq!(
+        urls, every_node,
+        "one URL per broker, no password in the manifest"
+    );
+    // The operator labels its pods app.kubernetes.io/name: <cluster name>; the base
+    // NetworkPolicy must let the workers reach them.
+    let egress = &find(&docs, "NetworkPolicy")["spec"]["egress"];
+    assert!(
+        egress.as_array().expect("egress").iter().any(|rule| {
+            rule["to"].as_array().is_some_and(|to| {
+                to.iter().any(|peer| {
+                    peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"] == name
+                })
+            })
+        }),
+        "the NetworkPolicy lets workers reach the {name} pods"
+    );
+    let budget = docs
+        .iter()
+        .find(|d| {
+            d["kind"] == "PodDisruptionBudget"
+                && d["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"] == name
+        })
+        .expect("a PodDisruptionBudget for the brokers");
+    assert_eq!(budget["spec"]["maxUnavailable"], 1);
+}
+
+#[test]
 fn kubernetes_overlays_render_and_carry_their_additions() {
     let keda = render("overlays/keda");
     let scaled = find(&keda, "ScaledObject");
