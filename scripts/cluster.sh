@@ -33,20 +33,6 @@ else
   OWNER=$(id -un)
 fi
 
-ensure_installed() {
-  if command -v rabbitmq-server >/dev/null 2>&1; then
-    return
-  fi
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "RabbitMQ is not installed: installing Debian's rabbitmq-server."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq rabbitmq-server >/dev/null
-  else
-    log "RabbitMQ is not installed (Debian/Ubuntu: sudo apt-get install rabbitmq-server)."
-    exit 1
-  fi
-}
 
 ctl() {
   local n=$1
@@ -118,7 +104,7 @@ joined() {
 }
 
 up() {
-  ensure_installed
+  scripts/install-rabbitmq.sh
   if [ "$(ctl 1 eval 'ok.' 2>/dev/null)" = "ok" ] && joined 2 && joined 3; then
     log "already up: $(urls)"
     return

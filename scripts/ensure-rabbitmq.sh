@@ -30,18 +30,7 @@ if broker_answers; then
   wait_for_broker && exit 0
 fi
 
-if ! command -v rabbitmq-server >/dev/null 2>&1; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-    log "RabbitMQ is not installed: installing Debian's rabbitmq-server."
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq rabbitmq-server >/dev/null
-  else
-    log "RabbitMQ is not installed. Install it (Debian/Ubuntu: sudo apt-get install rabbitmq-server),"
-    log "or point WARREN_AMQP_URL at a running broker, then run this again."
-    exit 1
-  fi
-fi
+"$(dirname "$0")/install-rabbitmq.sh"
 
 if ! broker_answers; then
   log "Starting RabbitMQ."
