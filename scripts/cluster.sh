@@ -23,6 +23,11 @@ log() { printf '[cluster] %s\n' "$*" >&2; }
 node_name() { echo "warren-$1@localhost"; }
 amqp_port() { echo "568$1"; }
 
+# Installed first: the package creates the rabbitmq user the nodes then run as.
+case "${1:-}" in
+  up|start) scripts/install-rabbitmq.sh ;;
+esac
+
 # Where the nodes keep their data: the rabbitmq user's home when the Debian package
 # runs them as that user, otherwise a folder of the caller's.
 if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then
@@ -104,7 +109,6 @@ joined() {
 }
 
 up() {
-  scripts/install-rabbitmq.sh
   if [ "$(ctl 1 eval 'ok.' 2>/dev/null)" = "ok" ] && joined 2 && joined 3; then
     log "already up: $(urls)"
     return
