@@ -23,6 +23,12 @@ log() { printf '[cluster] %s\n' "$*" >&2; }
 node_name() { echo "warren-$1@localhost"; }
 amqp_port() { echo "568$1"; }
 
+# Debian's package runs RabbitMQ only for root or its own user: anyone else goes
+# through sudo, as scripts/ensure-rabbitmq.sh does.
+if [ "$(id -u)" -ne 0 ] && id rabbitmq >/dev/null 2>&1 && [ "$(id -un)" != rabbitmq ]; then
+  exec sudo "$0" "$@"
+fi
+
 # Installed first: the package creates the rabbitmq user the nodes then run as.
 case "${1:-}" in
   up|start) scripts/install-rabbitmq.sh ;;
@@ -85,7 +91,7 @@ start_node() {
   prepare "$n"
   log "starting $(node_name "$n") on 127.0.0.1:$(amqp_port "$n")"
   # The Debian wrapper runs the server as the rabbitmq user and keeps this environment.
-  env $(node_env "$n") rabbitmq-server -detached >/dev/null 2>&1 || true
+  env $(node_env "$n") rabbitmq-server -detached >"$BASE/node-$n/start.log" 2>&1 || true
 }
 
 await_node() {
@@ -96,7 +102,9 @@ await_node() {
     ctl "$n" ping >/dev/null 2>&1 && break
     sleep 0.5
   done
+  # (await_startup below fails at once, with the start log shown, if it never came.)
   if ! ctl "$n" await_startup --timeout 120 >/dev/null; then
+    cat "$BASE/node-$n/start.log" >&2 2>/dev/null || true
     log "$(node_name "$n") did not start; see $BASE/node-$n/log"
     exit 1
   fi
@@ -129,17 +137,30 @@ up() {
   log "up: $(urls)"
 }
 
+# Given the pid file, `rabbitmqctl stop` returns once the VM has exited, so the node
+# can be started again at once.
 stop_node() {
-  ctl "$1" stop >/dev/null 2>&1 || true
+  local pidfile="$BASE/node-$1/pid"
+  ctl "$1" stop "$pidfile" >/dev/null 2>&1 || true
+  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    kill -9 "$(cat "$pidfile")" 2>/dev/null || true
+  fi
 }
 
 kill_node() {
-  local pid
-  pid=$(ctl "$1" eval 'list_to_integer(os:getpid()).' 2>/dev/null || true)
-  if [ -n "$pid" ]; then
-    kill -9 "$pid"
-    log "killed $(node_name "$1") (pid $pid)"
+  local pidfile="$BASE/node-$1/pid" pid
+  pid=$(cat "$pidfile" 2>/dev/null || true)
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then
+    log "$(node_name "$1") is not running"
+    exit 1
   fi
+  kill -9 "$pid" 2>/dev/null || true
+  # Gone from epmd too before returning, so that a start right after can take the name.
+  for _ in $(seq 1 100); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  log "killed $(node_name "$1") (pid $pid)"
 }
 
 down() {

@@ -11,6 +11,7 @@ pub struct BrokerArgs {
     /// AMQP URL of the broker. Repeat it, or separate URLs with commas, to give every
     /// node of a cluster: one that answers is used.
     #[arg(long = "amqp-url", env = "WARREN_AMQP_URL", value_delimiter = ',',
+        hide_env_values = true,
         default_value = warren_amqp::DEFAULT_URL)]
     pub amqp_urls: Vec<String>,
 }

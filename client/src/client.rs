@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use deadpool_lapin::{Config, Pool, Runtime};
+use deadpool_lapin::{Config, Pool, PoolConfig, Runtime, Timeouts};
 use futures_lite::StreamExt;
 use lapin::Channel;
 use lapin::options::ConfirmSelectOptions;
@@ -50,13 +50,22 @@ impl Client {
     /// Several brokers (a cluster's nodes) are separated by commas: connections come
     /// from one chosen at random, and from the next when it cannot be reached.
     pub fn new(amqp_url: &str) -> Result<Client, ClientError> {
-        let brokers =
-            Brokers::parse(&[amqp_url]).map_err(|err| ClientError::Connect(err.to_string()))?;
+        let brokers = Brokers::parse(&[amqp_url]).map_err(ClientError::InvalidUrl)?;
         let mut pools = Vec::with_capacity(brokers.len());
         for at in 0..brokers.len() {
+            // Without timeouts deadpool waits on a silent node for as long as the
+            // kernel does (minutes), holding every call that needs a connection.
+            let pool = PoolConfig {
+                timeouts: Timeouts {
+                    wait: Some(warren_amqp::brokers::CONNECT_TIMEOUT),
+                    create: Some(warren_amqp::brokers::CONNECT_TIMEOUT),
+                    recycle: Some(warren_amqp::brokers::CONNECT_TIMEOUT),
+                },
+                ..PoolConfig::default()
+            };
             let config = Config {
-                url: Some(warren_amqp::with_frame_max(brokers.url(at))),
-                ..Config::default()
+                url: Some(warren_amqp::with_defaults(brokers.url(at))),
+                pool: Some(pool),
             };
             let pool = config
                 .create_pool(lapin::ConnectionProperties::default, Runtime::Tokio1)
@@ -165,6 +174,9 @@ impl Client {
                     let _ = waiter.send(result);
                 }
             }
+            // The reply queue went with its connection: the calls waiting on it fail
+            // now (retryably) rather than at their timeouts.
+            lock(&routes).clear();
         });
         *slot = Some(CallReplies {
             queue: queue.clone(),

@@ -30,8 +30,7 @@ pub async fn submit(
     body: &[u8],
     wait: Option<Duration>,
 ) -> Result<Option<JobResult>, ClientError> {
-    let brokers =
-        Brokers::parse(&[amqp_url]).map_err(|err| ClientError::Connect(err.to_string()))?;
+    let brokers = Brokers::parse(&[amqp_url]).map_err(ClientError::InvalidUrl)?;
     let (_, connection) = brokers
         .connect(brokers.random_start(), "warren")
         .await

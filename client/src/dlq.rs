@@ -6,8 +6,9 @@
 //! dead-letter target of its own, so browsing that way would, after enough looks,
 //! drop dead jobs. Browsing here takes each message that was in the queue when it
 //! began, publishes it again behind the others (same body and properties, confirmed)
-//! and only then acknowledges it: one full pass leaves the queue in its order, with
-//! nothing counted against any job. A browse cut short leaves at most a copy twice.
+//! and only then acknowledges it (a batch at a time): one full pass leaves the queue
+//! in its order, with nothing counted against any job, for the cost of a pass over
+//! the whole queue. A browse cut short leaves at most a batch twice, never none.
 
 use std::time::Duration;
 
@@ -77,12 +78,17 @@ pub async fn list(
     let dead = dead_letter_queue(jobs_queue);
     let mut jobs = Vec::new();
     let mut pass = Pass::default();
+    let mut taken = Vec::new();
     while let Some(delivery) = pass.next(&channel, &dead).await? {
         if jobs.len() < limit {
             jobs.push(DeadJob::of(&delivery));
         }
-        put_back(&publisher, &dead, &delivery).await?;
+        taken.push(delivery);
+        if taken.len() == BATCH {
+            put_back(&publisher, &dead, &mut taken).await?;
+        }
     }
+    put_back(&publisher, &dead, &mut taken).await?;
     let _ = channel.close(200, "OK".into()).await;
     let _ = publisher.close(200, "OK".into()).await;
     Ok(jobs)
@@ -118,29 +124,49 @@ impl Pass {
     }
 }
 
-/// Publishes `delivery` again to the back of `queue` and, once the broker confirms
-/// the copy, acknowledges the original.
+/// How many browsed messages are put back at once: their copies are published
+/// together and confirmed before the originals are acknowledged, so a pass costs a
+/// round trip per batch rather than per message.
+const BATCH: usize = 256;
+
+/// Publishes each of `taken` again to the back of `queue` and, once the broker has
+/// confirmed every copy, acknowledges the originals. A copy's priority is cleared:
+/// on a queue that orders by priority (RabbitMQ 4.x quorum queues) it would otherwise
+/// overtake originals the pass has yet to take.
 async fn put_back(
     publisher: &Channel,
     queue: &str,
-    delivery: &Delivery,
+    taken: &mut Vec<Delivery>,
 ) -> Result<(), ClientError> {
     let options = BasicPublishOptions {
         mandatory: true,
         ..BasicPublishOptions::default()
     };
-    let properties = delivery.properties.clone().with_delivery_mode(2);
-    let confirmation = publisher
-        .basic_publish("".into(), queue.into(), options, &delivery.data, properties)
-        .await?
-        .await?;
-    if !confirmation.is_ack() {
-        return Err(ClientError::Refused);
+    let mut confirms = Vec::with_capacity(taken.len());
+    for delivery in taken.iter() {
+        let properties = delivery
+            .properties
+            .clone()
+            .with_delivery_mode(2)
+            .with_priority(0);
+        confirms.push(
+            publisher
+                .basic_publish("".into(), queue.into(), options, &delivery.data, properties)
+                .await?,
+        );
     }
-    if confirmation.take_message().is_some() {
-        return Err(ClientError::NoRoute(queue.to_owned()));
+    for confirm in confirms {
+        let confirmation = confirm.await?;
+        if !confirmation.is_ack() {
+            return Err(ClientError::Refused);
+        }
+        if confirmation.take_message().is_some() {
+            return Err(ClientError::NoRoute(queue.to_owned()));
+        }
     }
-    delivery.ack(BasicAckOptions::default()).await?;
+    for delivery in taken.drain(..) {
+        delivery.ack(BasicAckOptions::default()).await?;
+    }
     Ok(())
 }
 
@@ -176,11 +202,15 @@ async fn move_matching(
     let dead = dead_letter_queue(jobs_queue);
     let mut moved = 0;
     let mut pass = Pass::default();
+    let mut taken = Vec::new();
     while let Some(delivery) = pass.next(channel, &dead).await? {
         let job = DeadJob::of(&delivery);
         // One id moves once; the others stay, put back in their order.
         if id.is_some_and(|id| id != job.job_id || moved > 0) {
-            put_back(publisher, &dead, &delivery).await?;
+            taken.push(delivery);
+            if taken.len() == BATCH {
+                put_back(publisher, &dead, &mut taken).await?;
+            }
             continue;
         }
         let job_id = if job.job_id.is_empty() {
@@ -204,6 +234,7 @@ async fn move_matching(
         delivery.ack(BasicAckOptions::default()).await?;
         moved += 1;
     }
+    put_back(publisher, &dead, &mut taken).await?;
     Ok(moved)
 }
 

@@ -11,7 +11,13 @@ pub enum ClientError {
     /// The broker at `url` (host and port; the last tried of several) cannot be
     /// reached. Retry with backoff.
     #[error("cannot reach the broker at {url}: {cause}")]
-    Unreachable { url: String, cause: lapin::Error },
+    Unreachable {
+        url: String,
+        cause: warren_amqp::brokers::Attempt,
+    },
+    /// The broker addresses given are not AMQP URLs. Retrying will not help.
+    #[error("bad broker address: {0}")]
+    InvalidUrl(warren_amqp::brokers::BrokersError),
     /// The connection or channel failed mid-call. Retry; the job may have been published.
     #[error("broker error: {0}")]
     Broker(#[from] lapin::Error),
@@ -58,5 +64,7 @@ mod tests {
         assert!(ClientError::Connect("refused".into()).is_retryable());
         assert!(!ClientError::NoRoute("jobs".into()).is_retryable());
         assert!(!ClientError::InvalidName("x".repeat(300)).is_retryable());
+        let bad = warren_amqp::brokers::BrokersError::Empty;
+        assert!(!ClientError::InvalidUrl(bad).is_retryable());
     }
 }

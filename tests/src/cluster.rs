@@ -146,16 +146,30 @@ pub async fn declare_results_queue(queue: &str) {
     let _ = connection.close(200, "OK".into()).await;
 }
 
-/// A connection to the first node that answers from `at` on (the index it is at).
+/// A connection to the first node that answers from `at` on (the index it is at);
+/// panics when none has for a minute (the cluster is down: the scenario cannot run).
 async fn connect_any(mut at: usize, name: &str) -> (usize, Connection) {
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let node = NODES[at % NODES.len()];
         if let Ok(connection) = warren_amqp::connect(&url(node), name).await {
             return (at % NODES.len(), connection);
         }
+        assert!(
+            Instant::now() < deadline,
+            "no cluster node answered for a minute"
+        );
         at += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// The node a worker's `/readyz` body names (its second line: `broker HOST:PORT …`).
+pub fn node_in_readyz(body: &str) -> Option<u8> {
+    body.split_whitespace()
+        .skip_while(|word| *word != "broker")
+        .nth(1)
+        .and_then(node_at)
 }
 
 /// One job to publish: its id and body.
@@ -360,11 +374,7 @@ pub fn watch_readiness(
                 let answer = crate::http_get(*addr, "/readyz").await;
                 let ready = matches!(answer, Ok((200, _)));
                 if let Ok((_, body)) = &answer
-                    && let Some(node) = body
-                        .split_whitespace()
-                        .skip_while(|word| *word != "broker")
-                        .nth(1)
-                        .and_then(node_at)
+                    && let Some(node) = node_in_readyz(body)
                     && ready
                     && seen[i].nodes.last() != Some(&node)
                 {

@@ -213,6 +213,11 @@ async fn dead_lettered_job_can_be_listed_replayed_and_requeued() {
     assert_eq!(jobs[0]["reason"], "delivery_limit");
     let out = warren_async(args(&["dlq", "list", "--queue", &queue])).await;
     assert!(stdout(&out).contains("poisoned-job"));
+    // Browsing puts each job back as it was: why it died survives a second look.
+    let out = warren_async(args(&["dlq", "list", "--queue", &queue, "--json"])).await;
+    let again: Value = serde_json::from_str(&stdout(&out)).expect("list JSON");
+    assert_eq!(again[0]["job_id"], "poisoned-job");
+    assert_eq!(again[0]["reason"], "delivery_limit", "{again}");
 
     let out = warren_async(args(&["dlq", "show", "poisoned-job", "--queue", &queue])).await;
     assert_eq!(out.status.code(), Some(0));

@@ -215,8 +215,5 @@ async fn is_ready(worker: &WorkerProcess) -> bool {
 /// The node a worker's `/readyz` names.
 async fn broker_of(worker: &WorkerProcess) -> Option<u8> {
     let (_, body) = http_get(worker.metrics_addr, "/readyz").await.ok()?;
-    body.split_whitespace()
-        .skip_while(|word| *word != "broker")
-        .nth(1)
-        .and_then(cluster::node_at)
+    cluster::node_in_readyz(&body)
 }

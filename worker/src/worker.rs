@@ -22,6 +22,10 @@ use crate::pool::session::SessionEnd;
 use crate::sandbox::Engine;
 use crate::shutdown;
 
+/// How long a session must have consumed for its end to count as a fresh failure
+/// rather than one more in a row.
+const STABLE_SESSION: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Runs a worker until `shutdown` resolves, then drains and returns.
 ///
 /// Tests pass their own trigger; the binary passes SIGTERM/SIGINT.
@@ -152,7 +156,7 @@ pub async fn run(
                 _ = stop_watch.changed() => break,
             }
         }
-        failures = 0;
+        let consuming_since = tokio::time::Instant::now();
         health.connected.store(true, Ordering::SeqCst);
         BrokerConnected {
             connections,
@@ -206,6 +210,20 @@ pub async fn run(
         }
         // Fail over: the node just lost is tried last.
         at = brokers.next(at);
+        // A session that ended soon after it began (consuming refused on every node,
+        // say) must not make the worker spin between nodes: back off as after a
+        // refused connection. One that ran a while resets the count.
+        if consuming_since.elapsed() >= STABLE_SESSION {
+            failures = 0;
+        } else {
+            let wait = broker::backoff(failures);
+            failures = failures.saturating_add(1);
+            let mut stop_watch = stopped.clone();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop_watch.changed() => break,
+            }
+        }
     }
     health.shutting_down.store(true, Ordering::SeqCst);
     http.abort();

@@ -24,6 +24,7 @@ pub struct Args {
     /// node of a cluster: the worker connects to one at random and fails over to the
     /// next.
     #[arg(long = "amqp-url", env = "WARREN_AMQP_URL", value_delimiter = ',',
+        hide_env_values = true,
         default_value = warren_amqp::DEFAULT_URL)]
     pub amqp_urls: Vec<String>,
 

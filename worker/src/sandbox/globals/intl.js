@@ -12,10 +12,13 @@
   const { defineProperty, freeze } = Object;
 
   // ---- Locales --------------------------------------------------------------------
-  // CanonicalizeLocaleList: a string, an Intl.Locale-like object or a list of them.
+  // The tag of an Intl.Locale, undefined for anything else (set by the class).
+  let localeTag = () => undefined;
+  // CanonicalizeLocaleList: a string, an Intl.Locale or an object, or a list of them.
   const canonicalizeLocaleList = (locales) => {
     if (locales === undefined) return [];
-    const list = typeof locales === 'string' ? [locales] : toObject(locales);
+    const single = typeof locales === 'string' || localeTag(locales) !== undefined;
+    const list = single ? [locales] : toObject(locales);
     const length = toLength(list.length);
     const seen = [];
     for (let k = 0; k < length; k++) {
@@ -24,7 +27,7 @@
       if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) {
         throw new TypeError('Language ID should be string or object.');
       }
-      const tag = host.intlCanonicalLocale(String(value));
+      const tag = localeTag(value) ?? host.intlCanonicalLocale(String(value));
       if (tag == null) throw new RangeError(`Incorrect locale information provided`);
       if (!seen.includes(tag)) seen.push(tag);
     }
@@ -670,6 +673,77 @@
   }
   finish(DateTimeFormat, 'Intl.DateTimeFormat');
 
+  // ---- Locale ---------------------------------------------------------------------
+  const LOCALE_SERVICE = 'Intl.Locale';
+  // ApplyOptionsToTag's subtag options, each checked as soon as it is read.
+  const SUBTAG_OPTIONS = [
+    ['language', /^([a-z]{2,3}|[a-z]{5,8})$/i],
+    ['script', /^[a-z]{4}$/i],
+    ['region', /^([a-z]{2}|[0-9]{3})$/i],
+  ];
+  class Locale {
+    #tag;
+    // [baseName, language, script, region, calendar, collation, hourCycle, caseFirst,
+    // numeric, numberingSystem], as the native side reads them off the tag.
+    #fields;
+    constructor(tag, options = undefined) {
+      if (new.target === undefined) throw new TypeError("Constructor Intl.Locale requires 'new'");
+      if (typeof tag !== 'string' && (typeof tag !== 'object' || tag === null)) {
+        throw new TypeError("First argument to Intl.Locale constructor can't be empty or missing");
+      }
+      const source = Locale.#is(tag) ? tag.#tag : String(tag);
+      const opts = coerceOptions(options);
+      if (host.intlCanonicalLocale(source) == null) throw new RangeError('Incorrect locale information provided');
+      const chosen = [];
+      for (const [name, pattern] of SUBTAG_OPTIONS) {
+        const value = getOption(opts, name, 'string', undefined, undefined, LOCALE_SERVICE);
+        if (value !== undefined && !pattern.test(value)) throw new RangeError('Incorrect locale information provided');
+        chosen.push(value);
+      }
+      chosen.push(getTypeOption(opts, 'calendar', LOCALE_SERVICE));
+      chosen.push(getTypeOption(opts, 'collation', LOCALE_SERVICE));
+      chosen.push(getOption(opts, 'hourCycle', 'string', ['h11', 'h12', 'h23', 'h24'], undefined, LOCALE_SERVICE));
+      chosen.push(getOption(opts, 'caseFirst', 'string', ['upper', 'lower', 'false'], undefined, LOCALE_SERVICE));
+      const numeric = getOption(opts, 'numeric', 'boolean', undefined, undefined, LOCALE_SERVICE);
+      chosen.push(numeric === undefined ? undefined : String(numeric));
+      chosen.push(getTypeOption(opts, 'numberingSystem', LOCALE_SERVICE));
+      const made = host.intlLocaleMake(source, chosen.map((value) => value ?? null));
+      if (made == null) throw new RangeError('Incorrect locale information provided');
+      this.#tag = made;
+      this.#fields = host.intlLocaleFields(made);
+    }
+    static #is(value) { return typeof value === 'object' && value !== null && #tag in value; }
+    static { localeTag = (value) => (Locale.#is(value) ? value.#tag : undefined); }
+    static #field(self, at, name) {
+      brandCheck(Locale.#is(self), LOCALE_SERVICE, name);
+      const value = self.#fields[at];
+      return value === '' ? undefined : value;
+    }
+    get baseName() { return Locale.#field(this, 0, 'baseName'); }
+    get language() { return Locale.#field(this, 1, 'language'); }
+    get script() { return Locale.#field(this, 2, 'script'); }
+    get region() { return Locale.#field(this, 3, 'region'); }
+    get calendar() { return Locale.#field(this, 4, 'calendar'); }
+    get collation() { return Locale.#field(this, 5, 'collation'); }
+    get hourCycle() { return Locale.#field(this, 6, 'hourCycle'); }
+    get caseFirst() { return Locale.#field(this, 7, 'caseFirst'); }
+    get numeric() { return Locale.#field(this, 8, 'numeric') === 'true'; }
+    get numberingSystem() { return Locale.#field(this, 9, 'numberingSystem'); }
+    toString() {
+      brandCheck(Locale.#is(this), LOCALE_SERVICE, 'toString');
+      return this.#tag;
+    }
+    maximize() {
+      brandCheck(Locale.#is(this), LOCALE_SERVICE, 'maximize');
+      return new Locale(host.intlLocaleMaximize(this.#tag));
+    }
+    minimize() {
+      brandCheck(Locale.#is(this), LOCALE_SERVICE, 'minimize');
+      return new Locale(host.intlLocaleMinimize(this.#tag));
+    }
+  }
+  defineProperty(Locale.prototype, Symbol.toStringTag, { value: 'Intl.Locale', configurable: true });
+
   // ---- Intl -----------------------------------------------------------------------
   // Collator, DateTimeFormat and NumberFormat may also be called without `new`, as
   // ECMA-402 keeps from its first edition: a function in front of each class.
@@ -699,7 +773,7 @@
     ['Collator', callable(Collator, 'Collator')],
     ['DateTimeFormat', callable(DateTimeFormat, 'DateTimeFormat')], ['ListFormat', ListFormat],
     ['NumberFormat', callable(NumberFormat, 'NumberFormat')], ['PluralRules', PluralRules],
-    ['RelativeTimeFormat', RelativeTimeFormat],
+    ['RelativeTimeFormat', RelativeTimeFormat], ['Locale', Locale],
   ]) {
     method(Intl, name, Class);
   }

@@ -12,6 +12,7 @@ mod collator;
 mod date;
 mod list;
 mod locale;
+mod locale_object;
 mod number;
 mod options;
 mod parts;
@@ -37,6 +38,19 @@ pub fn install<'js>(ctx: &Ctx<'js>, host: &Object<'js>) -> Result<()> {
         host_function(ctx, locale::canonical)?,
     )?;
     host.set("intlResolveLocale", host_function(ctx, locale::resolve)?)?;
+    host.set("intlLocaleMake", host_function(ctx, locale_object::make)?)?;
+    host.set(
+        "intlLocaleFields",
+        host_function(ctx, locale_object::fields)?,
+    )?;
+    host.set(
+        "intlLocaleMaximize",
+        host_function(ctx, locale_object::maximize)?,
+    )?;
+    host.set(
+        "intlLocaleMinimize",
+        host_function(ctx, locale_object::minimize)?,
+    )?;
     host.set("intlNumberSetup", host_function(ctx, number::setup)?)?;
     host.set("intlNumberFormat", host_function(ctx, number::format)?)?;
     host.set("intlPluralSelect", host_function(ctx, plural::select)?)?;
