@@ -26,6 +26,9 @@ pub struct Envelope {
     /// The job's own span in that trace (a child of `trace_parent`), passed on in the
     /// result's `traceparent` header.
     pub trace: Option<TraceParent>,
+    /// The `x-warren-tenant` header; "" for the default tenant (no header, or one
+    /// that is not a string of at most 255 bytes).
+    pub tenant: String,
 }
 
 impl Envelope {
@@ -54,8 +57,18 @@ impl Envelope {
             timestamp: *props.timestamp(),
             trace_parent,
             trace,
+            tenant: tenant(props),
         }
     }
+}
+
+/// The job's tenant: its `x-warren-tenant` header when that is a string of at most
+/// 255 bytes, else "" (the default tenant).
+fn tenant(props: &BasicProperties) -> String {
+    headers::get(props, warren_wire::TENANT_HEADER)
+        .and_then(headers::text)
+        .filter(|name| name.len() <= warren_wire::MAX_TENANT_BYTES)
+        .unwrap_or_default()
 }
 
 /// Which delivery of its job this is (1 for the first). Quorum queues count earlier
@@ -86,6 +99,19 @@ mod tests {
             table.insert((*name).into(), AMQPValue::LongLongInt(*value));
         }
         BasicProperties::default().with_headers(table)
+    }
+
+    #[test]
+    fn the_tenant_is_a_short_string_header_or_the_default() {
+        let named = |value: AMQPValue| {
+            let mut table = FieldTable::default();
+            table.insert(warren_wire::TENANT_HEADER.into(), value);
+            tenant(&BasicProperties::default().with_headers(table))
+        };
+        assert_eq!(tenant(&BasicProperties::default()), "");
+        assert_eq!(named(AMQPValue::LongString("acme".into())), "acme");
+        assert_eq!(named(AMQPValue::LongLongInt(7)), "");
+        assert_eq!(named(AMQPValue::LongString("x".repeat(256).into())), "");
     }
 
     #[test]

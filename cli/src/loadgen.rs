@@ -138,14 +138,23 @@ pub async fn run(
             };
             let job_id = new_job_id();
             sent_at.insert(job_id.clone(), Instant::now());
-            let (channel, queue, reply_queue, body) = (
+            let (channel, queue, reply_queue, body, tenant) = (
                 channel.clone(),
                 queue.clone(),
                 reply_queue.clone(),
                 body.clone(),
+                options.job.tenant.clone(),
             );
             publishes.spawn(async move {
-                publish_job(&channel, &queue, &job_id, &body, Some(&reply_queue)).await
+                publish_job(
+                    &channel,
+                    &queue,
+                    &job_id,
+                    &body,
+                    Some(&reply_queue),
+                    tenant.as_deref(),
+                )
+                .await
             });
             submitted += 1;
         }

@@ -119,7 +119,15 @@ impl Client {
     pub async fn submit(&self, queue: &str, job: &JobSpec) -> Result<String, ClientError> {
         let job_id = job.id();
         let channel = self.publisher().await?;
-        publish_job(&channel, queue, &job_id, &job.body(), None).await?;
+        publish_job(
+            &channel,
+            queue,
+            &job_id,
+            &job.body(),
+            None,
+            job.tenant.as_deref(),
+        )
+        .await?;
         Ok(job_id)
     }
 
@@ -135,8 +143,15 @@ impl Client {
         let (sender, receiver) = oneshot::channel();
         lock(&waiters).insert(job_id.clone(), sender);
         let channel = self.publisher().await?;
-        if let Err(err) =
-            publish_job(&channel, queue, &job_id, &job.body(), Some(&reply_queue)).await
+        if let Err(err) = publish_job(
+            &channel,
+            queue,
+            &job_id,
+            &job.body(),
+            Some(&reply_queue),
+            job.tenant.as_deref(),
+        )
+        .await
         {
             lock(&waiters).remove(&job_id);
             return Err(err);

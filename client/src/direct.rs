@@ -21,7 +21,7 @@ use crate::results::consume_replies;
 const DIRECT_REPLY_TO: &str = "amq.rabbitmq.reply-to";
 
 /// Publishes `body` to `queue` as job `job_id` and, with `wait`, waits that long for
-/// its result (`None` without `wait`). `amqp_url` may list several brokers, separated
+/// its result (`None` without `wait`), for `tenant` (the default tenant when `None`). `amqp_url` may list several brokers, separated
 /// by commas: the first that answers, from a random one on, is used.
 pub async fn submit(
     amqp_url: &str,
@@ -29,6 +29,7 @@ pub async fn submit(
     job_id: &str,
     body: &[u8],
     wait: Option<Duration>,
+    tenant: Option<&str>,
 ) -> Result<Option<JobResult>, ClientError> {
     let brokers = Brokers::parse(&[amqp_url]).map_err(ClientError::InvalidUrl)?;
     let (_, connection) = brokers
@@ -38,7 +39,7 @@ pub async fn submit(
             url: failed.address,
             cause: failed.error,
         })?;
-    let result = submit_on(&connection, queue, job_id, body, wait).await;
+    let result = submit_on(&connection, queue, job_id, body, wait, tenant).await;
     let _ = connection.close(200, "OK".into()).await;
     result
 }
@@ -49,18 +50,19 @@ async fn submit_on(
     job_id: &str,
     body: &[u8],
     wait: Option<Duration>,
+    tenant: Option<&str>,
 ) -> Result<Option<JobResult>, ClientError> {
     let channel = connection.create_channel().await?;
     channel
         .confirm_select(ConfirmSelectOptions::default())
         .await?;
     let Some(wait) = wait else {
-        publish_job(&channel, queue, job_id, body, None).await?;
+        publish_job(&channel, queue, job_id, body, None, tenant).await?;
         return Ok(None);
     };
     // Direct reply-to needs the consumer first, on the publishing channel.
     let mut replies = consume_replies(&channel, DIRECT_REPLY_TO).await?;
-    publish_job(&channel, queue, job_id, body, Some(DIRECT_REPLY_TO)).await?;
+    publish_job(&channel, queue, job_id, body, Some(DIRECT_REPLY_TO), tenant).await?;
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let next = tokio::time::timeout_at(deadline, replies.next()).await;

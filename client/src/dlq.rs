@@ -35,6 +35,8 @@ pub struct DeadJob {
     /// Time since it was published (or first dead-lettered, without a timestamp).
     pub age: Option<Duration>,
     pub content_type: Option<String>,
+    /// Its `x-warren-tenant`, kept when it is requeued.
+    pub tenant: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -61,6 +63,7 @@ impl DeadJob {
             deliveries,
             age: since.map(|t| Duration::from_secs(now.saturating_sub(t))),
             content_type: props.content_type().as_ref().map(|s| s.as_str().to_owned()),
+            tenant: headers::get(props, warren_wire::TENANT_HEADER).and_then(headers::text),
             body: delivery.data.clone(),
         }
     }
@@ -229,6 +232,7 @@ async fn move_matching(
             &job_id,
             &delivery.data,
             reply_to.as_deref(),
+            job.tenant.as_deref(),
         )
         .await?;
         delivery.ack(BasicAckOptions::default()).await?;

@@ -11,6 +11,9 @@ pub struct JobSpec {
     pub limits: JobLimits,
     /// The job id (`message_id`); a random UUID when `None`.
     pub job_id: Option<String>,
+    /// The tenant it runs for (the `x-warren-tenant` header); the default tenant when
+    /// `None`.
+    pub tenant: Option<String>,
 }
 
 impl JobSpec {
@@ -20,6 +23,7 @@ impl JobSpec {
             input,
             limits: JobLimits::default(),
             job_id: None,
+            tenant: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! not a silent loss) and confirmed by the broker, with the job id as both
 //! `message_id` and `correlation_id`.
 
-use lapin::types::ShortString;
+use lapin::types::{AMQPValue, FieldTable, ShortString};
 use lapin::{BasicProperties, Channel};
 use warren_amqp::publish::{Published, publish_mandatory, timestamp_now};
 
@@ -16,6 +16,7 @@ pub async fn publish_job(
     job_id: &str,
     body: &[u8],
     reply_to: Option<&str>,
+    tenant: Option<&str>,
 ) -> Result<(), ClientError> {
     let mut properties = BasicProperties::default()
         .with_content_type(warren_wire::JSON_CONTENT_TYPE.into())
@@ -25,6 +26,17 @@ pub async fn publish_job(
         .with_timestamp(timestamp_now());
     if let Some(reply_to) = reply_to {
         properties = properties.with_reply_to(short(reply_to)?);
+    }
+    if let Some(tenant) = tenant {
+        if tenant.len() > warren_wire::MAX_TENANT_BYTES {
+            return Err(ClientError::InvalidName(tenant.to_owned()));
+        }
+        let mut headers = FieldTable::default();
+        headers.insert(
+            warren_wire::TENANT_HEADER.into(),
+            AMQPValue::LongString(tenant.into()),
+        );
+        properties = properties.with_headers(headers);
     }
     match publish_mandatory(channel, short(queue)?, body, properties).await? {
         Published::Confirmed => Ok(()),

@@ -56,6 +56,7 @@ impl ResultStream {
             &job_id,
             &job.body(),
             Some(&self.queue),
+            job.tenant.as_deref(),
         )
         .await?;
         Ok(job_id)

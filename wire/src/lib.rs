@@ -29,6 +29,12 @@ pub const DEAD_LETTER_SUFFIX: &str = ".dead";
 pub const DELIVERY_LIMIT: i64 = 5;
 /// The only content type a job may have.
 pub const JSON_CONTENT_TYPE: &str = "application/json";
+/// The AMQP header naming a job's tenant (an extension of PROTOCOL.md): a string of at
+/// most [`MAX_TENANT_BYTES`]; a job without one (or with another value) belongs to
+/// the default tenant.
+pub const TENANT_HEADER: &str = "x-warren-tenant";
+/// The longest tenant name a worker takes as one.
+pub const MAX_TENANT_BYTES: usize = 255;
 
 /// The dead-letter queue's name for a jobs queue.
 pub fn dead_letter_queue(jobs_queue: &str) -> String {

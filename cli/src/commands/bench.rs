@@ -29,6 +29,10 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The tenant every job runs for (the x-warren-tenant header); the default tenant
+    /// when left out.
+    #[arg(long, env = "WARREN_TENANT")]
+    pub tenant: Option<String>,
     #[command(flatten)]
     pub broker: BrokerArgs,
 }
@@ -52,6 +56,7 @@ pub async fn bench(args: Args) -> u8 {
         Err(err) => return usage_error(err),
     };
     let mut spec = JobSpec::new(job.code, input);
+    spec.tenant = args.tenant.clone();
     spec.limits = job.limits;
     let options = LoadOptions {
         queue: args.pool.queue,

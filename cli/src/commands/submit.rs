@@ -30,6 +30,10 @@ pub struct Args {
     /// Job id (message_id and correlation_id); a random UUID by default.
     #[arg(long)]
     pub job_id: Option<String>,
+    /// The tenant the job runs for (the x-warren-tenant header); the default tenant
+    /// when left out.
+    #[arg(long, env = "WARREN_TENANT")]
+    pub tenant: Option<String>,
 }
 
 pub async fn submit(args: Args) -> u8 {
@@ -49,6 +53,7 @@ pub async fn submit(args: Args) -> u8 {
         &job_id,
         &body,
         wait,
+        args.tenant.as_deref(),
     )
     .await;
     match submitted {

@@ -26,6 +26,11 @@ pub struct PoolSettings {
     #[arg(long, env = "WARREN_CONCURRENCY")]
     pub concurrency: Option<usize>,
 
+    /// At most this many jobs of one tenant (the x-warren-tenant header) run at once
+    /// in this worker; the others wait, holding no slot. No cap when left out.
+    #[arg(long, env = "WARREN_TENANT_MAX_SLOTS")]
+    pub tenant_max_slots: Option<usize>,
+
     /// Unacknowledged jobs the broker may hand this worker, fixed. Left out, the window
     /// follows the jobs: one per slot for long jobs, deeper for short ones or ones that
     /// wait for `fetch` or timers (up to 128, fewer with a --max-job-bytes over 1 MiB).
@@ -153,6 +158,8 @@ pub struct PoolConfig {
     pub log_job_console: bool,
     pub prefetch: Prefetch,
     pub max_job_bytes: usize,
+    /// At most this many jobs of one tenant at once (`--tenant-max-slots`).
+    pub tenant_max_slots: Option<usize>,
     pub engine: EngineConfig,
 }
 
@@ -208,6 +215,7 @@ impl PoolSettings {
         PoolSettings {
             queue: s.queue.or(f.queue),
             concurrency: s.concurrency.or(f.concurrency),
+            tenant_max_slots: s.tenant_max_slots.or(f.tenant_max_slots),
             prefetch: s.prefetch.or(f.prefetch),
             timeout_ms: s.timeout_ms.or(f.timeout_ms),
             memory_mb: s.memory_mb.or(f.memory_mb),
@@ -240,6 +248,9 @@ impl PoolSettings {
             .engine(slots)
             .map_err(|err| anyhow::anyhow!("pool {queue:?}: {err:#}"))?;
         let max_job_bytes = self.max_job_bytes.unwrap_or(DEFAULT_MAX_JOB_BYTES);
+        if self.tenant_max_slots == Some(0) {
+            anyhow::bail!("pool {queue:?}: --tenant-max-slots must be at least 1");
+        }
         let prefetch = match self.prefetch {
             Some(fixed) => Prefetch::Fixed(fixed),
             None => Prefetch::adaptive(engine.slots, max_job_bytes),
@@ -249,6 +260,7 @@ impl PoolSettings {
             log_job_console,
             prefetch,
             max_job_bytes,
+            tenant_max_slots: self.tenant_max_slots,
             engine,
         })
     }

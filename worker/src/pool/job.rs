@@ -133,6 +133,11 @@ impl Pool {
                 return (result, None, Duration::ZERO);
             }
         };
+        // Over its tenant's cap, the job waits here for one of the tenant's jobs to end.
+        let _share = match &self.tenants {
+            Some(tenants) => Some(tenants.acquire(&envelope.tenant).await),
+            None => None,
+        };
         let report = self
             .engine
             .run(JobRequest {

@@ -6,6 +6,7 @@
 mod consumers;
 mod job;
 pub mod session;
+mod tenants;
 pub mod window;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use crate::config::{PoolConfig, Prefetch};
 use crate::metrics::Metrics;
 use crate::sandbox::Engine;
+use tenants::TenantSlots;
 use window::PrefetchWindow;
 
 /// A pool's lasting parts: its settings and its engine, shared by every job task.
@@ -24,6 +26,8 @@ pub struct Pool {
     /// The window that follows the jobs, unless the operator fixed the prefetch. It
     /// outlives sessions: a reconnected pool starts where it was.
     window: Option<PrefetchWindow>,
+    /// The cap on each tenant's running jobs, when the pool has one.
+    tenants: Option<TenantSlots>,
 }
 
 impl Pool {
@@ -34,16 +38,25 @@ impl Pool {
         metrics: Arc<Metrics>,
     ) -> Pool {
         let slots = u16::try_from(engine.slots()).unwrap_or(u16::MAX);
+        // With a cap per tenant, jobs over their tenant's share wait in the worker:
+        // the adaptive window keeps room for twice the slots, so other tenants' jobs
+        // still reach the free slots.
+        let window_slots = match config.tenant_max_slots {
+            Some(_) => slots.saturating_mul(2),
+            None => slots,
+        };
         let window = match config.prefetch {
             Prefetch::Fixed(_) => None,
-            Prefetch::Adaptive { max } => Some(PrefetchWindow::new(slots, max)),
+            Prefetch::Adaptive { max } => Some(PrefetchWindow::new(window_slots, max)),
         };
+        let tenants = config.tenant_max_slots.map(TenantSlots::new);
         Pool {
             config,
             engine,
             worker_name,
             metrics,
             window,
+            tenants,
         }
     }
 }

@@ -1,0 +1,126 @@
+//! Tenants on a shared pool: the `x-warren-tenant` header, and the cap on one
+//! tenant's running jobs per worker (`--tenant-max-slots`).
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use warren_tests::client::{Publish, TestClient};
+use warren_tests::{InProcessWorker, unique_queue};
+
+/// Holds its slot for 600 ms of CPU, and says when it ran.
+const BUSY: &str = "export default () => { const start = Date.now(); \
+    while (Date.now() - start < 600) {} return [start, Date.now()]; }";
+
+fn job_for(tenant: &str, id: &str) -> Publish {
+    let mut job = Publish::job(id, &json!({"code": BUSY, "input": null}));
+    job.headers.push(("x-warren-tenant".into(), tenant.into()));
+    job
+}
+
+/// When a job ran, from its result: (start, end) in ms since the epoch.
+fn ran(result: &Value) -> (u64, u64) {
+    let times = &result["value"];
+    (
+        times[0].as_u64().expect("start"),
+        times[1].as_u64().expect("end"),
+    )
+}
+
+#[tokio::test]
+async fn one_tenant_never_holds_more_slots_than_its_cap() {
+    let queue = unique_queue("tenant-cap");
+    let worker = InProcessWorker::start(
+        &queue,
+        &[
+            "--concurrency",
+            "2",
+            "--tenant-max-slots",
+            "1",
+            "--prefetch",
+            "4",
+        ],
+    )
+    .await;
+    let mut client = TestClient::connect().await;
+    for (tenant, id) in [("a", "a-1"), ("a", "a-2"), ("b", "b-1")] {
+        client.publish(&queue, job_for(tenant, id)).await;
+    }
+    let (results, _) = client.collect(3, Duration::from_secs(20)).await;
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+    assert_eq!(results.len(), 3, "{results:?}");
+    let (a1, a2, b1) = (
+        ran(&results["a-1"]),
+        ran(&results["a-2"]),
+        ran(&results["b-1"]),
+    );
+    // Tenant a's two jobs ran one after the other, though two slots were there...
+    let (first, second) = if a1.0 <= a2.0 { (a1, a2) } else { (a2, a1) };
+    assert!(
+        second.0 >= first.1,
+        "tenant a ran two jobs at once: {a1:?} {a2:?}"
+    );
+    // ...and tenant b's job took the other slot beside tenant a's first.
+    assert!(
+        b1.0 < first.1,
+        "tenant b waited behind tenant a: {b1:?} {first:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_client_and_the_cli_name_the_tenant_in_its_header() {
+    use lapin::options::BasicGetOptions;
+    use warren_client::client::{Client, JobSpec};
+
+    let queue = unique_queue("tenant-header");
+    InProcessWorker::start(&queue, &[]).await.stop().await;
+    let client = Client::new(&warren_tests::amqp_url()).expect("client");
+    let mut job = JobSpec::new("export default () => 1", json!(null));
+    job.tenant = Some("acme".into());
+    client.submit(&queue, &job).await.expect("submit");
+    let out = std::process::Command::new(warren_tests::process::binary("warren"))
+        .args([
+            "submit",
+            "examples/hello.js",
+            "--no-wait",
+            "--tenant",
+            "globex",
+        ])
+        .args(["--queue", &queue, "--amqp-url", &warren_tests::amqp_url()])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("run warren");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reader = TestClient::connect().await;
+    let mut tenants = Vec::new();
+    for _ in 0..2 {
+        let message = reader
+            .channel
+            .basic_get(queue.as_str().into(), BasicGetOptions { no_ack: true })
+            .await
+            .expect("get")
+            .expect("a job");
+        let headers = message
+            .delivery
+            .properties
+            .headers()
+            .clone()
+            .unwrap_or_default();
+        tenants.push(
+            headers
+                .inner()
+                .get("x-warren-tenant")
+                .and_then(warren_amqp::headers::text),
+        );
+    }
+    reader.delete_pool_queues(&queue).await;
+    assert_eq!(
+        tenants,
+        [Some("acme".to_owned()), Some("globex".to_owned())]
+    );
+}
