@@ -91,9 +91,22 @@ impl Brokers {
         (hasher.finish() % self.urls.len() as u64) as usize
     }
 
-    /// The address after `at`, where a party goes when `at` fails.
+    /// The address after `at`, where a party goes when a connection to `at` cannot
+    /// be opened.
     pub fn next(&self, at: usize) -> usize {
         (at + 1) % self.urls.len()
+    }
+
+    /// Another address than `at`, chosen at random: where a party goes when its
+    /// connection to `at` drops. Not simply the next one, so that a fleet does not
+    /// follow a rolling restart that takes the nodes down in order (losing its held
+    /// jobs at every step).
+    pub fn other_than(&self, at: usize) -> usize {
+        let others = self.urls.len().saturating_sub(1);
+        if others == 0 {
+            return at % self.urls.len();
+        }
+        (at + 1 + self.random_start() % others) % self.urls.len()
     }
 
     /// Connects to the first address that answers within [`CONNECT_TIMEOUT`], trying
@@ -241,6 +254,10 @@ mod tests {
         assert_eq!(brokers.shown(2), "c:5671");
         assert_eq!(brokers.next(2), 0);
         assert!(brokers.random_start() < 3);
+        for _ in 0..20 {
+            let other = brokers.other_than(1);
+            assert!(other == 0 || other == 2, "{other}");
+        }
     }
 
     #[test]

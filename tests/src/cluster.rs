@@ -117,6 +117,23 @@ pub async fn wait_not_quorum_critical(node: u8, within: Duration) -> bool {
     .await
 }
 
+/// Messages in `queue` (ready and unacknowledged), as whichever node answers sees it.
+pub fn messages_in(queue: &str) -> Option<u64> {
+    NODES.into_iter().find_map(|node| {
+        ctl(
+            "rabbitmqctl",
+            node,
+            &["list_queues", "--no-table-headers", "name", "messages"],
+        )?
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split_whitespace();
+            (fields.next()? == queue).then_some(())?;
+            fields.next()?.parse().ok()
+        })
+    })
+}
+
 /// Deletes `queue` through whichever node answers.
 pub fn delete_queue(queue: &str) {
     for node in NODES {

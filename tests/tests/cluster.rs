@@ -173,7 +173,29 @@ impl Fleet {
     }
 
     fn finish(self, scenario: &str, tally: &Tally, readiness: &[Readiness]) {
+        for (i, worker) in self.workers.iter().enumerate() {
+            let metrics = futures_lite::future::block_on(http_get(worker.metrics_addr, "/metrics"))
+                .map(|(_, body)| body)
+                .unwrap_or_default();
+            let count = |name: &str, labels: &[(&str, &str)]| {
+                warren_tests::metric(&metrics, name, labels).unwrap_or(0.0)
+            };
+            println!(
+                "{scenario}: worker {i} results nacked {} failed {} returned {}, reconnects {}",
+                count("warren_results_published_total", &[("result", "nacked")]),
+                count("warren_results_published_total", &[("result", "failed")]),
+                count("warren_results_published_total", &[("result", "returned")]),
+                count("warren_broker_reconnects_total", &[]),
+            );
+        }
         tally.report(scenario);
+        let dead = cluster::messages_in(&warren_wire::dead_letter_queue(&self.queue));
+        let most = tally
+            .results
+            .values()
+            .filter_map(|r| r["stats"]["attempt"].as_u64())
+            .max();
+        println!("{scenario}: dead-lettered {dead:?}, most attempts {most:?}");
         for (i, seen) in readiness.iter().enumerate() {
             println!(
                 "{scenario}: worker {i} on nodes {:?}, longest not ready {:?}",

@@ -180,6 +180,7 @@ pub async fn run(
             });
         }
         let mut lost = None;
+        let mut failover = brokers.next(at);
         while let Some(ended) = sessions.join_next().await {
             let reason = match ended {
                 Ok(SessionEnd::Drained) => continue,
@@ -188,12 +189,16 @@ pub async fn run(
             };
             if lost.is_none() {
                 health.connected.store(false, Ordering::SeqCst);
+                failover = brokers.other_than(at);
                 BrokerLost {
                     reason: &reason,
                     broker: &brokers.shown(at),
-                    next: &brokers.shown(brokers.next(at)),
+                    next: &brokers.shown(failover),
                 }
                 .emit();
+                for pool in pools.iter() {
+                    pool.connection_lost();
+                }
                 // One pool's failure restarts them all on a fresh connection.
                 let _ = connection.close(200, "reconnecting".into()).await;
                 lost = Some(reason);
@@ -208,8 +213,8 @@ pub async fn run(
             let _ = connection.close(200, "OK".into()).await;
             break;
         }
-        // Fail over: the node just lost is tried last.
-        at = brokers.next(at);
+        // Fail over to another node, chosen at random (never the one just lost first).
+        at = failover;
         // A session that ended soon after it began (consuming refused on every node,
         // say) must not make the worker spin between nodes: back off as after a
         // refused connection. One that ran a while resets the count.

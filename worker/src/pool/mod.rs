@@ -31,6 +31,13 @@ pub struct Pool {
 }
 
 impl Pool {
+    /// After a lost connection: start the next session with a shallow window.
+    pub fn connection_lost(&self) {
+        if let Some(window) = &self.window {
+            window.restart();
+        }
+    }
+
     pub fn new(
         config: PoolConfig,
         engine: Engine,

@@ -92,6 +92,14 @@ impl PrefetchWindow {
         }
     }
 
+    /// Back to the slot count, after the pool lost its connection: every job held when
+    /// a connection drops goes back to the queue and counts towards its delivery
+    /// limit, so while the broker is unsettled (a node restarting) the pool holds few
+    /// jobs; the window grows again as jobs flow.
+    pub fn restart(&self) {
+        self.target.send_replace(self.slots);
+    }
+
     /// The window now.
     pub fn current(&self) -> u16 {
         *self.target.borrow()
