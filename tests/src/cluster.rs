@@ -85,20 +85,25 @@ fn ctl(program: &str, node: u8, args: &[&str]) -> Option<String> {
 
 /// The node that leads the quorum queue `queue`, as any running node sees it.
 pub fn leader(queue: &str) -> Option<u8> {
+    let leader = queue_field(queue, "leader")?;
+    NODES
+        .into_iter()
+        .find(|n| leader == format!("warren-{n}@localhost"))
+}
+
+/// One `rabbitmqctl list_queues` column of `queue`, from the first node that answers.
+fn queue_field(queue: &str, field: &str) -> Option<String> {
     NODES.into_iter().find_map(|node| {
         ctl(
             "rabbitmqctl",
             node,
-            &["list_queues", "--no-table-headers", "name", "leader"],
+            &["list_queues", "--no-table-headers", "name", field],
         )?
         .lines()
         .find_map(|line| {
             let mut fields = line.split_whitespace();
             (fields.next()? == queue).then_some(())?;
-            let leader = fields.next()?;
-            NODES
-                .into_iter()
-                .find(|n| leader == format!("warren-{n}@localhost"))
+            fields.next().map(str::to_owned)
         })
     })
 }
@@ -119,19 +124,7 @@ pub async fn wait_not_quorum_critical(node: u8, within: Duration) -> bool {
 
 /// Messages in `queue` (ready and unacknowledged), as whichever node answers sees it.
 pub fn messages_in(queue: &str) -> Option<u64> {
-    NODES.into_iter().find_map(|node| {
-        ctl(
-            "rabbitmqctl",
-            node,
-            &["list_queues", "--no-table-headers", "name", "messages"],
-        )?
-        .lines()
-        .find_map(|line| {
-            let mut fields = line.split_whitespace();
-            (fields.next()? == queue).then_some(())?;
-            fields.next()?.parse().ok()
-        })
-    })
+    queue_field(queue, "messages")?.parse().ok()
 }
 
 /// Deletes `queue` through whichever node answers.
