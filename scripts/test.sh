@@ -50,16 +50,16 @@ cargo build --workspace --bins --examples --locked
 cargo build --release --locked --bins
 # The fleet suite's poison-job scenario needs the worker built with its test-only hook.
 cargo build --locked -p warren-worker --features test-hooks --bin warren-worker-test-hooks
-# The fleet suite (tests/tests/fleet.rs) loads the machine on purpose: it runs alone,
+# The fleet suites (tests/tests/fleet.rs, fleet_tenants.rs) load the machine on purpose: they run alone,
 # one scenario at a time, after everything else.
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet) and not binary(cluster)'
+  cargo nextest run --workspace --locked --no-fail-fast -E 'not binary(fleet) and not binary(fleet_tenants) and not binary(cluster)'
   # The sandbox suites run in sandbox processes (the default) above; once more in
   # thread slots (--isolation thread).
   WARREN_TEST_ISOLATION=thread cargo nextest run -p warren-worker --locked --no-fail-fast \
     -E 'binary(sandbox_basics) | binary(sandbox_limits) | binary(sandbox_isolation) | binary(sandbox_modules) | binary(sandbox_packages) | binary(sandbox_fetch) | binary(sandbox_snapshots) | binary(sandbox_preload)'
   cargo test --workspace --locked --doc
-  cargo nextest run -p warren-tests --test fleet --locked --no-fail-fast --test-threads 1 --no-capture
+  cargo nextest run -p warren-tests --test fleet --test fleet_tenants --locked --no-fail-fast --test-threads 1 --no-capture
   cluster_scenarios cargo nextest run -p warren-tests --test cluster --locked --no-fail-fast \
     --test-threads 1 --no-capture
 else
@@ -67,7 +67,7 @@ else
   WARREN_TEST_ISOLATION=thread cargo test -p warren-worker --locked --no-fail-fast \
     --test sandbox_basics --test sandbox_limits --test sandbox_isolation --test sandbox_modules \
     --test sandbox_packages --test sandbox_fetch --test sandbox_snapshots --test sandbox_preload
-  cargo test -p warren-tests --test fleet --locked --no-fail-fast -- --test-threads 1 --nocapture
+  cargo test -p warren-tests --test fleet --test fleet_tenants --locked --no-fail-fast -- --test-threads 1 --nocapture
   cluster_scenarios cargo test -p warren-tests --test cluster --locked --no-fail-fast -- \
     --test-threads 1 --nocapture
 fi

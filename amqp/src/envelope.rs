@@ -29,6 +29,8 @@ pub struct Envelope {
     /// The `x-warren-tenant` header; "" for the default tenant (no header, or one
     /// that is not a string of at most 255 bytes).
     pub tenant: String,
+    /// Whether a worker moved the job to a backlog queue (it is never moved again).
+    pub moved: bool,
 }
 
 impl Envelope {
@@ -39,7 +41,11 @@ impl Envelope {
             .as_ref()
             .map(|s| s.as_str().to_owned())
             .filter(|s| !s.is_empty());
-        let attempt = attempt(props, delivery.redelivered);
+        // A moved job's earlier deliveries, in the queue it was moved from.
+        let before_move = headers::get(props, warren_wire::MOVED_HEADER).and_then(headers::count);
+        let attempt = attempt(props, delivery.redelivered).saturating_add(
+            before_move.map_or(0, |count| u32::try_from(count).unwrap_or(u32::MAX)),
+        );
         let trace_parent = headers::get(props, "traceparent")
             .and_then(headers::text)
             .and_then(|text| TraceParent::parse(&text));
@@ -58,6 +64,7 @@ impl Envelope {
             trace_parent,
             trace,
             tenant: tenant(props),
+            moved: before_move.is_some(),
         }
     }
 }

@@ -84,6 +84,29 @@ pub async fn declare(channel: &Channel, queue: &str) -> lapin::Result<()> {
     Ok(())
 }
 
+/// Declares a pool's backlog queues (fair shares): jobs queues like `queue` itself,
+/// whose dead letters go to `queue`'s dead-letter queue.
+pub async fn declare_backlogs(
+    channel: &Channel,
+    queue: &str,
+    backlogs: &[String],
+) -> lapin::Result<()> {
+    let durable = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
+    for backlog in backlogs {
+        channel
+            .queue_declare(
+                backlog.as_str().into(),
+                durable,
+                jobs_queue_arguments(queue),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// A queue as the broker reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueState {

@@ -184,7 +184,7 @@ pub async fn delete_queues(amqp_url: &str, queue: &str) {
         return;
     };
     if let Ok(channel) = connection.create_channel().await {
-        for name in [queue.to_owned(), warren_wire::dead_letter_queue(queue)] {
+        for name in warren_wire::pool_queues(queue) {
             let _ = channel
                 .queue_delete(
                     name.as_str().into(),

@@ -105,6 +105,51 @@ impl TestClient {
 
     /// Publishes a job to `queue` and waits for the broker's confirm.
     pub async fn publish(&self, queue: &str, job: Publish) {
+        let (body, props) = self.message(job);
+        self.channel
+            .basic_publish(
+                "".into(),
+                queue.into(),
+                BasicPublishOptions::default(),
+                &body,
+                props,
+            )
+            .await
+            .expect("publish")
+            .await
+            .expect("confirm");
+    }
+
+    /// Publishes `jobs` to `queue` as a flood: a few hundred unconfirmed at a time.
+    pub async fn publish_many(&self, queue: &str, jobs: Vec<Publish>) {
+        let mut confirms = Vec::new();
+        for job in jobs {
+            let (body, props) = self.message(job);
+            confirms.push(
+                self.channel
+                    .basic_publish(
+                        "".into(),
+                        queue.into(),
+                        BasicPublishOptions::default(),
+                        &body,
+                        props,
+                    )
+                    .await
+                    .expect("publish"),
+            );
+            if confirms.len() == 256 {
+                for confirm in confirms.drain(..) {
+                    confirm.await.expect("confirm");
+                }
+            }
+        }
+        for confirm in confirms {
+            confirm.await.expect("confirm");
+        }
+    }
+
+    /// A job's body and properties as published.
+    fn message(&self, job: Publish) -> (Vec<u8>, BasicProperties) {
         let mut props = BasicProperties::default().with_delivery_mode(2);
         if let Some(ct) = job.content_type {
             props = props.with_content_type(ct.as_str().into());
@@ -127,18 +172,7 @@ impl TestClient {
             }
             props = props.with_headers(headers);
         }
-        self.channel
-            .basic_publish(
-                "".into(),
-                queue.into(),
-                BasicPublishOptions::default(),
-                &job.body,
-                props,
-            )
-            .await
-            .expect("publish")
-            .await
-            .expect("confirm");
+        (job.body, props)
     }
 
     /// Submits a job with code and input; returns its id.
@@ -251,7 +285,7 @@ impl TestClient {
     /// Deletes a pool's jobs queue and its dead-letter queue.
     pub async fn delete_pool_queues(&self, queue: &str) {
         let channel = self.connection.create_channel().await.expect("channel");
-        for name in [queue.to_owned(), warren_wire::dead_letter_queue(queue)] {
+        for name in warren_wire::pool_queues(queue) {
             let _ = channel
                 .queue_delete(name.as_str().into(), QueueDeleteOptions::default())
                 .await;

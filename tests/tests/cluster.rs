@@ -226,8 +226,9 @@ fn jobs(prefix: &str, total: usize) -> Vec<ClusterJob> {
 }
 
 fn delete_pool_queues(queue: &str) {
-    cluster::delete_queue(queue);
-    cluster::delete_queue(&warren_wire::dead_letter_queue(queue));
+    for name in warren_wire::pool_queues(queue) {
+        cluster::delete_queue(&name);
+    }
 }
 
 async fn is_ready(worker: &WorkerProcess) -> bool {

@@ -25,11 +25,14 @@ pub enum ErrorKind {
     Output,
     /// The sandbox that ran the job died under it.
     Crash,
+    /// The job's code is quarantined: jobs carrying it crashed their sandbox or were
+    /// killed by the watchdog too often (an extension of PROTOCOL.md).
+    Quarantined,
 }
 
 impl ErrorKind {
-    /// Every kind, in the order PROTOCOL.md lists them.
-    pub const ALL: [ErrorKind; 9] = [
+    /// Every kind, in the order PROTOCOL.md lists them, then Warren's own.
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::BadRequest,
         ErrorKind::Compile,
         ErrorKind::ModuleDenied,
@@ -39,6 +42,7 @@ impl ErrorKind {
         ErrorKind::Stack,
         ErrorKind::Output,
         ErrorKind::Crash,
+        ErrorKind::Quarantined,
     ];
 
     /// The wire name, as in `error.kind`.
@@ -53,6 +57,7 @@ impl ErrorKind {
             ErrorKind::Stack => "stack",
             ErrorKind::Output => "output",
             ErrorKind::Crash => "crash",
+            ErrorKind::Quarantined => "quarantined",
         }
     }
 }

@@ -36,6 +36,37 @@ pub const TENANT_HEADER: &str = "x-warren-tenant";
 /// The longest tenant name a worker takes as one.
 pub const MAX_TENANT_BYTES: usize = 255;
 
+/// The header a worker sets on a job it moved to a backlog queue: how many earlier
+/// deliveries the job had before it was moved, so its `attempt` keeps counting.
+pub const MOVED_HEADER: &str = "x-warren-moved";
+/// Suffix of a pool's backlog queues, followed by their number: `warren.jobs.backlog.0`.
+pub const BACKLOG_SUFFIX: &str = ".backlog.";
+
+/// Backlog queues of a pool unless its workers are told otherwise.
+pub const DEFAULT_BACKLOG_QUEUES: u16 = 4;
+
+/// The backlog queues of a jobs queue, where its workers move the jobs of tenants
+/// holding more than their share (see docs/scaling.md).
+pub fn backlog_queues(jobs_queue: &str, count: u16) -> Vec<String> {
+    (0..count)
+        .map(|n| format!("{jobs_queue}{BACKLOG_SUFFIX}{n}"))
+        .collect()
+}
+
+/// Every queue a pool's workers may declare with their default settings: the jobs
+/// queue, its dead-letter queue, its backlog queues and its quarantine stream.
+pub fn pool_queues(jobs_queue: &str) -> Vec<String> {
+    let mut queues = vec![jobs_queue.to_owned(), dead_letter_queue(jobs_queue)];
+    queues.extend(backlog_queues(jobs_queue, DEFAULT_BACKLOG_QUEUES));
+    queues.push(quarantine_stream(jobs_queue));
+    queues
+}
+
+/// The stream where a pool's workers record crashes and quarantines.
+pub fn quarantine_stream(jobs_queue: &str) -> String {
+    format!("{jobs_queue}.quarantine")
+}
+
 /// The dead-letter queue's name for a jobs queue.
 pub fn dead_letter_queue(jobs_queue: &str) -> String {
     format!("{jobs_queue}{DEAD_LETTER_SUFFIX}")

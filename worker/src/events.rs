@@ -81,6 +81,41 @@ impl JobFinished<'_> {
     }
 }
 
+/// A job of a tenant over its share went (or did not go) to a backlog queue.
+pub struct JobMoved<'a> {
+    pub queue: &'a str,
+    pub job_id: &'a str,
+    pub to: &'a str,
+    pub moved: &'a lapin::Result<Published>,
+}
+
+impl JobMoved<'_> {
+    pub fn emit(self, metrics: &Metrics) {
+        let (job_id, to) = (self.job_id, self.to);
+        match self.moved {
+            Ok(Published::Confirmed) => {
+                metrics.jobs_moved.with_label_values(&[self.queue]).inc();
+                debug!(job_id, to, "Job moved to its tenant's backlog queue.");
+            }
+            Ok(Published::Returned(reason)) => {
+                warn!(
+                    job_id,
+                    to, reason, "No backlog queue took the job; running it here."
+                );
+            }
+            Ok(Published::Nacked) => {
+                warn!(
+                    job_id,
+                    to, "The broker refused the moved job; running it here."
+                );
+            }
+            Err(err) => {
+                debug!(job_id, to, cause = %err, "Moving the job failed; the broker will hand it out again.");
+            }
+        }
+    }
+}
+
 /// A job's console output, copied into the worker's logs (`--log-job-console`).
 pub struct JobConsole<'a> {
     pub logs: &'a [LogEntry],

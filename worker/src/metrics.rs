@@ -29,6 +29,15 @@ pub struct Metrics {
     pub broker_reconnects: IntCounter,
     pub cache_hits: IntCounter,
     pub cache_misses: IntCounter,
+    /// Jobs moved to a backlog queue (fair shares).
+    pub jobs_moved: IntCounterVec,
+    /// Held jobs waiting for their tenant's turn, or under its cap.
+    pub waiting_turn: IntGaugeVec,
+    /// Codes put in quarantine, and jobs answered `quarantined`.
+    pub quarantines: IntCounterVec,
+    pub quarantined_jobs: IntCounterVec,
+    /// Codes in quarantine now.
+    pub quarantined_codes: IntGaugeVec,
 }
 
 /// Result publication outcomes, as `warren_results_published_total{result}` labels.
@@ -158,6 +167,43 @@ impl Metrics {
                 "Jobs whose code had to be compiled.",
             )
             .unwrap_or_else(|e| unreachable!("{e}")),
+            jobs_moved: IntCounterVec::new(
+                Opts::new(
+                    "warren_jobs_moved_total",
+                    "Jobs of tenants over their share moved to one of the pool's backlog queues.",
+                ),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
+            waiting_turn: IntGaugeVec::new(
+                Opts::new(
+                    "warren_jobs_waiting_turn",
+                    "Jobs held by the worker waiting for their tenant's turn or under its --tenant-max-slots cap.",
+                ),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
+            quarantines: IntCounterVec::new(
+                Opts::new(
+                    "warren_quarantines_total",
+                    "Codes put in quarantine after crashing their sandbox or being killed by the watchdog too often.",
+                ),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
+            quarantined_jobs: IntCounterVec::new(
+                Opts::new(
+                    "warren_quarantined_jobs_total",
+                    "Jobs answered `quarantined` without running.",
+                ),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
+            quarantined_codes: IntGaugeVec::new(
+                Opts::new("warren_quarantined_codes", "Codes in quarantine now."),
+                &["queue"],
+            )
+            .unwrap_or_else(|e| unreachable!("{e}")),
             registry,
         };
         let build_info = IntGaugeVec::new(
@@ -188,6 +234,11 @@ impl Metrics {
             Box::new(m.broker_reconnects.clone()),
             Box::new(m.cache_hits.clone()),
             Box::new(m.cache_misses.clone()),
+            Box::new(m.jobs_moved.clone()),
+            Box::new(m.waiting_turn.clone()),
+            Box::new(m.quarantines.clone()),
+            Box::new(m.quarantined_jobs.clone()),
+            Box::new(m.quarantined_codes.clone()),
             Box::new(build_info),
             Box::new(prometheus::process_collector::ProcessCollector::for_self()),
         ];
@@ -212,6 +263,11 @@ impl Metrics {
         self.in_flight.with_label_values(&[queue]);
         self.prefetch.with_label_values(&[queue]);
         self.redelivered.with_label_values(&[queue]);
+        self.jobs_moved.with_label_values(&[queue]);
+        self.waiting_turn.with_label_values(&[queue]);
+        self.quarantines.with_label_values(&[queue]);
+        self.quarantined_jobs.with_label_values(&[queue]);
+        self.quarantined_codes.with_label_values(&[queue]);
         for result in [
             published::CONFIRMED,
             published::NACKED,

@@ -135,7 +135,8 @@ pub async fn run(
         ConnectionOpened { connections }.emit(&metrics);
         let mut declared = Ok(());
         for pool in &pools {
-            declared = declare_topology(&connection, &pool.config.queue).await;
+            declared =
+                declare_topology(&connection, &pool.config.queue, pool.backlog_queues()).await;
             if declared.is_err() {
                 break;
             }

@@ -51,19 +51,27 @@ pub async fn status(args: Args) -> u8 {
     0
 }
 
-/// Each jobs queue and its dead-letter queue, as the broker reports them.
+/// Each jobs queue and its dead-letter queue, as the broker reports them, then its
+/// backlog queues (fair shares) that exist.
 async fn inspect_all(
     connection: &lapin::Connection,
     queues: &[String],
 ) -> Result<Vec<serde_json::Value>, String> {
     let mut rows = Vec::new();
     for queue in queues {
-        for name in [queue.clone(), warren_wire::dead_letter_queue(queue)] {
-            rows.push(match topology::inspect(connection, &name).await {
-                Ok(Some(state)) => serde_json::json!({"queue": name, "exists": true, "ready": state.messages, "consumers": state.consumers}),
-                Ok(None) => serde_json::json!({"queue": name, "exists": false}),
+        let backlogs = warren_wire::backlog_queues(queue, warren_wire::DEFAULT_BACKLOG_QUEUES);
+        let names = [queue.clone(), warren_wire::dead_letter_queue(queue)];
+        for (optional, name) in names
+            .into_iter()
+            .map(|name| (false, name))
+            .chain(backlogs.into_iter().map(|name| (true, name)))
+        {
+            match topology::inspect(connection, &name).await {
+                Ok(Some(state)) => rows.push(serde_json::json!({"queue": name, "exists": true, "ready": state.messages, "consumers": state.consumers})),
+                Ok(None) if optional => {}
+                Ok(None) => rows.push(serde_json::json!({"queue": name, "exists": false})),
                 Err(err) => return Err(format!("cannot look at {name}: {err}")),
-            });
+            }
         }
     }
     Ok(rows)

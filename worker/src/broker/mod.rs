@@ -20,9 +20,19 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base as f64 * (1.0 + jitter)) as u64)
 }
 
-/// Declares a pool's topology on its own channel. A jobs queue that already exists
-/// with other arguments is used as it is (with a warning) rather than refused.
-pub async fn declare_topology(connection: &Connection, queue: &str) -> lapin::Result<()> {
+/// Declares a pool's topology on its own channel, with its backlog queues. A jobs
+/// queue that already exists with other arguments is used as it is (with a warning)
+/// rather than refused.
+pub async fn declare_topology(
+    connection: &Connection,
+    queue: &str,
+    backlogs: &[String],
+) -> lapin::Result<()> {
+    if !backlogs.is_empty() {
+        let channel = connection.create_channel().await?;
+        topology::declare_backlogs(&channel, queue, backlogs).await?;
+        let _ = channel.close(200, "OK".into()).await;
+    }
     let channel = connection.create_channel().await?;
     match topology::declare(&channel, queue).await {
         Ok(()) => {

@@ -31,6 +31,24 @@ pub struct PoolSettings {
     #[arg(long, env = "WARREN_TENANT_MAX_SLOTS")]
     pub tenant_max_slots: Option<usize>,
 
+    /// Fair shares across tenants: a tenant's jobs beyond its share of a worker are
+    /// moved to the pool's backlog queues, so other tenants' jobs never wait behind
+    /// its backlog (docs/scaling.md). On by default; `--fair-shares false` keeps one
+    /// FIFO queue.
+    #[arg(
+        long,
+        env = "WARREN_FAIR_SHARES",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub fair_shares: Option<bool>,
+
+    /// Backlog queues of the pool, with fair shares on: tenants over their share are
+    /// spread over them by a hash of their name. Every worker of a pool must use the
+    /// same number.
+    #[arg(long, env = "WARREN_BACKLOG_QUEUES", default_value = "4")]
+    pub backlog_queues: Option<u16>,
+
     /// Unacknowledged jobs the broker may hand this worker, fixed. Left out, the window
     /// follows the jobs: one per slot for long jobs, deeper for short ones or ones that
     /// wait for `fetch` or timers (up to 128, fewer with a --max-job-bytes over 1 MiB).
@@ -160,6 +178,8 @@ pub struct PoolConfig {
     pub max_job_bytes: usize,
     /// At most this many jobs of one tenant at once (`--tenant-max-slots`).
     pub tenant_max_slots: Option<usize>,
+    /// The pool's backlog queues (`--backlog-queues`); `None` with fair shares off.
+    pub backlog_queues: Option<u16>,
     pub engine: EngineConfig,
 }
 
@@ -216,6 +236,8 @@ impl PoolSettings {
             queue: s.queue.or(f.queue),
             concurrency: s.concurrency.or(f.concurrency),
             tenant_max_slots: s.tenant_max_slots.or(f.tenant_max_slots),
+            fair_shares: s.fair_shares.or(f.fair_shares),
+            backlog_queues: s.backlog_queues.or(f.backlog_queues),
             prefetch: s.prefetch.or(f.prefetch),
             timeout_ms: s.timeout_ms.or(f.timeout_ms),
             memory_mb: s.memory_mb.or(f.memory_mb),
@@ -251,6 +273,13 @@ impl PoolSettings {
         if self.tenant_max_slots == Some(0) {
             anyhow::bail!("pool {queue:?}: --tenant-max-slots must be at least 1");
         }
+        let backlog_queues = match (self.fair_shares, self.backlog_queues) {
+            (Some(false), _) => None,
+            (_, Some(0)) => anyhow::bail!(
+                "pool {queue:?}: --backlog-queues must be at least 1 (or --fair-shares false)"
+            ),
+            (_, count) => Some(count.unwrap_or(warren_wire::DEFAULT_BACKLOG_QUEUES)),
+        };
         let prefetch = match self.prefetch {
             Some(fixed) => Prefetch::Fixed(fixed),
             None => Prefetch::adaptive(engine.slots, max_job_bytes),
@@ -261,6 +290,7 @@ impl PoolSettings {
             prefetch,
             max_job_bytes,
             tenant_max_slots: self.tenant_max_slots,
+            backlog_queues,
             engine,
         })
     }

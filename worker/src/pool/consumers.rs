@@ -1,4 +1,5 @@
-//! The consumers a pool holds on its queue, which together make its prefetch window.
+//! The consumers a pool holds on its queue, which together make its prefetch window,
+//! and on its backlog queues (fair shares: see `backlog`), a steady one each.
 //!
 //! RabbitMQ applies a `basic.qos` prefetch only to consumers started after it, and
 //! quorum queues refuse the channel-wide (`global`) kind, so a window cannot be
@@ -35,6 +36,8 @@ pub struct Consumers {
     /// The extra consumer and its prefetch, while the window is deeper than the steady
     /// consumer's.
     extra: Option<(Source, u16)>,
+    /// One consumer per backlog queue (fair shares), each with the steady prefetch.
+    backlogs: Vec<Source>,
     /// Cancelled consumers whose deliveries are still being read.
     retiring: Vec<Source>,
     /// Extra consumers started so far, for their tags.
@@ -74,19 +77,26 @@ impl Source {
 
 impl Consumers {
     /// Starts consuming `queue` with a window of `window` (at least `steady`, the part
-    /// that never changes). Consumer tags start with `tag`.
+    /// that never changes), and each of `backlogs` with the steady prefetch. Consumer
+    /// tags start with `tag`.
     pub async fn start(
         channel: Channel,
         queue: &str,
         tag: String,
         steady: u16,
         window: u16,
+        backlogs: &[String],
     ) -> lapin::Result<Consumers> {
         let steady = steady.max(1);
         channel
             .basic_qos(steady, BasicQosOptions::default())
             .await?;
         let consumer = consume(&channel, queue, &tag).await?;
+        let mut backlog_sources = Vec::with_capacity(backlogs.len());
+        for backlog in backlogs {
+            let tag = format!("{tag}@{backlog}");
+            backlog_sources.push(Source::new(consume(&channel, backlog, &tag).await?));
+        }
         let mut consumers = Consumers {
             channel,
             queue: queue.to_owned(),
@@ -94,6 +104,7 @@ impl Consumers {
             steady_prefetch: steady,
             steady: Some(Source::new(consumer)),
             extra: None,
+            backlogs: backlog_sources,
             retiring: Vec::new(),
             started: 0,
         };
@@ -136,8 +147,9 @@ impl Consumers {
     pub async fn cancel(&mut self) -> lapin::Result<()> {
         let steady = self.steady.take();
         let extra = self.extra.take().map(|(source, _)| source);
+        let backlogs = std::mem::take(&mut self.backlogs);
         let mut outcome = Ok(());
-        for source in steady.into_iter().chain(extra) {
+        for source in steady.into_iter().chain(extra).chain(backlogs) {
             if let Err(err) = self.retire(source).await {
                 outcome = Err(err);
             }
@@ -179,7 +191,8 @@ impl Consumers {
             return Poll::Ready(Some(Ok(delivery)));
         }
         let live_ended = self.steady.iter().any(|source| source.ended)
-            || self.extra.iter().any(|(source, _)| source.ended);
+            || self.extra.iter().any(|(source, _)| source.ended)
+            || self.backlogs.iter().any(|source| source.ended);
         if live_ended {
             return Poll::Ready(None);
         }
@@ -194,6 +207,7 @@ impl Consumers {
         self.steady
             .iter_mut()
             .chain(self.extra.iter_mut().map(|(source, _)| source))
+            .chain(self.backlogs.iter_mut())
             .chain(self.retiring.iter_mut())
     }
 }

@@ -14,10 +14,12 @@ use warren_amqp::publish::{Published, publish_result};
 use warren_wire::{ErrorKind, Job, JobResult, Outcome, Stats};
 
 use super::Pool;
+use super::admission::Place;
+use super::backlog::move_job;
 use super::session::JobLink;
 use super::window::JobTimes;
 use crate::events::{
-    JobConsole, JobFinished, JobReceived, JobRejected, JobSettled, ResultPublished,
+    JobConsole, JobFinished, JobMoved, JobReceived, JobRejected, JobSettled, ResultPublished,
 };
 use crate::sandbox::{CacheUse, JobRequest};
 
@@ -52,6 +54,22 @@ impl Pool {
             span.record("span_id", trace.span_id.as_str());
             span.record("parent_span_id", parent.span_id.as_str());
         }
+        // Counted as held at once, so the next delivery of its tenant sees it.
+        let backlog = self
+            .backlogs
+            .as_ref()
+            .filter(|backlogs| backlogs.moves(&envelope, self.admission.held(&envelope.tenant)));
+        let place = match backlog {
+            Some(backlogs) => {
+                let to = backlogs.queue_for(&envelope.tenant).to_owned();
+                match self.move_to_backlog(&delivery, &envelope, &to, link).await {
+                    Moved::Yes => return,
+                    // The backlog queue could not take it: it runs here.
+                    Moved::No => self.admission.hold(&envelope.tenant),
+                }
+            }
+            None => self.admission.hold(&envelope.tenant),
+        };
         async {
             let metrics = &self.metrics;
             JobReceived {
@@ -59,7 +77,7 @@ impl Pool {
                 envelope: &envelope,
             }
             .emit(metrics);
-            let (result, cache, busy) = self.run(&delivery, &envelope).await;
+            let (result, cache, busy) = self.run(&delivery, &envelope, place).await;
             let finished = Instant::now();
             JobFinished {
                 queue,
@@ -114,6 +132,7 @@ impl Pool {
         &self,
         delivery: &Delivery,
         envelope: &Envelope,
+        mut place: Place,
     ) -> (JobResult, Option<CacheUse>, Duration) {
         let job = match Job::from_message(
             envelope.content_type.as_deref(),
@@ -133,11 +152,8 @@ impl Pool {
                 return (result, None, Duration::ZERO);
             }
         };
-        // Over its tenant's cap, the job waits here for one of the tenant's jobs to end.
-        let _share = match &self.tenants {
-            Some(tenants) => Some(tenants.acquire(&envelope.tenant).await),
-            None => None,
-        };
+        // The job waits for its tenant's turn (and, at its cap, for one of its jobs to end).
+        place.admit().await;
         let report = self
             .engine
             .run(JobRequest {
@@ -154,6 +170,50 @@ impl Pool {
                 .run
                 .into_result(envelope.job_id.clone(), envelope.attempt, &self.worker_name);
         (result, cache, busy)
+    }
+}
+
+/// Whether a job went to a backlog queue.
+enum Moved {
+    /// Moved and acked: another delivery runs it.
+    Yes,
+    /// Still this worker's to run.
+    No,
+}
+
+impl Pool {
+    /// Moves a job to the backlog queue `to` and acks it once the broker confirmed the
+    /// copy. If the broker refused it, the job stays here; if the channel failed, the
+    /// delivery is left for the broker to hand out again.
+    async fn move_to_backlog(
+        &self,
+        delivery: &Delivery,
+        envelope: &Envelope,
+        to: &str,
+        link: &JobLink,
+    ) -> Moved {
+        let moved = move_job(&link.publish, delivery, envelope, to).await;
+        JobMoved {
+            queue: self.config.queue.as_str(),
+            job_id: &envelope.job_id,
+            to,
+            moved: &moved,
+        }
+        .emit(&self.metrics);
+        match moved {
+            Ok(Published::Confirmed) => {
+                link.settler
+                    .finished(delivery.delivery_tag, Settlement::Ack);
+                Moved::Yes
+            }
+            Ok(Published::Returned(_) | Published::Nacked) => Moved::No,
+            Err(_) => {
+                if !link.publish.status().connected() {
+                    link.results_closed.notify_one();
+                }
+                Moved::Yes
+            }
+        }
     }
 }
 

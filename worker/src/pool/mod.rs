@@ -3,10 +3,11 @@
 //! [`window`]) and drains it on shutdown; each delivery is run to a settled [`job`]:
 //! delivery → job → outcome → result → confirm → ack.
 
+mod admission;
+mod backlog;
 mod consumers;
 mod job;
 pub mod session;
-mod tenants;
 pub mod window;
 
 use std::sync::Arc;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 use crate::config::{PoolConfig, Prefetch};
 use crate::metrics::Metrics;
 use crate::sandbox::Engine;
-use tenants::TenantSlots;
+use admission::Admission;
+use backlog::Backlogs;
 use window::PrefetchWindow;
 
 /// A pool's lasting parts: its settings and its engine, shared by every job task.
@@ -26,8 +28,11 @@ pub struct Pool {
     /// The window that follows the jobs, unless the operator fixed the prefetch. It
     /// outlives sessions: a reconnected pool starts where it was.
     window: Option<PrefetchWindow>,
-    /// The cap on each tenant's running jobs, when the pool has one.
-    tenants: Option<TenantSlots>,
+    /// Which held job goes into the engine next: round robin across tenants, each
+    /// under its cap.
+    admission: Admission,
+    /// Where jobs of tenants over their share go, unless fair shares are off.
+    backlogs: Option<Backlogs>,
 }
 
 impl Pool {
@@ -36,6 +41,11 @@ impl Pool {
         if let Some(window) = &self.window {
             window.restart();
         }
+    }
+
+    /// The backlog queues the pool's workers also consume (none with fair shares off).
+    pub fn backlog_queues(&self) -> &[String] {
+        self.backlogs.as_ref().map_or(&[], Backlogs::queues)
     }
 
     pub fn new(
@@ -56,14 +66,28 @@ impl Pool {
             Prefetch::Fixed(_) => None,
             Prefetch::Adaptive { max } => Some(PrefetchWindow::new(window_slots, max)),
         };
-        let tenants = config.tenant_max_slots.map(TenantSlots::new);
+        let admission = Admission::new(
+            engine.slots(),
+            config.tenant_max_slots,
+            metrics
+                .waiting_turn
+                .with_label_values(&[config.queue.as_str()]),
+        );
+        // A tenant keeps as many jobs in a worker as it may run there; the next ones
+        // go to its backlog queue.
+        let share = config.tenant_max_slots.unwrap_or(engine.slots());
+        let backlogs = config
+            .backlog_queues
+            .filter(|count| *count > 0)
+            .map(|count| Backlogs::new(warren_wire::backlog_queues(&config.queue, count), share));
         Pool {
             config,
             engine,
             worker_name,
             metrics,
             window,
-            tenants,
+            admission,
+            backlogs,
         }
     }
 }

@@ -56,8 +56,10 @@ impl Pool {
         let mut resized = self.window.as_ref().map(|window| window.subscribe());
         let (steady, window) = match (self.config.prefetch, resized.as_mut()) {
             (Prefetch::Fixed(fixed), _) => (fixed, fixed),
-            (Prefetch::Adaptive { .. }, Some(changes)) => (slots, *changes.borrow_and_update()),
-            (Prefetch::Adaptive { .. }, None) => (slots, slots),
+            (Prefetch::Adaptive { .. }, Some(changes)) => {
+                (slots, self.sorting(*changes.borrow_and_update()))
+            }
+            (Prefetch::Adaptive { .. }, None) => (slots, self.sorting(slots)),
         };
         let setup = async {
             let consume = connection.create_channel().await?;
@@ -66,7 +68,15 @@ impl Pool {
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
             let tag = format!("{}/{}", self.worker_name, queue);
-            let consumers = Consumers::start(consume.clone(), queue, tag, steady, window).await?;
+            let consumers = Consumers::start(
+                consume.clone(),
+                queue,
+                tag,
+                steady,
+                window,
+                self.backlog_queues(),
+            )
+            .await?;
             Ok::<_, lapin::Error>((consume, publish, consumers))
         };
         let (consume, publish, mut consumers) = match setup.await {
@@ -117,7 +127,7 @@ impl Pool {
                     }
                 }
                 Some(window) = next_window(&mut resized), if !cancelled => {
-                    if let Err(err) = consumers.resize(window).await {
+                    if let Err(err) = consumers.resize(self.sorting(window)).await {
                         break SessionEnd::Lost(format!("cannot resize the prefetch window: {err}"));
                     }
                     prefetch_gauge.set(i64::from(consumers.window()));
@@ -172,6 +182,23 @@ impl Pool {
             tasks.detach_all();
         }
         end
+    }
+}
+
+/// The shallowest adaptive window of a pool with fair shares: its workers move the
+/// jobs of tenants over their share as fast as a flood arrives, and a job being moved
+/// stays a millisecond or two.
+const SORTING_WINDOW: u16 = 32;
+
+impl Pool {
+    /// The adaptive window the jobs call for, no shallower than [`SORTING_WINDOW`]
+    /// with fair shares.
+    fn sorting(&self, window: u16) -> u16 {
+        if self.backlog_queues().is_empty() {
+            window
+        } else {
+            window.max(SORTING_WINDOW)
+        }
     }
 }
 
