@@ -107,6 +107,37 @@ pub async fn declare_backlogs(
     Ok(())
 }
 
+/// Declares a pool's quarantine stream: a durable stream every worker of the pool
+/// reads from a point in time, kept for a week and at most 64 MiB. Every declarer
+/// must give these same arguments.
+pub async fn declare_quarantine_stream(channel: &Channel, queue: &str) -> lapin::Result<()> {
+    let mut args = FieldTable::default();
+    args.insert(
+        "x-queue-type".into(),
+        AMQPValue::LongString("stream".into()),
+    );
+    args.insert("x-max-age".into(), AMQPValue::LongString("7D".into()));
+    args.insert(
+        "x-max-length-bytes".into(),
+        AMQPValue::LongLongInt(64 << 20),
+    );
+    args.insert(
+        "x-stream-max-segment-size-bytes".into(),
+        AMQPValue::LongLongInt(8 << 20),
+    );
+    channel
+        .queue_declare(
+            warren_wire::quarantine_stream(queue).as_str().into(),
+            QueueDeclareOptions {
+                durable: true,
+                ..QueueDeclareOptions::default()
+            },
+            args,
+        )
+        .await?;
+    Ok(())
+}
+
 /// A queue as the broker reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueState {

@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{bench, dlq, run, status, submit, with_runtime};
+use crate::commands::{bench, dlq, quarantine, run, status, submit, with_runtime};
 
 /// Run JavaScript functions in Warren's sandbox, locally or on a worker fleet.
 #[derive(Debug, Parser)]
@@ -36,6 +36,10 @@ pub enum Command {
     /// Inspect a pool's dead-letter queue, put jobs back, or replay one locally.
     #[command(subcommand)]
     Dlq(dlq::Command),
+    /// List the codes a pool refuses for breaking their sandbox too often, or release
+    /// one.
+    #[command(subcommand)]
+    Quarantine(quarantine::Command),
     /// Depth and consumers of jobs queues and their dead-letter queues.
     #[command(
         after_help = "Examples:\n  warren status\n  warren status --queue jobs.fast --queue jobs.slow --json"
@@ -51,6 +55,7 @@ impl Cli {
             Command::Submit(args) => with_runtime(submit::submit(args)),
             Command::Bench(args) => with_runtime(bench::bench(args)),
             Command::Dlq(command) => with_runtime(dlq::dlq(command)),
+            Command::Quarantine(command) => with_runtime(quarantine::quarantine(command)),
             Command::Status(args) => with_runtime(status::status(args)),
         }
     }

@@ -21,6 +21,7 @@
 //! - [`results`]: [`ResultStream`], many jobs answering on one reply queue.
 //! - [`direct`]: one job and its result over RabbitMQ's direct reply-to, for tools.
 //! - [`dlq`]: what a pool's dead-letter queue holds, and putting jobs back.
+//! - [`quarantine`]: the codes a pool refuses, and releasing one.
 //! - [`publish`]: how a job is published (persistent, mandatory, confirmed).
 //! - [`job`]: [`JobSpec`], a job to submit. [`error`]: [`ClientError`].
 //!
@@ -36,6 +37,7 @@ pub mod dlq;
 pub mod error;
 pub mod job;
 pub mod publish;
+pub mod quarantine;
 pub mod results;
 
 pub use client::Client;

@@ -151,3 +151,152 @@ async fn done(workers: &[WorkerProcess], queue: &str) -> u64 {
     }
     total
 }
+
+/// The code of the job that kills its sandbox process (through the test-hooks worker:
+/// a job whose id starts `warren-test-sandbox-abort-` aborts its process).
+const CRASHING: &str = "export default () => 'ran'";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fleet_code_that_keeps_crashing_is_quarantined_everywhere_until_released() {
+    let queue = unique_queue("fleet-quarantine");
+    let flags = ["--concurrency", "2", "--quarantine-strikes", "3"];
+    let hooks = warren_tests::process::hooks_binary();
+    let mut workers: Vec<WorkerProcess> = (0..3)
+        .map(|_| WorkerProcess::spawn_program(hooks.clone(), &queue, &flags))
+        .collect();
+    for worker in &workers {
+        assert!(worker.wait_ready(Duration::from_secs(60)).await);
+    }
+    // Two producers send the crashing job, each every 20 ms, for up to 20 s.
+    let mut client = TestClient::connect().await;
+    let reply_to = client.reply_queue.clone();
+    let sending = {
+        let queue = queue.clone();
+        tokio::spawn(async move {
+            let producers = [TestClient::connect().await, TestClient::connect().await];
+            for n in 0..500 {
+                for (p, producer) in producers.iter().enumerate() {
+                    let mut job = crashing_job(&format!("{p}-{n}"));
+                    job.reply_to = Some(reply_to.clone());
+                    producer.publish(&queue, job).await;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    // When the third crash was answered, and when each worker first answered
+    // `quarantined`.
+    let mut crashes = Vec::new();
+    let mut first_refusal: std::collections::HashMap<String, Instant> = Default::default();
+    let mut refusal = Value::Null;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while first_refusal.len() < 3 && Instant::now() < deadline {
+        let Some((result, _)) = client.next_result(Duration::from_secs(5)).await else {
+            break;
+        };
+        match result["error"]["kind"].as_str() {
+            Some("crash") => crashes.push(Instant::now()),
+            Some("quarantined") => {
+                let worker = result["worker"].as_str().unwrap_or_default().to_owned();
+                first_refusal.entry(worker).or_insert_with(Instant::now);
+                refusal = result;
+            }
+            other => panic!("unexpected result {other:?}: {result}"),
+        }
+    }
+    sending.abort();
+    println!(
+        "quarantine: {} crashes before every worker refused; workers refusing: {}",
+        crashes.len(),
+        first_refusal.len()
+    );
+    assert!(crashes.len() >= 3, "three strikes before the quarantine");
+    assert_eq!(first_refusal.len(), 3, "every worker answers quarantined");
+    let third = crashes[2];
+    for (worker, at) in &first_refusal {
+        assert!(
+            at.saturating_duration_since(third) <= Duration::from_secs(1),
+            "{worker} refused {:?} after the third crash",
+            at.saturating_duration_since(third)
+        );
+    }
+    // The refusal names the code; the CLI lists it.
+    let message = refusal["error"]["message"].as_str().unwrap_or_default();
+    let listed = warren(&["quarantine", "list", "--queue", &queue, "--json"]);
+    let listed: Value = serde_json::from_str(&listed).expect("list is JSON");
+    let code = listed[0]["code"]
+        .as_str()
+        .expect("one code listed")
+        .to_owned();
+    assert_eq!(listed[0]["strikes"], 3, "{listed}");
+    assert!(message.contains(&code), "{message}");
+
+    // A worker started now reads the quarantine from the stream.
+    for worker in &mut workers {
+        worker.signal(libc::SIGTERM);
+        worker.wait_exit(Duration::from_secs(30)).await;
+    }
+    drain(&mut client).await;
+    let fresh = WorkerProcess::spawn_program(hooks.clone(), &queue, &flags);
+    assert!(fresh.wait_ready(Duration::from_secs(60)).await);
+    client.publish(&queue, crashing_job("after-restart")).await;
+    let (result, _) = client
+        .next_result(Duration::from_secs(20))
+        .await
+        .expect("a result");
+    assert_eq!(result["error"]["kind"], "quarantined", "{result}");
+
+    // Released, it runs again (and crashes again).
+    let released = warren(&["quarantine", "release", &code, "--queue", &queue]);
+    assert!(released.contains("released"), "{released}");
+    let mut ran = None;
+    for n in 0..20 {
+        client
+            .publish(&queue, crashing_job(&format!("released-{n}")))
+            .await;
+        let (result, _) = client
+            .next_result(Duration::from_secs(20))
+            .await
+            .expect("a result");
+        if result["error"]["kind"] == "crash" {
+            ran = Some(n);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ran.is_some(), "the released code ran again");
+    drop(fresh);
+    client.delete_pool_queues(&queue).await;
+}
+
+fn crashing_job(id: &str) -> Publish {
+    Publish::job(
+        &format!("warren-test-sandbox-abort-{id}"),
+        &json!({"code": CRASHING, "input": null}),
+    )
+}
+
+/// Reads the results still coming, until none for a moment.
+async fn drain(client: &mut TestClient) {
+    while client
+        .next_result(Duration::from_millis(500))
+        .await
+        .is_some()
+    {}
+}
+
+/// Runs the `warren` CLI against the test broker; its standard output.
+fn warren(args: &[&str]) -> String {
+    let out = std::process::Command::new(warren_tests::process::binary("warren"))
+        .args(args)
+        .args(["--amqp-url", &warren_tests::amqp_url()])
+        .output()
+        .expect("run warren");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warren {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}

@@ -6,6 +6,7 @@
 //! - [`error_kind`]: the closed set of `error.kind` values.
 //! - [`content_type`]: the `content_type` property rules.
 //! - [`ids`]: job ids for jobs published without one.
+//! - [`quarantine`]: the events of a pool's quarantine stream and what they decide.
 //!
 //! The wire contract itself is `PROTOCOL.md`, copied into `docs/protocol.md`.
 
@@ -13,6 +14,7 @@ pub mod content_type;
 pub mod error_kind;
 pub mod ids;
 pub mod job;
+pub mod quarantine;
 pub mod result;
 
 pub use error_kind::ErrorKind;

@@ -116,6 +116,40 @@ impl JobMoved<'_> {
     }
 }
 
+/// Strikes of a code crossed the pool's threshold: it is refused until the cool-down
+/// ends or an operator releases it.
+pub struct CodeQuarantined<'a> {
+    pub queue: &'a str,
+    pub decision: &'a warren_wire::quarantine::Decision,
+    pub policy: warren_wire::quarantine::QuarantinePolicy,
+}
+
+impl CodeQuarantined<'_> {
+    pub fn emit(self, metrics: &Metrics) {
+        metrics.quarantines.with_label_values(&[self.queue]).inc();
+        warn!(
+            queue = self.queue,
+            code = %self.decision.code,
+            strikes = self.decision.quarantine.strikes,
+            window_ms = self.policy.window_ms,
+            until_ms = self.decision.quarantine.until_ms,
+            "Code quarantined: its jobs broke their sandbox too often."
+        );
+    }
+}
+
+/// The quarantine stream could not be read (it is read again shortly).
+pub struct QuarantineUnread<'a> {
+    pub stream: &'a str,
+    pub cause: &'a lapin::Error,
+}
+
+impl QuarantineUnread<'_> {
+    pub fn emit(self) {
+        debug!(stream = self.stream, cause = %self.cause, "Cannot read the quarantine stream; reading it again shortly.");
+    }
+}
+
 /// A job's console output, copied into the worker's logs (`--log-job-console`).
 pub struct JobConsole<'a> {
     pub logs: &'a [LogEntry],

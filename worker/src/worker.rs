@@ -135,8 +135,13 @@ pub async fn run(
         ConnectionOpened { connections }.emit(&metrics);
         let mut declared = Ok(());
         for pool in &pools {
-            declared =
-                declare_topology(&connection, &pool.config.queue, pool.backlog_queues()).await;
+            declared = declare_topology(
+                &connection,
+                &pool.config.queue,
+                pool.backlog_queues(),
+                pool.config.quarantine.is_some(),
+            )
+            .await;
             if declared.is_err() {
                 break;
             }

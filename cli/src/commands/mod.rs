@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod dlq;
+pub mod quarantine;
 pub mod run;
 pub mod status;
 pub mod submit;

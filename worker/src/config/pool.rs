@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Deserialize;
+use warren_wire::quarantine::QuarantinePolicy;
 
 use crate::egress::{EgressConfig, EgressPolicy, FetchCaps, HostPattern};
 use crate::sandbox::{EngineConfig, Isolation, Library, ModuleTable, PoolLimits};
@@ -48,6 +49,30 @@ pub struct PoolSettings {
     /// same number.
     #[arg(long, env = "WARREN_BACKLOG_QUEUES", default_value = "4")]
     pub backlog_queues: Option<u16>,
+
+    /// Quarantine: code whose jobs crash their sandbox or are killed by the watchdog
+    /// --quarantine-strikes times within --quarantine-window-secs is refused across
+    /// the fleet for --quarantine-cooldown-secs (docs/security.md). On by default;
+    /// `--quarantine false` turns it off.
+    #[arg(
+        long,
+        env = "WARREN_QUARANTINE",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub quarantine: Option<bool>,
+
+    /// Strikes (crashes or watchdog kills) that put a code in quarantine.
+    #[arg(long, env = "WARREN_QUARANTINE_STRIKES", default_value = "3")]
+    pub quarantine_strikes: Option<u32>,
+
+    /// The window the strikes must fall in, in seconds.
+    #[arg(long, env = "WARREN_QUARANTINE_WINDOW_SECS", default_value = "60")]
+    pub quarantine_window_secs: Option<u64>,
+
+    /// How long a quarantine lasts, from the last strike, in seconds (at most a week).
+    #[arg(long, env = "WARREN_QUARANTINE_COOLDOWN_SECS", default_value = "900")]
+    pub quarantine_cooldown_secs: Option<u64>,
 
     /// Unacknowledged jobs the broker may hand this worker, fixed. Left out, the window
     /// follows the jobs: one per slot for long jobs, deeper for short ones or ones that
@@ -165,6 +190,9 @@ pub struct PoolSettings {
     pub fetch_max_response_bytes: Option<usize>,
 }
 
+/// The longest quarantine: what the quarantine stream keeps.
+const MAX_COOLDOWN_MS: u64 = 7 * 24 * 3600 * 1000;
+
 /// Largest job body a pool accepts unless told otherwise.
 pub const DEFAULT_MAX_JOB_BYTES: usize = 1 << 20;
 
@@ -180,6 +208,8 @@ pub struct PoolConfig {
     pub tenant_max_slots: Option<usize>,
     /// The pool's backlog queues (`--backlog-queues`); `None` with fair shares off.
     pub backlog_queues: Option<u16>,
+    /// When code goes into quarantine; `None` with quarantine off.
+    pub quarantine: Option<QuarantinePolicy>,
     pub engine: EngineConfig,
 }
 
@@ -238,6 +268,10 @@ impl PoolSettings {
             tenant_max_slots: s.tenant_max_slots.or(f.tenant_max_slots),
             fair_shares: s.fair_shares.or(f.fair_shares),
             backlog_queues: s.backlog_queues.or(f.backlog_queues),
+            quarantine: s.quarantine.or(f.quarantine),
+            quarantine_strikes: s.quarantine_strikes.or(f.quarantine_strikes),
+            quarantine_window_secs: s.quarantine_window_secs.or(f.quarantine_window_secs),
+            quarantine_cooldown_secs: s.quarantine_cooldown_secs.or(f.quarantine_cooldown_secs),
             prefetch: s.prefetch.or(f.prefetch),
             timeout_ms: s.timeout_ms.or(f.timeout_ms),
             memory_mb: s.memory_mb.or(f.memory_mb),
@@ -284,6 +318,7 @@ impl PoolSettings {
             Some(fixed) => Prefetch::Fixed(fixed),
             None => Prefetch::adaptive(engine.slots, max_job_bytes),
         };
+        let quarantine = self.quarantine_policy(&queue)?;
         Ok(PoolConfig {
             queue,
             log_job_console,
@@ -291,8 +326,38 @@ impl PoolSettings {
             max_job_bytes,
             tenant_max_slots: self.tenant_max_slots,
             backlog_queues,
+            quarantine,
             engine,
         })
+    }
+
+    /// When code goes into quarantine (`None`: never).
+    fn quarantine_policy(&self, queue: &str) -> anyhow::Result<Option<QuarantinePolicy>> {
+        if self.quarantine == Some(false) {
+            return Ok(None);
+        }
+        let policy = QuarantinePolicy {
+            strikes: self.quarantine_strikes.unwrap_or(3),
+            window_ms: self
+                .quarantine_window_secs
+                .unwrap_or(60)
+                .saturating_mul(1000),
+            cooldown_ms: self
+                .quarantine_cooldown_secs
+                .unwrap_or(900)
+                .saturating_mul(1000),
+        };
+        if policy.strikes == 0 || policy.window_ms == 0 || policy.cooldown_ms == 0 {
+            anyhow::bail!(
+                "pool {queue:?}: the quarantine's strikes, window and cool-down must be at least 1 (or --quarantine false)"
+            );
+        }
+        if policy.cooldown_ms > MAX_COOLDOWN_MS || policy.window_ms > MAX_COOLDOWN_MS {
+            anyhow::bail!(
+                "pool {queue:?}: the quarantine's window and cool-down are at most a week (604800 s): the stream keeps a week"
+            );
+        }
+        Ok(Some(policy))
     }
 
     /// The engine these settings describe: slots, limits, the module table (with the

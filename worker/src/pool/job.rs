@@ -16,6 +16,7 @@ use warren_wire::{ErrorKind, Job, JobResult, Outcome, Stats};
 use super::Pool;
 use super::admission::Place;
 use super::backlog::move_job;
+use super::quarantine::{Quarantine, fingerprint, now_ms};
 use super::session::JobLink;
 use super::window::JobTimes;
 use crate::events::{
@@ -77,7 +78,7 @@ impl Pool {
                 envelope: &envelope,
             }
             .emit(metrics);
-            let (result, cache, busy) = self.run(&delivery, &envelope, place).await;
+            let (result, cache, busy) = self.run(&delivery, &envelope, place, link).await;
             let finished = Instant::now();
             JobFinished {
                 queue,
@@ -133,6 +134,7 @@ impl Pool {
         delivery: &Delivery,
         envelope: &Envelope,
         mut place: Place,
+        link: &JobLink,
     ) -> (JobResult, Option<CacheUse>, Duration) {
         let job = match Job::from_message(
             envelope.content_type.as_deref(),
@@ -152,6 +154,23 @@ impl Pool {
                 return (result, None, Duration::ZERO);
             }
         };
+        // Quarantined code never reaches a sandbox.
+        let code = self
+            .quarantine
+            .as_ref()
+            .map(|quarantine| (quarantine, fingerprint(&job.code)));
+        if let Some((quarantine, code)) = &code
+            && let Some(until) = quarantine.refuses(code)
+        {
+            let result = JobResult::new(
+                envelope.job_id.clone(),
+                Outcome::error(ErrorKind::Quarantined, refusal(code, until, quarantine)),
+                Vec::new(),
+                Stats::measured(Duration::ZERO, None, envelope.attempt),
+                self.worker_name.clone(),
+            );
+            return (result, None, Duration::ZERO);
+        }
         // The job waits for its tenant's turn (and, at its cap, for one of its jobs to end).
         place.admit().await;
         let report = self
@@ -164,6 +183,9 @@ impl Pool {
                 limits: job.limits,
             })
             .await;
+        if let (Some((quarantine, code)), Some(how)) = (&code, report.broke) {
+            quarantine.strike(&link.publish, code, how).await;
+        }
         let (cache, busy) = (report.cache, report.run.busy);
         let result =
             report
@@ -171,6 +193,17 @@ impl Pool {
                 .into_result(envelope.job_id.clone(), envelope.attempt, &self.worker_name);
         (result, cache, busy)
     }
+}
+
+/// Why a job of quarantined code was not run, and what the operator can do.
+fn refusal(code: &str, until_ms: u64, quarantine: &Quarantine) -> String {
+    let policy = quarantine.policy();
+    let left = until_ms.saturating_sub(now_ms()).div_ceil(1000);
+    format!(
+        "the job's code (sha256 {code}) is quarantined for another {left} s: its jobs crashed their sandbox or were killed by the watchdog {} times within {} s; an operator can release it with `warren quarantine release {code}`",
+        policy.strikes,
+        policy.window_ms / 1000
+    )
 }
 
 /// Whether a job went to a backlog queue.

@@ -7,6 +7,7 @@ mod admission;
 mod backlog;
 mod consumers;
 mod job;
+mod quarantine;
 pub mod session;
 pub mod window;
 
@@ -17,6 +18,7 @@ use crate::metrics::Metrics;
 use crate::sandbox::Engine;
 use admission::Admission;
 use backlog::Backlogs;
+use quarantine::Quarantine;
 use window::PrefetchWindow;
 
 /// A pool's lasting parts: its settings and its engine, shared by every job task.
@@ -33,6 +35,8 @@ pub struct Pool {
     admission: Admission,
     /// Where jobs of tenants over their share go, unless fair shares are off.
     backlogs: Option<Backlogs>,
+    /// Code refused for breaking its sandbox too often, unless quarantine is off.
+    quarantine: Option<Arc<Quarantine>>,
 }
 
 impl Pool {
@@ -80,6 +84,14 @@ impl Pool {
             .backlog_queues
             .filter(|count| *count > 0)
             .map(|count| Backlogs::new(warren_wire::backlog_queues(&config.queue, count), share));
+        let quarantine = config.quarantine.map(|policy| {
+            Arc::new(Quarantine::new(
+                &config.queue,
+                &worker_name,
+                policy,
+                metrics.clone(),
+            ))
+        });
         Pool {
             config,
             engine,
@@ -88,6 +100,7 @@ impl Pool {
             window,
             admission,
             backlogs,
+            quarantine,
         }
     }
 }

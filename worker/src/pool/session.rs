@@ -85,6 +85,14 @@ impl Pool {
         };
         let prefetch_gauge = self.metrics.prefetch.with_label_values(&[queue]);
         prefetch_gauge.set(i64::from(consumers.window()));
+        // The quarantine stream is read while the session lasts.
+        let following = async {
+            match &self.quarantine {
+                Some(quarantine) => quarantine.follow(connection, &publish).await,
+                None => std::future::pending().await,
+            }
+        };
+        let mut following = std::pin::pin!(following);
         consuming.store(true, Ordering::SeqCst);
         info!(
             queue,
@@ -149,6 +157,7 @@ impl Pool {
                     None => break SessionEnd::Lost("the broker cancelled the consumer".into()),
                 },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = &mut following => {}
                 () = results_closed.notified() => {
                     break SessionEnd::Lost("the channel results are published on closed".into());
                 }

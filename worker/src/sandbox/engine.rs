@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use warren_wire::ErrorKind;
 
 use super::code::compile_host;
-use super::job::{JobReport, JobRequest, Task, failed};
+use super::job::{JobReport, JobRequest, SandboxBreak, Task, broken};
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::process::{ProcessIsolation, ProcessPool};
@@ -264,7 +264,11 @@ impl Drop for Engine {
 }
 
 fn slot_died() -> JobReport {
-    failed(ErrorKind::Crash, "the sandbox slot running the job died")
+    broken(
+        ErrorKind::Crash,
+        "the sandbox slot running the job died",
+        SandboxBreak::Crash,
+    )
 }
 
 /// Starts the slot threads and their watchdog.

@@ -56,6 +56,27 @@ pub struct JobReport {
     pub run: RunReport,
     /// Whether the code's bytecode came from the cache (`None` if it never got that far).
     pub cache: Option<CacheUse>,
+    /// How the job broke its sandbox, if it did: a strike against its code (see the
+    /// pool's quarantine).
+    pub broke: Option<SandboxBreak>,
+}
+
+/// How a job broke its sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SandboxBreak {
+    /// Its sandbox process (or thread) died under it.
+    Crash,
+    /// The watchdog had to kill its sandbox process (or give up on its thread).
+    Watchdog,
+}
+
+impl SandboxBreak {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SandboxBreak::Crash => "crash",
+            SandboxBreak::Watchdog => "watchdog",
+        }
+    }
 }
 
 /// A job handed to a slot, with where to send its report.
@@ -77,12 +98,25 @@ pub fn failed(kind: ErrorKind, message: impl Into<String>) -> JobReport {
             memory_peak_bytes: 0,
         },
         cache: None,
+        broke: None,
+    }
+}
+
+/// A report of a job that broke its sandbox.
+pub fn broken(kind: ErrorKind, message: impl Into<String>, how: SandboxBreak) -> JobReport {
+    JobReport {
+        broke: Some(how),
+        ..failed(kind, message)
     }
 }
 
 /// The report of a job whose run panicked inside its slot after running for `wall`.
 pub fn crash_report(wall: Duration) -> JobReport {
-    let mut report = failed(ErrorKind::Crash, "the sandbox failed while running the job");
+    let mut report = broken(
+        ErrorKind::Crash,
+        "the sandbox failed while running the job",
+        SandboxBreak::Crash,
+    );
     report.run.wall = wall;
     report.run.busy = wall;
     report

@@ -41,7 +41,7 @@ pub(crate) mod stats;
 pub(crate) mod thread;
 
 pub use engine::{Engine, EngineConfig, EngineError, Isolation};
-pub use job::{CacheUse, JobReport, JobRequest, RunReport};
+pub use job::{CacheUse, JobReport, JobRequest, RunReport, SandboxBreak};
 pub use limits::{EffectiveLimits, PoolLimits};
 pub use modules::{Library, LibraryError, ModuleTable, UnknownModule};
 pub use process::{ProcessIsolation, children_of};

@@ -152,6 +152,7 @@ impl<H: SlotHost> JobSet<H> {
                 let report = JobReport {
                     run,
                     cache: Some(cache),
+                    broke: None,
                 };
                 self.host.report(key, reply, report, false);
             }
@@ -222,6 +223,7 @@ impl<H: SlotHost> JobSet<H> {
                 let report = JobReport {
                     run: parked.job.report(),
                     cache: Some(parked.cache),
+                    broke: None,
                 };
                 self.abandon(key, parked, report, true);
             }

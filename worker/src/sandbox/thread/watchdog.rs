@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use warren_wire::{ErrorKind, Outcome};
 
 use crate::sandbox::events::WatchdogOverran;
-use crate::sandbox::job::{JobReport, RunReport};
+use crate::sandbox::job::{JobReport, RunReport, SandboxBreak};
 use crate::sandbox::limits::{WATCHDOG_MARGIN as MARGIN, WATCHDOG_TICK as TICK};
 use crate::sandbox::stats::WatchdogStats;
 
@@ -145,5 +145,6 @@ fn timeout_report(timeout: Duration, started: Instant) -> JobReport {
             memory_peak_bytes: 0,
         },
         cache: None,
+        broke: Some(SandboxBreak::Watchdog),
     }
 }

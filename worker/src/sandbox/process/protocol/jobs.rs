@@ -98,6 +98,7 @@ pub fn get_report(d: &mut Decoder<'_>, max_logs: usize) -> Result<JobReport> {
             memory_peak_bytes,
         },
         cache,
+        broke: None,
     })
 }
 
@@ -167,6 +168,7 @@ mod tests {
                 memory_peak_bytes: 77,
             },
             cache: Some(CacheUse::Miss),
+            broke: None,
         };
         let back = round_trip(|e| put_report(e, &report), |d| get_report(d, 10));
         match (&back.run.outcome, &report.run.outcome) {

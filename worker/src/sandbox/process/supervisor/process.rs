@@ -20,7 +20,7 @@ use super::dispatch::{pump, pump_all};
 use super::reader::{WatchedChannel, read_blocking, read_frames};
 use super::state::{InFlight, Link, ProcessSlot, Shared};
 use crate::sandbox::events::{ProcessDied, ProcessFailedClosing};
-use crate::sandbox::job::failed;
+use crate::sandbox::job::{SandboxBreak, broken};
 use crate::sandbox::process::child::SANDBOX_ARG;
 use crate::sandbox::process::codec::Decoder;
 use crate::sandbox::process::confine::{CHANNEL_FD, LIBRARY_FD, WATCH_FD};
@@ -290,20 +290,23 @@ impl Process {
             }
             let timeout = shared.limits.for_job(&job.task.request.limits).timeout;
             let report = match death.verdict(key, job.task.deaths) {
-                Verdict::Overran => Some(failed(
+                Verdict::Overran => Some(broken(
                     ErrorKind::Timeout,
                     format!(
                         "the job ran past its time limit of {} ms inside one call the engine could not interrupt; the watchdog killed its sandbox process",
                         timeout.as_millis()
                     ),
+                    SandboxBreak::Watchdog,
                 )),
-                Verdict::Crashed => Some(failed(
+                Verdict::Crashed => Some(broken(
                     ErrorKind::Crash,
                     format!("the sandbox process running the job {cause}"),
+                    SandboxBreak::Crash,
                 )),
-                Verdict::GaveUp => Some(failed(
+                Verdict::GaveUp => Some(broken(
                     ErrorKind::Crash,
                     format!("the sandbox process holding the job {cause}"),
+                    SandboxBreak::Crash,
                 )),
                 Verdict::Retried => None,
             };

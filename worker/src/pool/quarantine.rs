@@ -1,0 +1,206 @@
+//! A pool's quarantine: code whose jobs keep crashing their sandbox or being killed by
+//! the watchdog is refused across the fleet for a cool-down (`quarantined`), so
+//! broken code stops costing sandboxes and an attacker hunting for an engine bug
+//! gets a few tries, not thousands.
+//!
+//! Workers share nothing but the pool's quarantine stream: each appends a strike when
+//! a job breaks its sandbox, and each reads the stream (from a cool-down back, so a
+//! restarted worker knows every quarantine in force) into a [`Ledger`] that decides
+//! the same as every other reader's. The rules are in `warren_wire::quarantine`.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_lite::StreamExt;
+use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
+use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, Connection};
+use sha2::{Digest, Sha256};
+use tracing::warn;
+use warren_amqp::publish::publish_mandatory;
+use warren_wire::quarantine::{Decision, Ledger, QuarantineEvent, QuarantinePolicy};
+
+use crate::events::{CodeQuarantined, QuarantineUnread};
+use crate::metrics::Metrics;
+use crate::sandbox::SandboxBreak;
+
+/// The pool's view of its quarantine stream.
+pub struct Quarantine {
+    queue: String,
+    stream: String,
+    worker: String,
+    policy: QuarantinePolicy,
+    ledger: Mutex<Ledger>,
+    metrics: Arc<Metrics>,
+}
+
+/// How long a reader waits before it reads the stream again after losing it.
+const REREAD_AFTER: Duration = Duration::from_secs(1);
+
+impl Quarantine {
+    pub fn new(
+        queue: &str,
+        worker: &str,
+        policy: QuarantinePolicy,
+        metrics: Arc<Metrics>,
+    ) -> Quarantine {
+        Quarantine {
+            queue: queue.to_owned(),
+            stream: warren_wire::quarantine_stream(queue),
+            worker: worker.to_owned(),
+            policy,
+            ledger: Mutex::new(Ledger::new(Some(policy))),
+            metrics,
+        }
+    }
+
+    /// Until when (ms since the epoch) the code with fingerprint `code` is refused.
+    pub fn refuses(&self, code: &str) -> Option<u64> {
+        let until = lock(&self.ledger).quarantined_until(code, now_ms());
+        if until.is_some() {
+            self.metrics
+                .quarantined_jobs
+                .with_label_values(&[self.queue.as_str()])
+                .inc();
+        }
+        until
+    }
+
+    /// The policy's threshold, for the refusal's message.
+    pub fn policy(&self) -> QuarantinePolicy {
+        self.policy
+    }
+
+    /// Records on the stream that a job of `code` broke its sandbox.
+    pub async fn strike(&self, channel: &Channel, code: &str, how: SandboxBreak) {
+        let event = QuarantineEvent::Strike {
+            id: warren_wire::ids::new_job_id(),
+            code: code.to_owned(),
+            how: how.as_str().to_owned(),
+            worker: self.worker.clone(),
+            at_ms: now_ms(),
+        };
+        self.append(channel, &event).await;
+    }
+
+    async fn append(&self, channel: &Channel, event: &QuarantineEvent) {
+        let Ok(body) = serde_json::to_vec(event) else {
+            return;
+        };
+        let properties = BasicProperties::default()
+            .with_content_type(warren_wire::JSON_CONTENT_TYPE.into())
+            .with_delivery_mode(2);
+        let routing_key = ShortString::try_new(self.stream.clone()).unwrap_or_else(|_| "".into());
+        if let Err(err) = publish_mandatory(channel, routing_key, &body, properties).await {
+            warn!(stream = %self.stream, cause = %err, "Cannot append to the quarantine stream.");
+        }
+    }
+
+    /// Reads the stream for as long as the session polls it, from a cool-down back;
+    /// decisions are logged and counted, and the decider records them. Never ends.
+    pub async fn follow(&self, connection: &Connection, publish: &Channel) {
+        loop {
+            if let Err(err) = self.read(connection, publish).await {
+                QuarantineUnread {
+                    stream: &self.stream,
+                    cause: &err,
+                }
+                .emit();
+            }
+            tokio::time::sleep(REREAD_AFTER).await;
+        }
+    }
+
+    async fn read(&self, connection: &Connection, publish: &Channel) -> lapin::Result<()> {
+        let channel = connection.create_channel().await?;
+        channel.basic_qos(256, BasicQosOptions::default()).await?;
+        let read = self.read_on(&channel, publish).await;
+        let _ = channel.close(200, "OK".into()).await;
+        read
+    }
+
+    async fn read_on(&self, channel: &Channel, publish: &Channel) -> lapin::Result<()> {
+        let back = self.policy.window_ms.max(self.policy.cooldown_ms) / 1000 + 1;
+        let from = (now_ms() / 1000).saturating_sub(back);
+        let mut args = FieldTable::default();
+        args.insert("x-stream-offset".into(), AMQPValue::Timestamp(from));
+        let tag = format!("{}/{}", self.worker, self.stream);
+        let tag = ShortString::try_new(tag).unwrap_or_else(|_| "".into());
+        let mut consumer = channel
+            .basic_consume(
+                self.stream.as_str().into(),
+                tag,
+                BasicConsumeOptions::default(),
+                args,
+            )
+            .await?;
+        while let Some(delivery) = consumer.next().await {
+            let delivery = delivery?;
+            // Anything that is not an event is skipped.
+            let event = serde_json::from_slice::<QuarantineEvent>(&delivery.data).ok();
+            let decided = event.and_then(|event| lock(&self.ledger).apply(event));
+            if let Some(decision) = decided {
+                self.decided(decision, publish).await;
+            }
+            self.metrics
+                .quarantined_codes
+                .with_label_values(&[self.queue.as_str()])
+                .set(lock(&self.ledger).list(now_ms()).len() as i64);
+            delivery.ack(BasicAckOptions::default()).await?;
+        }
+        Ok(())
+    }
+
+    async fn decided(&self, decision: Decision, publish: &Channel) {
+        CodeQuarantined {
+            queue: &self.queue,
+            decision: &decision,
+            policy: self.policy,
+        }
+        .emit(&self.metrics);
+        if decision.worker == self.worker {
+            let event = QuarantineEvent::Quarantined {
+                code: decision.code,
+                until_ms: decision.quarantine.until_ms,
+                strikes: decision.quarantine.strikes,
+                worker: decision.worker,
+                at_ms: now_ms(),
+            };
+            self.append(publish, &event).await;
+        }
+    }
+}
+
+/// A code's fingerprint: the SHA-256 of its source, in hex.
+pub fn fingerprint(code: &str) -> String {
+    Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// Now, in ms since the epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fingerprint_is_the_sha256_of_the_source() {
+        assert_eq!(
+            fingerprint("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
