@@ -73,6 +73,9 @@ struct RunArgs {
     /// Only the backlogs: the default prefetch window against fixed ones.
     #[arg(long)]
     backlogs_only: bool,
+    /// Only one tenant's backlog, with fair shares on and off.
+    #[arg(long)]
+    tenants_only: bool,
     /// Sandbox slots per worker (default: CPU cores).
     #[arg(long)]
     slots: Option<usize>,
@@ -134,6 +137,8 @@ enum Fleet {
         workers: usize,
         slots: usize,
         prefetch: Option<u16>,
+        /// `--fair-shares` (on by default).
+        fair_shares: bool,
     },
     Echo,
 }
@@ -144,6 +149,7 @@ impl Fleet {
             workers,
             slots,
             prefetch: None,
+            fair_shares: true,
         }
     }
 }
@@ -160,6 +166,9 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if args.backlogs_only {
         return backlogs(&bench, slots).await;
+    }
+    if args.tenants_only {
+        return one_tenant(&bench, slots).await;
     }
     let warren = Fleet::warren(1, slots);
     // The machine drifts over minutes (it is shared), so the echo ceiling and the
@@ -272,6 +281,41 @@ async fn run(amqp_url: &str, args: RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What fair shares cost a tenant alone: its backlog drained by three workers with
+/// fair shares on (its jobs beyond each worker's share moved to its backlog queue)
+/// and off (one FIFO queue), alternately, [`REPEATS`] times each; the medians.
+async fn one_tenant(bench: &Bench<'_>, slots: usize) -> anyhow::Result<()> {
+    let fleet = |fair_shares| Fleet::Warren {
+        workers: 3,
+        slots,
+        prefetch: None,
+        fair_shares,
+    };
+    println!("\nOne tenant's backlog, fair shares on and off (3 workers of {slots} slots):\n");
+    let mut rows = Vec::new();
+    for workload in [Workload::backlog_1ms(), Workload::backlog_20ms()] {
+        let mut runs: (Vec<Row>, Vec<Row>) = (Vec::new(), Vec::new());
+        for _ in 0..REPEATS {
+            runs.0
+                .push(bench.measure(fleet(true), &workload, None).await?);
+            runs.1
+                .push(bench.measure(fleet(false), &workload, None).await?);
+        }
+        let rate = |row: &Row| row.report.jobs_per_second();
+        let (fair, fifo) = (median_by(runs.0, rate), median_by(runs.1, rate));
+        println!(
+            "{}: fair shares {:.0} jobs/s, one FIFO queue {:.0} jobs/s: {:.1} %",
+            workload.name,
+            rate(&fair),
+            rate(&fifo),
+            (rate(&fair) / rate(&fifo).max(f64::EPSILON) - 1.0) * 100.0
+        );
+        rows.extend([fair, fifo]);
+    }
+    println!("{}", table(&rows));
+    Ok(())
+}
+
 /// Backlogs under the default prefetch window against fixed ones: short jobs should
 /// run as fast as under the best fixed window, and a backlog of long jobs found by one
 /// worker of three should finish as soon as under a window of one job per slot.
@@ -281,6 +325,7 @@ async fn backlogs(bench: &Bench<'_>, slots: usize) -> anyhow::Result<()> {
         workers,
         slots,
         prefetch: Some(prefetch),
+        fair_shares: true,
     };
     println!("\nBacklogs: the default prefetch window against fixed ones:\n");
     let mut rows = Vec::new();
@@ -376,10 +421,16 @@ impl Bench<'_> {
                 workers,
                 slots,
                 prefetch,
+                fair_shares,
             } => {
                 let now = if workload.joining { 1 } else { workers };
-                let subjects =
-                    workers_on(amqp_url, &queue, now, slots, prefetch, workload.library).await?;
+                let spec = WorkerSpec {
+                    slots,
+                    prefetch,
+                    library: workload.library,
+                    fair_shares,
+                };
+                let subjects = workers_on(amqp_url, &queue, now, spec).await?;
                 (subjects, workers - now)
             }
         };
@@ -409,10 +460,19 @@ impl Bench<'_> {
         let join = async {
             match fleet {
                 Fleet::Warren {
-                    slots, prefetch, ..
+                    slots,
+                    prefetch,
+                    fair_shares,
+                    ..
                 } if joining > 0 => {
                     tokio::time::sleep(JOIN_AFTER).await;
-                    workers_on(amqp_url, &queue, joining, slots, prefetch, workload.library).await
+                    let spec = WorkerSpec {
+                        slots,
+                        prefetch,
+                        library: workload.library,
+                        fair_shares,
+                    };
+                    workers_on(amqp_url, &queue, joining, spec).await
                 }
                 _ => Ok(Vec::new()),
             }
@@ -443,13 +503,21 @@ impl Bench<'_> {
             (Fleet::Warren { .. }, Some(rate)) => format!("{} at {rate:.0}/s", workload.name),
             (
                 Fleet::Warren {
-                    workers, prefetch, ..
+                    workers,
+                    prefetch,
+                    fair_shares,
+                    ..
                 },
                 None,
             ) if workload.backlog => {
                 let window =
                     prefetch.map_or("default window".to_owned(), |p| format!("--prefetch {p}"));
-                format!("{}, {workers} worker(s), {window}", workload.name)
+                let fair = if fair_shares {
+                    ""
+                } else {
+                    ", --fair-shares false"
+                };
+                format!("{}, {workers} worker(s), {window}{fair}", workload.name)
             }
             _ => workload.name.to_owned(),
         };
@@ -465,18 +533,25 @@ impl Bench<'_> {
     }
 }
 
+/// How each worker of a fleet is started.
+pub struct WorkerSpec<'a> {
+    pub slots: usize,
+    pub prefetch: Option<u16>,
+    /// A package of the corpus the worker allows and preloads.
+    pub library: Option<&'a str>,
+    pub fair_shares: bool,
+}
+
 /// Starts `count` workers on `queue`, one after another, each ready before the next.
 async fn workers_on(
     amqp_url: &str,
     queue: &str,
     count: usize,
-    slots: usize,
-    prefetch: Option<u16>,
-    library: Option<&str>,
+    spec: WorkerSpec<'_>,
 ) -> anyhow::Result<Vec<Subject>> {
     let mut subjects = Vec::with_capacity(count);
     for _ in 0..count {
-        subjects.push(Subject::worker(amqp_url, queue, slots, prefetch, library).await?);
+        subjects.push(Subject::worker(amqp_url, queue, &spec).await?);
     }
     Ok(subjects)
 }

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::WorkerSpec;
+
 /// A binary next to this one (`target/release/...`).
 pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let path = std::env::current_exe()?
@@ -39,10 +41,9 @@ impl Subject {
     pub async fn worker(
         amqp_url: &str,
         queue: &str,
-        slots: usize,
-        prefetch: Option<u16>,
-        library: Option<&str>,
+        spec: &WorkerSpec<'_>,
     ) -> anyhow::Result<Subject> {
+        let (slots, prefetch, library) = (spec.slots, spec.prefetch, spec.library);
         let port = free_port()?;
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         let started = Instant::now();
@@ -59,6 +60,9 @@ impl Subject {
         ]);
         if let Some(prefetch) = prefetch {
             command.args(["--prefetch", &prefetch.to_string()]);
+        }
+        if !spec.fair_shares {
+            command.args(["--fair-shares", "false"]);
         }
         if let Some(package) = library {
             let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/packages");

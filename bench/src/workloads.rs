@@ -152,6 +152,18 @@ impl Workload {
         }
     }
 
+    /// A backlog of jobs of 20 ms each, all of one tenant.
+    pub fn backlog_20ms() -> Workload {
+        let mut job = JobSpec::new(COMPUTE_FOR, json!(20));
+        job.tenant = Some("a".into());
+        Workload {
+            name: "backlog, 20 ms each",
+            job,
+            jobs: 2_000,
+            ..Workload::backlog_1ms()
+        }
+    }
+
     /// A backlog of trivial jobs.
     pub fn backlog_trivial() -> Workload {
         Workload {

@@ -20,8 +20,17 @@ async fn window_of(worker: &InProcessWorker, queue: &str) -> Option<f64> {
 #[tokio::test]
 async fn long_jobs_are_held_one_per_slot() {
     let queue = unique_queue("prefetch-long");
-    let worker =
-        InProcessWorker::start(&queue, &["--concurrency", "1", "--timeout-ms", "5000"]).await;
+    // One FIFO queue: with fair shares the worker moves the jobs beyond its tenant's
+    // share to a backlog queue, through a window kept 32 deep for that.
+    let flags = [
+        "--concurrency",
+        "1",
+        "--timeout-ms",
+        "5000",
+        "--fair-shares",
+        "false",
+    ];
+    let worker = InProcessWorker::start(&queue, &flags).await;
     assert_eq!(window_of(&worker, &queue).await, Some(1.0));
     let mut client = TestClient::connect().await;
     let long = "export default () => { const end = Date.now() + 1500; while (Date.now() < end); return 1 }";

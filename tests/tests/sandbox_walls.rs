@@ -94,7 +94,11 @@ async fn a_sandbox_process_that_breaks_a_wall_fails_only_its_own_job() {
                 client
                     .publish(
                         &queue,
-                        Publish::job(&bad, &json!({"code": "export default () => 'it ran'"})),
+                        // Code of its own: five crashes of one code would quarantine it.
+                        Publish::job(
+                            &bad,
+                            &json!({"code": format!("export default () => 'it ran: {action}'")}),
+                        ),
                     )
                     .await;
             }

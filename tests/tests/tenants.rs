@@ -1,11 +1,12 @@
-//! Tenants on a shared pool: the `x-warren-tenant` header, and the cap on one
-//! tenant's running jobs per worker (`--tenant-max-slots`).
+//! Tenants on a shared pool: the `x-warren-tenant` header, the cap on one tenant's
+//! running jobs per worker (`--tenant-max-slots`), jobs moved to backlog queues (fair
+//! shares), and quarantine of code the watchdog keeps killing.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use warren_tests::client::{Publish, TestClient};
-use warren_tests::{InProcessWorker, unique_queue};
+use warren_tests::{InProcessWorker, eventually, http_get, metric, unique_queue};
 
 /// Holds its slot for 600 ms of CPU, and says when it ran.
 const BUSY: &str = "export default () => { const start = Date.now(); \
@@ -123,4 +124,92 @@ async fn the_client_and_the_cli_name_the_tenant_in_its_header() {
         tenants,
         [Some("acme".to_owned()), Some("globex".to_owned())]
     );
+}
+
+#[tokio::test]
+async fn jobs_over_their_tenants_share_are_moved_and_keep_their_envelope() {
+    let queue = unique_queue("tenant-moved");
+    let worker = InProcessWorker::start(&queue, &["--concurrency", "1"]).await;
+    let mut client = TestClient::connect().await;
+    let code = "export default (n, ctx) => ({ n, attempt: ctx.attempt })";
+    for n in 0..30 {
+        let mut job = Publish::job(&format!("m-{n}"), &json!({"code": code, "input": n}));
+        job.headers.push(("x-warren-tenant".into(), "flood".into()));
+        client.publish(&queue, job).await;
+    }
+    let (results, duplicates) = client.collect(30, Duration::from_secs(30)).await;
+    let text = http_get(worker.config.metrics_addr, "/metrics")
+        .await
+        .map(|r| r.1)
+        .unwrap_or_default();
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+    assert_eq!((results.len(), duplicates), (30, 0));
+    for n in 0..30 {
+        let result = &results[&format!("m-{n}")];
+        // Moved or not, a job keeps its input, its ids and its first attempt.
+        assert_eq!(result["value"], json!({"n": n, "attempt": 1}), "{result}");
+        assert_eq!(result["stats"]["attempt"], 1);
+    }
+    let moved = metric(&text, "warren_jobs_moved_total", &[("queue", &queue)]).unwrap_or(0.0);
+    assert!(
+        moved >= 1.0,
+        "a tenant over its share of one slot had jobs moved: {moved}"
+    );
+}
+
+#[tokio::test]
+async fn code_the_watchdog_keeps_killing_is_quarantined() {
+    let queue = unique_queue("tenant-quarantine");
+    let worker = InProcessWorker::start(
+        &queue,
+        &[
+            "--timeout-ms",
+            "100",
+            "--concurrency",
+            "1",
+            "--quarantine-strikes",
+            "2",
+        ],
+    )
+    .await;
+    let mut client = TestClient::connect().await;
+    // Seconds inside one BigInt toString: only the watchdog can stop it.
+    let stuck = "export default () => (3n ** 600000n).toString().length";
+    let mut kinds = Vec::new();
+    for n in 0..2 {
+        client
+            .submit(&queue, &format!("stuck-{n}"), stuck, json!(null))
+            .await;
+        let (result, _) = client
+            .next_result(Duration::from_secs(30))
+            .await
+            .expect("a result");
+        kinds.push(result["error"]["kind"].clone());
+    }
+    assert_eq!(kinds, [json!("timeout"), json!("timeout")]);
+    let (addr, pool) = (worker.config.metrics_addr, queue.as_str());
+    let decided = eventually(Duration::from_secs(10), || async move {
+        let text = http_get(addr, "/metrics")
+            .await
+            .map(|r| r.1)
+            .unwrap_or_default();
+        metric(&text, "warren_quarantined_codes", &[("queue", pool)]) == Some(1.0)
+            && metric(&text, "warren_quarantines_total", &[("queue", pool)]) == Some(1.0)
+    })
+    .await;
+    assert!(decided, "two watchdog kills quarantined the code");
+    client.submit(&queue, "stuck-2", stuck, json!(null)).await;
+    client
+        .submit(&queue, "other", "export default () => 'fine'", json!(null))
+        .await;
+    let (results, _) = client.collect(2, Duration::from_secs(30)).await;
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+    assert_eq!(
+        results["stuck-2"]["error"]["kind"], "quarantined",
+        "{results:?}"
+    );
+    assert_eq!(results["stuck-2"]["stats"]["wall_ms"], 0.0);
+    assert_eq!(results["other"]["value"], "fine", "other code runs");
 }

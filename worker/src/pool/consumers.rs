@@ -1,5 +1,6 @@
 //! The consumers a pool holds on its queue, which together make its prefetch window,
-//! and on its backlog queues (fair shares: see `backlog`), a steady one each.
+//! and on its backlog queues (fair shares: see `backlog`), one each, whose prefetch
+//! is the window the jobs call for and is resized the same way.
 //!
 //! RabbitMQ applies a `basic.qos` prefetch only to consumers started after it, and
 //! quorum queues refuse the channel-wide (`global`) kind, so a window cannot be
@@ -36,8 +37,11 @@ pub struct Consumers {
     /// The extra consumer and its prefetch, while the window is deeper than the steady
     /// consumer's.
     extra: Option<(Source, u16)>,
-    /// One consumer per backlog queue (fair shares), each with the steady prefetch.
+    /// The backlog queues (fair shares), one consumer on each, all with
+    /// `backlog_prefetch`.
+    backlog_queues: Vec<String>,
     backlogs: Vec<Source>,
+    backlog_prefetch: u16,
     /// Cancelled consumers whose deliveries are still being read.
     retiring: Vec<Source>,
     /// Extra consumers started so far, for their tags.
@@ -77,14 +81,14 @@ impl Source {
 
 impl Consumers {
     /// Starts consuming `queue` with a window of `window` (at least `steady`, the part
-    /// that never changes), and each of `backlogs` with the steady prefetch. Consumer
-    /// tags start with `tag`.
+    /// that never changes), and each of `backlogs` with a prefetch of `backlog_window`.
+    /// Consumer tags start with `tag`.
     pub async fn start(
         channel: Channel,
         queue: &str,
         tag: String,
         steady: u16,
-        window: u16,
+        (window, backlog_window): (u16, u16),
         backlogs: &[String],
     ) -> lapin::Result<Consumers> {
         let steady = steady.max(1);
@@ -92,11 +96,6 @@ impl Consumers {
             .basic_qos(steady, BasicQosOptions::default())
             .await?;
         let consumer = consume(&channel, queue, &tag).await?;
-        let mut backlog_sources = Vec::with_capacity(backlogs.len());
-        for backlog in backlogs {
-            let tag = format!("{tag}@{backlog}");
-            backlog_sources.push(Source::new(consume(&channel, backlog, &tag).await?));
-        }
         let mut consumers = Consumers {
             channel,
             queue: queue.to_owned(),
@@ -104,11 +103,13 @@ impl Consumers {
             steady_prefetch: steady,
             steady: Some(Source::new(consumer)),
             extra: None,
-            backlogs: backlog_sources,
+            backlog_queues: backlogs.to_vec(),
+            backlogs: Vec::new(),
+            backlog_prefetch: 0,
             retiring: Vec::new(),
             started: 0,
         };
-        consumers.resize(window).await?;
+        consumers.resize(window, backlog_window).await?;
         Ok(consumers)
     }
 
@@ -118,10 +119,15 @@ impl Consumers {
         self.steady_prefetch.saturating_add(extra)
     }
 
-    /// Makes the window `window` deep (never below the steady part): starts a new
-    /// extra consumer, then cancels the old one.
-    pub async fn resize(&mut self, window: u16) -> lapin::Result<()> {
-        if self.steady.is_none() || window.max(self.steady_prefetch) == self.window() {
+    /// Makes the window `window` deep (never below the steady part), and the backlog
+    /// consumers' prefetch `backlog_window`: starts new consumers, then cancels the
+    /// old ones.
+    pub async fn resize(&mut self, window: u16, backlog_window: u16) -> lapin::Result<()> {
+        if self.steady.is_none() {
+            return Ok(());
+        }
+        self.resize_backlogs(backlog_window.max(1)).await?;
+        if window.max(self.steady_prefetch) == self.window() {
             return Ok(());
         }
         let extra = window.saturating_sub(self.steady_prefetch);
@@ -137,6 +143,26 @@ impl Consumers {
             None
         };
         if let Some((old, _)) = std::mem::replace(&mut self.extra, new) {
+            self.retire(old).await?;
+        }
+        Ok(())
+    }
+
+    async fn resize_backlogs(&mut self, prefetch: u16) -> lapin::Result<()> {
+        if self.backlog_queues.is_empty() || prefetch == self.backlog_prefetch {
+            return Ok(());
+        }
+        self.channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await?;
+        self.started += 1;
+        let mut new = Vec::with_capacity(self.backlog_queues.len());
+        for backlog in &self.backlog_queues {
+            let tag = format!("{}@{backlog}+{}", self.tag, self.started);
+            new.push(Source::new(consume(&self.channel, backlog, &tag).await?));
+        }
+        self.backlog_prefetch = prefetch;
+        for old in std::mem::replace(&mut self.backlogs, new) {
             self.retire(old).await?;
         }
         Ok(())

@@ -44,6 +44,7 @@ impl Pool {
             job_id = %envelope.job_id,
             queue,
             attempt = envelope.attempt,
+            tenant = envelope.tenant.as_str(),
             outcome = tracing::field::Empty,
             wall_ms = tracing::field::Empty,
             trace_id = tracing::field::Empty,
@@ -172,7 +173,9 @@ impl Pool {
             return (result, None, Duration::ZERO);
         }
         // The job waits for its tenant's turn (and, at its cap, for one of its jobs to end).
+        let asked = Instant::now();
         place.admit().await;
+        let waited = asked.elapsed();
         let report = self
             .engine
             .run(JobRequest {
@@ -187,6 +190,7 @@ impl Pool {
             quarantine.strike(&link.publish, code, how).await;
         }
         let (cache, busy) = (report.cache, report.run.busy);
+        self.tenant_figures.record(&envelope.tenant, busy, waited);
         let result =
             report
                 .run

@@ -9,6 +9,7 @@ mod consumers;
 mod job;
 mod quarantine;
 pub mod session;
+mod tenant_figures;
 pub mod window;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use crate::sandbox::Engine;
 use admission::Admission;
 use backlog::Backlogs;
 use quarantine::Quarantine;
+use tenant_figures::TenantFigures;
 use window::PrefetchWindow;
 
 /// A pool's lasting parts: its settings and its engine, shared by every job task.
@@ -37,6 +39,8 @@ pub struct Pool {
     backlogs: Option<Backlogs>,
     /// Code refused for breaking its sandbox too often, unless quarantine is off.
     quarantine: Option<Arc<Quarantine>>,
+    /// This minute's jobs of each tenant, for the minute's log line.
+    tenant_figures: TenantFigures,
 }
 
 impl Pool {
@@ -101,6 +105,7 @@ impl Pool {
             admission,
             backlogs,
             quarantine,
+            tenant_figures: TenantFigures::default(),
         }
     }
 }

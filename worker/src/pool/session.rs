@@ -37,6 +37,9 @@ pub enum SessionEnd {
 /// How often the session has its adaptive window check for a lull.
 const QUIET_CHECK: Duration = Duration::from_millis(250);
 
+/// How often the busiest tenants are logged.
+const TENANT_FIGURES_EVERY: Duration = Duration::from_secs(60);
+
 /// How long a draining pool waits for its last acks to be sent (they normally go at
 /// once; this bounds a connection that stopped taking frames).
 const SETTLE_GRACE: Duration = Duration::from_secs(2);
@@ -56,10 +59,8 @@ impl Pool {
         let mut resized = self.window.as_ref().map(|window| window.subscribe());
         let (steady, window) = match (self.config.prefetch, resized.as_mut()) {
             (Prefetch::Fixed(fixed), _) => (fixed, fixed),
-            (Prefetch::Adaptive { .. }, Some(changes)) => {
-                (slots, self.sorting(*changes.borrow_and_update()))
-            }
-            (Prefetch::Adaptive { .. }, None) => (slots, self.sorting(slots)),
+            (Prefetch::Adaptive { .. }, Some(changes)) => (slots, *changes.borrow_and_update()),
+            (Prefetch::Adaptive { .. }, None) => (slots, slots),
         };
         let setup = async {
             let consume = connection.create_channel().await?;
@@ -73,7 +74,7 @@ impl Pool {
                 queue,
                 tag,
                 steady,
-                window,
+                self.windows(window),
                 self.backlog_queues(),
             )
             .await?;
@@ -110,6 +111,12 @@ impl Pool {
         // How often an adaptive window checks whether jobs stopped finishing.
         let mut quiet_checks = tokio::time::interval(QUIET_CHECK);
         quiet_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Once a minute, the busiest tenants are logged.
+        let mut minutes = tokio::time::interval_at(
+            tokio::time::Instant::now() + TENANT_FIGURES_EVERY,
+            TENANT_FIGURES_EVERY,
+        );
+        minutes.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut cancelled = *shutdown.borrow();
         let mut stop_at: Option<Instant> = None;
         if cancelled {
@@ -135,7 +142,8 @@ impl Pool {
                     }
                 }
                 Some(window) = next_window(&mut resized), if !cancelled => {
-                    if let Err(err) = consumers.resize(self.sorting(window)).await {
+                    let (window, backlog_window) = self.windows(window);
+                    if let Err(err) = consumers.resize(window, backlog_window).await {
                         break SessionEnd::Lost(format!("cannot resize the prefetch window: {err}"));
                     }
                     prefetch_gauge.set(i64::from(consumers.window()));
@@ -157,6 +165,7 @@ impl Pool {
                     None => break SessionEnd::Lost("the broker cancelled the consumer".into()),
                 },
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = minutes.tick() => self.tenant_figures.log_minute(queue),
                 () = &mut following => {}
                 () = results_closed.notified() => {
                     break SessionEnd::Lost("the channel results are published on closed".into());
@@ -200,13 +209,15 @@ impl Pool {
 const SORTING_WINDOW: u16 = 32;
 
 impl Pool {
-    /// The adaptive window the jobs call for, no shallower than [`SORTING_WINDOW`]
-    /// with fair shares.
-    fn sorting(&self, window: u16) -> u16 {
-        if self.backlog_queues().is_empty() {
-            window
+    /// The windows for the jobs queue and for each backlog queue when the jobs call for
+    /// `window`: the backlog queues get it as it is; the jobs queue, with fair shares,
+    /// no less than [`SORTING_WINDOW`], except under a fixed prefetch.
+    fn windows(&self, window: u16) -> (u16, u16) {
+        let adaptive = matches!(self.config.prefetch, Prefetch::Adaptive { .. });
+        if adaptive && !self.backlog_queues().is_empty() {
+            (window.max(SORTING_WINDOW), window)
         } else {
-            window.max(SORTING_WINDOW)
+            (window, window)
         }
     }
 }
