@@ -23,6 +23,8 @@ pub enum Settlement {
     Ack,
     /// Back to the queue, for another attempt.
     Requeue,
+    /// Rejected without requeueing: the queue dead-letters it.
+    DeadLetter,
 }
 
 /// What the settling task hears.
@@ -41,6 +43,8 @@ enum Frame {
     Ack { tag: u64, multiple: bool },
     /// Returns `tag` to the queue.
     Requeue(u64),
+    /// Rejects `tag` for good (the queue dead-letters it).
+    Reject(u64),
 }
 
 /// Outstanding deliveries of one channel, in delivery order, and how each finished.
@@ -90,6 +94,7 @@ impl Book {
                                 multiple: false,
                             },
                             Settlement::Requeue => Frame::Requeue(tag),
+                            Settlement::DeadLetter => Frame::Reject(tag),
                         })
                     }
                 }
@@ -102,13 +107,18 @@ impl Book {
         let mut frames = Vec::new();
         // Requeues first: an ack with `multiple` must not cover a delivery still to
         // be returned (a requeued one is no longer outstanding for the broker).
-        self.outstanding.retain(|&(tag, settlement)| {
-            let requeue = settlement == Some(Settlement::Requeue);
-            if requeue {
-                frames.push(Frame::Requeue(tag));
-            }
-            !requeue
-        });
+        self.outstanding
+            .retain(|&(tag, settlement)| match settlement {
+                Some(Settlement::Requeue) => {
+                    frames.push(Frame::Requeue(tag));
+                    false
+                }
+                Some(Settlement::DeadLetter) => {
+                    frames.push(Frame::Reject(tag));
+                    false
+                }
+                _ => true,
+            });
         let mut front = 0;
         let mut last = None;
         while let Some(&(tag, Some(Settlement::Ack))) = self.outstanding.front() {
@@ -185,6 +195,10 @@ async fn settle(channel: Channel, mut inbox: mpsc::UnboundedReceiver<Note>) {
                 // broker keeps refusing.
                 Frame::Requeue(tag) => {
                     let options = BasicRejectOptions { requeue: true };
+                    channel.basic_reject(tag, options).await
+                }
+                Frame::Reject(tag) => {
+                    let options = BasicRejectOptions { requeue: false };
                     channel.basic_reject(tag, options).await
                 }
             };
@@ -322,5 +336,23 @@ mod tests {
             Some(Frame::Requeue(7))
         );
         assert_eq!(book.outstanding.len(), 1);
+    }
+
+    #[test]
+    fn a_dead_lettered_delivery_is_rejected_before_any_ack_covers_it() {
+        let mut book = book(1..=3);
+        finish(&mut book, 2, Settlement::DeadLetter);
+        finish(&mut book, 1, Settlement::Ack);
+        finish(&mut book, 3, Settlement::Ack);
+        assert_eq!(
+            book.frames(),
+            [
+                Frame::Reject(2),
+                Frame::Ack {
+                    tag: 3,
+                    multiple: true
+                }
+            ]
+        );
     }
 }

@@ -19,7 +19,7 @@ use warren_wire::quarantine_stream;
 use crate::error::ClientError;
 
 /// How long a listing reads before it gives up on meeting its mark.
-const READ_WITHIN: Duration = Duration::from_secs(10);
+const READ_WITHIN: Duration = Duration::from_secs(60);
 
 /// The codes the pool of `jobs_queue` refuses now, the longest-lasting first.
 pub async fn list(
@@ -99,7 +99,7 @@ async fn read_to_mark(channel: &Channel, stream: &str) -> Result<Ledger, ClientE
             match serde_json::from_slice::<QuarantineEvent>(&delivery.data) {
                 Ok(QuarantineEvent::Mark { id }) if id == mark => return Ok(()),
                 Ok(event) => {
-                    ledger.apply(event);
+                    ledger.apply(event, now_ms());
                 }
                 Err(_) => {}
             }

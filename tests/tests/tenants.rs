@@ -213,3 +213,47 @@ async fn code_the_watchdog_keeps_killing_is_quarantined() {
     assert_eq!(results["stuck-2"]["stats"]["wall_ms"], 0.0);
     assert_eq!(results["other"]["value"], "fine", "other code runs");
 }
+
+#[tokio::test]
+async fn a_moved_job_past_the_delivery_limit_is_dead_lettered() {
+    use lapin::options::BasicPublishOptions;
+    use lapin::types::{AMQPValue, FieldTable};
+
+    let queue = unique_queue("tenant-moved-limit");
+    let worker = InProcessWorker::start(&queue, &["--concurrency", "1"]).await;
+    let client = TestClient::connect().await;
+    // A job moved after six deliveries: the jobs queue's limit (5) is past.
+    let mut headers = FieldTable::default();
+    headers.insert(warren_wire::MOVED_HEADER.into(), AMQPValue::LongLongInt(6));
+    let properties = lapin::BasicProperties::default()
+        .with_content_type("application/json".into())
+        .with_message_id("worn-out".into())
+        .with_reply_to(client.reply_queue.as_str().into())
+        .with_headers(headers);
+    let backlog = warren_wire::backlog_queues(&queue, 1).remove(0);
+    client
+        .channel
+        .basic_publish(
+            "".into(),
+            backlog.as_str().into(),
+            BasicPublishOptions::default(),
+            br#"{"code": "export default () => 1"}"#,
+            properties,
+        )
+        .await
+        .expect("publish")
+        .await
+        .expect("confirm");
+    let dead = warren_wire::dead_letter_queue(&queue);
+    let dead_lettered = eventually(Duration::from_secs(20), || {
+        let (client, dead) = (&client, &dead);
+        async move { client.ready_count(dead).await == 1 }
+    })
+    .await;
+    worker.stop().await;
+    client.delete_pool_queues(&queue).await;
+    assert!(
+        dead_lettered,
+        "the worn-out job went to the dead-letter queue"
+    );
+}

@@ -77,7 +77,13 @@ pub struct Decision {
     pub quarantine: Quarantine,
     /// The worker whose strike decided it: the one that records the decision.
     pub worker: String,
+    /// When that strike was: the decision's time (a release after it voids it).
+    pub at_ms: u64,
 }
+
+/// How far ahead of a reader's clock an event may be dated: farther, it is ignored, so
+/// that one event from a wrong clock cannot age every other event out of the ledger.
+pub const MAX_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
 
 impl Ledger {
     pub fn new(policy: Option<QuarantinePolicy>) -> Ledger {
@@ -87,9 +93,19 @@ impl Ledger {
         }
     }
 
-    /// Takes the next event of the stream into account: the quarantine it decided,
-    /// if it is a strike that crossed the threshold.
-    pub fn apply(&mut self, event: QuarantineEvent) -> Option<Decision> {
+    /// Takes the next event of the stream into account, read at `now_ms`: the
+    /// quarantine it decided, if it is a strike that crossed the threshold. Events
+    /// dated more than [`MAX_CLOCK_SKEW_MS`] ahead are ignored.
+    pub fn apply(&mut self, event: QuarantineEvent, now_ms: u64) -> Option<Decision> {
+        let at = match &event {
+            QuarantineEvent::Strike { at_ms, .. }
+            | QuarantineEvent::Quarantined { at_ms, .. }
+            | QuarantineEvent::Release { at_ms, .. } => *at_ms,
+            QuarantineEvent::Mark { .. } => 0,
+        };
+        if at > now_ms.saturating_add(MAX_CLOCK_SKEW_MS) {
+            return None;
+        }
         match event {
             QuarantineEvent::Strike {
                 id,
@@ -150,6 +166,7 @@ impl Ledger {
             code,
             quarantine,
             worker,
+            at_ms: at,
         })
     }
 
@@ -176,6 +193,14 @@ impl Ledger {
             .get(code)
             .map(|q| q.until_ms)
             .filter(|until| *until > now_ms)
+    }
+
+    /// How many codes are in quarantine at `now_ms`.
+    pub fn in_force(&self, now_ms: u64) -> usize {
+        self.quarantined
+            .values()
+            .filter(|q| q.until_ms > now_ms)
+            .count()
     }
 
     /// Every code in quarantine at `now_ms`, the longest-lasting first.
@@ -211,20 +236,42 @@ mod tests {
         }
     }
 
+    impl Ledger {
+        /// Applies `event` read just after it was written.
+        fn apply_now(&mut self, event: QuarantineEvent) -> Option<Decision> {
+            self.apply(event, 10_000)
+        }
+    }
+
+    #[test]
+    fn an_event_dated_far_ahead_is_ignored() {
+        let mut ledger = Ledger::new(Some(POLICY));
+        for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
+            ledger.apply_now(strike(id, "c", at));
+        }
+        // A strike from a clock a year ahead would age every other event out.
+        let far = 10_000 + MAX_CLOCK_SKEW_MS + 1;
+        assert_eq!(ledger.apply_now(strike("4", "d", far)), None);
+        assert_eq!(ledger.quarantined_until("c", 10_000), Some(603_000));
+        assert_eq!(ledger.in_force(10_000), 1);
+    }
+
     #[test]
     fn strikes_within_the_window_quarantine_a_code_once() {
         let mut ledger = Ledger::new(Some(POLICY));
-        assert_eq!(ledger.apply(strike("1", "c", 1_000)), None);
-        assert_eq!(ledger.apply(strike("2", "c", 2_000)), None);
+        assert_eq!(ledger.apply_now(strike("1", "c", 1_000)), None);
+        assert_eq!(ledger.apply_now(strike("2", "c", 2_000)), None);
         // The same strike read again (a reader that reconnected) counts once.
-        assert_eq!(ledger.apply(strike("2", "c", 2_000)), None);
-        let decided = ledger.apply(strike("3", "c", 3_000)).expect("a quarantine");
+        assert_eq!(ledger.apply_now(strike("2", "c", 2_000)), None);
+        let decided = ledger
+            .apply_now(strike("3", "c", 3_000))
+            .expect("a quarantine");
         assert_eq!(decided.worker, "w-3");
         assert_eq!(decided.quarantine.until_ms, 603_000);
         assert_eq!(ledger.quarantined_until("c", 3_000), Some(603_000));
         assert_eq!(ledger.quarantined_until("other", 3_000), None);
         // More strikes while it lasts decide nothing more.
-        assert_eq!(ledger.apply(strike("4", "c", 4_000)), None);
+        assert_eq!(ledger.apply_now(strike("4", "c", 4_000)), None);
         // It ends by itself.
         assert_eq!(ledger.quarantined_until("c", 603_001), None);
     }
@@ -232,28 +279,28 @@ mod tests {
     #[test]
     fn strikes_too_far_apart_do_not_add_up() {
         let mut ledger = Ledger::new(Some(POLICY));
-        ledger.apply(strike("1", "c", 0));
-        ledger.apply(strike("2", "c", 50_000));
-        assert_eq!(ledger.apply(strike("3", "c", 70_000)), None);
-        assert!(ledger.apply(strike("4", "c", 80_000)).is_some());
+        ledger.apply_now(strike("1", "c", 0));
+        ledger.apply_now(strike("2", "c", 50_000));
+        assert_eq!(ledger.apply_now(strike("3", "c", 70_000)), None);
+        assert!(ledger.apply_now(strike("4", "c", 80_000)).is_some());
     }
 
     #[test]
     fn a_release_ends_the_quarantine_and_forgets_the_strikes_before_it() {
         let mut ledger = Ledger::new(Some(POLICY));
         for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
-            ledger.apply(strike(id, "c", at));
+            ledger.apply_now(strike(id, "c", at));
         }
-        ledger.apply(QuarantineEvent::Release {
+        ledger.apply_now(QuarantineEvent::Release {
             code: "c".into(),
             at_ms: 5_000,
         });
         assert_eq!(ledger.quarantined_until("c", 5_000), None);
         // Replayed events from before the release change nothing.
         for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
-            assert_eq!(ledger.apply(strike(id, "c", at)), None);
+            assert_eq!(ledger.apply_now(strike(id, "c", at)), None);
         }
-        ledger.apply(QuarantineEvent::Quarantined {
+        ledger.apply_now(QuarantineEvent::Quarantined {
             code: "c".into(),
             until_ms: 603_000,
             strikes: 3,
@@ -262,19 +309,19 @@ mod tests {
         });
         assert_eq!(ledger.quarantined_until("c", 6_000), None);
         // New strikes start from nothing.
-        ledger.apply(strike("5", "c", 6_000));
-        ledger.apply(strike("6", "c", 7_000));
-        assert!(ledger.apply(strike("7", "c", 8_000)).is_some());
+        ledger.apply_now(strike("5", "c", 6_000));
+        ledger.apply_now(strike("6", "c", 7_000));
+        assert!(ledger.apply_now(strike("7", "c", 8_000)).is_some());
     }
 
     #[test]
     fn a_reader_without_a_policy_follows_the_decisions() {
         let mut ledger = Ledger::new(None);
         for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
-            assert_eq!(ledger.apply(strike(id, "c", at)), None);
+            assert_eq!(ledger.apply_now(strike(id, "c", at)), None);
         }
         assert_eq!(ledger.list(3_000), []);
-        ledger.apply(QuarantineEvent::Quarantined {
+        ledger.apply_now(QuarantineEvent::Quarantined {
             code: "c".into(),
             until_ms: 603_000,
             strikes: 3,

@@ -81,6 +81,37 @@ impl JobFinished<'_> {
     }
 }
 
+/// A job was dropped before it started because its session with the broker was lost:
+/// the broker hands it out again.
+pub struct JobDropped<'a> {
+    pub queue: &'a str,
+}
+
+impl JobDropped<'_> {
+    pub fn emit(self, metrics: &Metrics) {
+        metrics.in_flight.with_label_values(&[self.queue]).dec();
+        debug!(
+            "Job dropped before it started: the session was lost; the broker will redeliver it."
+        );
+    }
+}
+
+/// A moved job was delivered more often than the jobs queue allows: dead-lettered.
+pub struct JobDeadLettered<'a> {
+    pub job_id: &'a str,
+    pub attempt: u32,
+}
+
+impl JobDeadLettered<'_> {
+    pub fn emit(self) {
+        warn!(
+            job_id = self.job_id,
+            attempt = self.attempt,
+            "Moved job past the delivery limit; dead-lettering it."
+        );
+    }
+}
+
 /// A job of a tenant over its share went (or did not go) to a backlog queue.
 pub struct JobMoved<'a> {
     pub queue: &'a str,
@@ -135,6 +166,18 @@ impl CodeQuarantined<'_> {
             until_ms = self.decision.quarantine.until_ms,
             "Code quarantined: its jobs broke their sandbox too often."
         );
+    }
+}
+
+/// A pool's quarantine stream could not be declared: the pool runs without quarantine.
+pub struct QuarantineOff<'a> {
+    pub queue: &'a str,
+    pub cause: &'a lapin::Error,
+}
+
+impl QuarantineOff<'_> {
+    pub fn emit(self) {
+        error!(queue = self.queue, cause = %self.cause, "Cannot declare the quarantine stream (RabbitMQ 3.9 or later, same arguments); running this pool without quarantine.");
     }
 }
 

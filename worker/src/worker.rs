@@ -9,11 +9,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tracing::info;
 
-use crate::broker::{self, declare_topology};
+use crate::broker::{self, declare_quarantine_stream, declare_topology};
 use crate::config::WorkerConfig;
 use crate::events::{
     BrokerConnected, BrokerDisconnected, BrokerLost, BrokerUnreachable, ConnectionOpened,
-    TopologyFailed,
+    QuarantineOff, TopologyFailed,
 };
 use crate::health::{self, Health};
 use crate::metrics::Metrics;
@@ -135,15 +135,21 @@ pub async fn run(
         ConnectionOpened { connections }.emit(&metrics);
         let mut declared = Ok(());
         for pool in &pools {
-            declared = declare_topology(
-                &connection,
-                &pool.config.queue,
-                pool.backlog_queues(),
-                pool.config.quarantine.is_some(),
-            )
-            .await;
+            declared =
+                declare_topology(&connection, &pool.config.queue, pool.backlog_queues()).await;
             if declared.is_err() {
                 break;
+            }
+            if pool.config.quarantine.is_some() {
+                let stream = declare_quarantine_stream(&connection, &pool.config.queue).await;
+                if let Err(err) = &stream {
+                    QuarantineOff {
+                        queue: &pool.config.queue,
+                        cause: err,
+                    }
+                    .emit();
+                }
+                pool.quarantine_available(stream.is_ok());
             }
         }
         if let Err(err) = declared {

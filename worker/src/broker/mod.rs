@@ -20,22 +20,18 @@ pub fn backoff(attempt: u32) -> Duration {
     Duration::from_millis((base as f64 * (1.0 + jitter)) as u64)
 }
 
-/// Declares a pool's topology on its own channel, with its backlog queues and its
-/// quarantine stream (when it has them). A jobs
+/// Declares a pool's topology on its own channel, with its backlog queues (when it
+/// has them). A jobs
 /// queue that already exists with other arguments is used as it is (with a warning)
 /// rather than refused.
 pub async fn declare_topology(
     connection: &Connection,
     queue: &str,
     backlogs: &[String],
-    quarantine: bool,
 ) -> lapin::Result<()> {
-    if !backlogs.is_empty() || quarantine {
+    if !backlogs.is_empty() {
         let channel = connection.create_channel().await?;
         topology::declare_backlogs(&channel, queue, backlogs).await?;
-        if quarantine {
-            topology::declare_quarantine_stream(&channel, queue).await?;
-        }
         let _ = channel.close(200, "OK".into()).await;
     }
     let channel = connection.create_channel().await?;
@@ -53,6 +49,14 @@ pub async fn declare_topology(
         }
         Err(err) => Err(err),
     }
+}
+
+/// Declares a pool's quarantine stream on its own channel.
+pub async fn declare_quarantine_stream(connection: &Connection, queue: &str) -> lapin::Result<()> {
+    let channel = connection.create_channel().await?;
+    topology::declare_quarantine_stream(&channel, queue).await?;
+    let _ = channel.close(200, "OK".into()).await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ impl Admission {
     }
 
     /// Jobs of `tenant` the worker holds now.
-    pub fn held(&self, tenant: &str) -> usize {
+    #[cfg(test)]
+    fn held(&self, tenant: &str) -> usize {
         lock(&self.state).tenants.get(tenant).map_or(0, |t| t.held)
     }
 
@@ -78,6 +79,24 @@ impl Admission {
     #[cfg(test)]
     fn waiting(&self) -> usize {
         lock(&self.state).waiting
+    }
+
+    /// Counts a job of `tenant` as held, unless the tenant holds `share` jobs already.
+    pub fn hold_within(&self, tenant: &str, share: usize) -> Option<Place> {
+        let mut state = lock(&self.state);
+        let entry = state.tenants.entry(tenant.to_owned()).or_default();
+        if entry.held >= share {
+            if entry.held == 0 {
+                state.tenants.remove(tenant);
+            }
+            return None;
+        }
+        entry.held += 1;
+        Some(Place {
+            state: self.state.clone(),
+            tenant: tenant.to_owned(),
+            stage: Stage::Held,
+        })
     }
 
     /// Counts a job of `tenant` as held until the returned place is dropped.
@@ -160,6 +179,10 @@ impl Drop for Place {
                 if tenant.waiting.len() < before {
                     state.waiting -= 1;
                     state.gauge.set(state.waiting as i64);
+                    // No other job of it waits: its turn goes, so it cannot get two.
+                    if tenant.waiting.is_empty() {
+                        state.turns.retain(|t| *t != self.tenant);
+                    }
                 } else {
                     // Admitted while the wait was being cancelled.
                     tenant.admitted = tenant.admitted.saturating_sub(1);

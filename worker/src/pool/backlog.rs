@@ -35,10 +35,9 @@ impl Backlogs {
         &self.queues
     }
 
-    /// Whether a job of a tenant that has `held` jobs in this worker goes to the
-    /// backlog. A job already moved stays where it is.
-    pub fn moves(&self, envelope: &Envelope, held: usize) -> bool {
-        !envelope.moved && held >= self.share && !self.queues.is_empty()
+    /// Jobs of one tenant a worker keeps before it moves the next ones.
+    pub fn share(&self) -> usize {
+        self.share
     }
 
     /// The backlog queue of `tenant`: the same one in every worker.

@@ -11,7 +11,7 @@ use tracing::{Instrument, info_span};
 use warren_amqp::acks::Settlement;
 use warren_amqp::envelope::Envelope;
 use warren_amqp::publish::{Published, publish_result};
-use warren_wire::{ErrorKind, Job, JobResult, Outcome, Stats};
+use warren_wire::{DELIVERY_LIMIT, ErrorKind, Job, JobResult, Outcome, Stats};
 
 use super::Pool;
 use super::admission::Place;
@@ -20,7 +20,8 @@ use super::quarantine::{Quarantine, fingerprint, now_ms};
 use super::session::JobLink;
 use super::window::JobTimes;
 use crate::events::{
-    JobConsole, JobFinished, JobMoved, JobReceived, JobRejected, JobSettled, ResultPublished,
+    JobConsole, JobDeadLettered, JobDropped, JobFinished, JobMoved, JobReceived, JobRejected,
+    JobSettled, ResultPublished,
 };
 use crate::sandbox::{CacheUse, JobRequest};
 
@@ -56,21 +57,40 @@ impl Pool {
             span.record("span_id", trace.span_id.as_str());
             span.record("parent_span_id", parent.span_id.as_str());
         }
-        // Counted as held at once, so the next delivery of its tenant sees it.
-        let backlog = self
-            .backlogs
-            .as_ref()
-            .filter(|backlogs| backlogs.moves(&envelope, self.admission.held(&envelope.tenant)));
-        let place = match backlog {
-            Some(backlogs) => {
-                let to = backlogs.queue_for(&envelope.tenant).to_owned();
-                match self.move_to_backlog(&delivery, &envelope, &to, link).await {
-                    Moved::Yes => return,
-                    // The backlog queue could not take it: it runs here.
-                    Moved::No => self.admission.hold(&envelope.tenant),
+        // A moved job starts counting its deliveries afresh in its backlog queue: past
+        // the jobs queue's limit, counted from the first, it is dead-lettered as the
+        // jobs queue would have.
+        if envelope.moved && i64::from(envelope.attempt) > DELIVERY_LIMIT + 1 {
+            JobDeadLettered {
+                job_id: &envelope.job_id,
+                attempt: envelope.attempt,
+            }
+            .emit();
+            link.settler
+                .finished(delivery.delivery_tag, Settlement::DeadLetter);
+            return;
+        }
+        // A tenant over its share has the job moved to its backlog queue (unless it was
+        // moved already); counted as held at once otherwise, so that the next delivery
+        // of its tenant sees it.
+        let place = match &self.backlogs {
+            Some(backlogs) if !envelope.moved => {
+                match self
+                    .admission
+                    .hold_within(&envelope.tenant, backlogs.share())
+                {
+                    Some(place) => place,
+                    None => {
+                        let to = backlogs.queue_for(&envelope.tenant).to_owned();
+                        match self.move_to_backlog(&delivery, &envelope, &to, link).await {
+                            Moved::Yes => return,
+                            // The backlog queue could not take it: it runs here.
+                            Moved::No => self.admission.hold(&envelope.tenant),
+                        }
+                    }
                 }
             }
-            None => self.admission.hold(&envelope.tenant),
+            _ => self.admission.hold(&envelope.tenant),
         };
         async {
             let metrics = &self.metrics;
@@ -79,7 +99,11 @@ impl Pool {
                 envelope: &envelope,
             }
             .emit(metrics);
-            let (result, cache, busy) = self.run(&delivery, &envelope, place, link).await;
+            let Some((result, cache, busy)) = self.run(&delivery, &envelope, place, link).await
+            else {
+                JobDropped { queue }.emit(metrics);
+                return;
+            };
             let finished = Instant::now();
             JobFinished {
                 queue,
@@ -136,7 +160,7 @@ impl Pool {
         envelope: &Envelope,
         mut place: Place,
         link: &JobLink,
-    ) -> (JobResult, Option<CacheUse>, Duration) {
+    ) -> Option<(JobResult, Option<CacheUse>, Duration)> {
         let job = match Job::from_message(
             envelope.content_type.as_deref(),
             &delivery.data,
@@ -152,30 +176,45 @@ impl Pool {
                     Stats::measured(Duration::ZERO, None, envelope.attempt),
                     self.worker_name.clone(),
                 );
-                return (result, None, Duration::ZERO);
+                return Some((result, None, Duration::ZERO));
             }
         };
         // Quarantined code never reaches a sandbox.
-        let code = self
+        let code_of = self
             .quarantine
             .as_ref()
             .map(|quarantine| (quarantine, fingerprint(&job.code)));
-        if let Some((quarantine, code)) = &code
-            && let Some(until) = quarantine.refuses(code)
-        {
-            let result = JobResult::new(
+        let refused = |code: &str| {
+            let (quarantine, _) = code_of.as_ref()?;
+            let until = quarantine.refuses(code)?;
+            Some(JobResult::new(
                 envelope.job_id.clone(),
                 Outcome::error(ErrorKind::Quarantined, refusal(code, until, quarantine)),
                 Vec::new(),
                 Stats::measured(Duration::ZERO, None, envelope.attempt),
                 self.worker_name.clone(),
-            );
-            return (result, None, Duration::ZERO);
+            ))
+        };
+        if let Some((_, code)) = &code_of
+            && let Some(result) = refused(code)
+        {
+            return Some((result, None, Duration::ZERO));
         }
-        // The job waits for its tenant's turn (and, at its cap, for one of its jobs to end).
+        // The job waits for its tenant's turn (and, at its cap, for one of its jobs to
+        // end), unless the session is lost meanwhile: then the broker hands it out again.
         let asked = Instant::now();
-        place.admit().await;
+        let mut lost = link.lost.clone();
+        tokio::select! {
+            () = place.admit() => {}
+            _ = lost.wait_for(|lost| *lost) => return None,
+        }
         let waited = asked.elapsed();
+        // A quarantine decided while it waited applies too.
+        if let Some((_, code)) = &code_of
+            && let Some(result) = refused(code)
+        {
+            return Some((result, None, Duration::ZERO));
+        }
         let report = self
             .engine
             .run(JobRequest {
@@ -186,7 +225,7 @@ impl Pool {
                 limits: job.limits,
             })
             .await;
-        if let (Some((quarantine, code)), Some(how)) = (&code, report.broke) {
+        if let (Some((quarantine, code)), Some(how)) = (&code_of, report.broke) {
             quarantine.strike(&link.publish, code, how).await;
         }
         let (cache, busy) = (report.cache, report.run.busy);
@@ -195,7 +234,7 @@ impl Pool {
             report
                 .run
                 .into_result(envelope.job_id.clone(), envelope.attempt, &self.worker_name);
-        (result, cache, busy)
+        Some((result, cache, busy))
     }
 }
 
@@ -244,8 +283,14 @@ impl Pool {
                 Moved::Yes
             }
             Ok(Published::Returned(_) | Published::Nacked) => Moved::No,
+            // The copy may or may not be in the backlog queue: the job goes back to
+            // the jobs queue (at worst it runs twice, as after a redelivery). If the
+            // channel is gone, the broker returns it by itself.
             Err(_) => {
-                if !link.publish.status().connected() {
+                if link.publish.status().connected() {
+                    link.settler
+                        .finished(delivery.delivery_tag, Settlement::Requeue);
+                } else {
                     link.results_closed.notify_one();
                 }
                 Moved::Yes

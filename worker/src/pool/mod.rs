@@ -51,6 +51,15 @@ impl Pool {
         }
     }
 
+    /// Whether the quarantine stream could be declared on this connection; without it
+    /// (a broker without streams, or a stream declared with other arguments) the pool
+    /// runs without quarantine.
+    pub fn quarantine_available(&self, available: bool) {
+        if let Some(quarantine) = &self.quarantine {
+            quarantine.set_available(available);
+        }
+    }
+
     /// The backlog queues the pool's workers also consume (none with fair shares off).
     pub fn backlog_queues(&self) -> &[String] {
         self.backlogs.as_ref().map_or(&[], Backlogs::queues)

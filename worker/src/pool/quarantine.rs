@@ -4,10 +4,15 @@
 //! gets a few tries, not thousands.
 //!
 //! Workers share nothing but the pool's quarantine stream: each appends a strike when
-//! a job breaks its sandbox, and each reads the stream (from a cool-down back, so a
-//! restarted worker knows every quarantine in force) into a [`Ledger`] that decides
+//! a job breaks its sandbox, and each reads the stream into a [`Ledger`] that decides
 //! the same as every other reader's. The rules are in `warren_wire::quarantine`.
+//!
+//! A worker reads the stream from a cool-down back when it starts, so it knows every
+//! quarantine in force; what it reads before a mark it appended first is the past:
+//! applied, but neither logged nor recorded again. After a lost connection it resumes
+//! after the last offset it read, so no event is applied twice.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -31,6 +36,12 @@ pub struct Quarantine {
     worker: String,
     policy: QuarantinePolicy,
     ledger: Mutex<Ledger>,
+    /// The stream offset of the last event read, to resume after.
+    read_up_to: Mutex<Option<u64>>,
+    /// Whether the worker has read up to the present (its own first mark).
+    caught_up: AtomicBool,
+    /// False when the stream could not be declared: quarantine is off for this pool.
+    available: AtomicBool,
     metrics: Arc<Metrics>,
 }
 
@@ -50,20 +61,38 @@ impl Quarantine {
             worker: worker.to_owned(),
             policy,
             ledger: Mutex::new(Ledger::new(Some(policy))),
+            read_up_to: Mutex::new(None),
+            caught_up: AtomicBool::new(false),
+            available: AtomicBool::new(true),
             metrics,
         }
     }
 
     /// Until when (ms since the epoch) the code with fingerprint `code` is refused.
     pub fn refuses(&self, code: &str) -> Option<u64> {
-        let until = lock(&self.ledger).quarantined_until(code, now_ms());
+        let now = now_ms();
+        let (until, in_force) = {
+            let ledger = lock(&self.ledger);
+            (ledger.quarantined_until(code, now), ledger.in_force(now))
+        };
+        let queue = self.queue.as_str();
+        self.metrics
+            .quarantined_codes
+            .with_label_values(&[queue])
+            .set(in_force as i64);
         if until.is_some() {
             self.metrics
                 .quarantined_jobs
-                .with_label_values(&[self.queue.as_str()])
+                .with_label_values(&[queue])
                 .inc();
         }
         until
+    }
+
+    /// Whether the stream could be declared: without it the pool runs without
+    /// quarantine.
+    pub fn set_available(&self, available: bool) {
+        self.available.store(available, Ordering::Relaxed);
     }
 
     /// The policy's threshold, for the refusal's message.
@@ -73,6 +102,9 @@ impl Quarantine {
 
     /// Records on the stream that a job of `code` broke its sandbox.
     pub async fn strike(&self, channel: &Channel, code: &str, how: SandboxBreak) {
+        if !self.available.load(Ordering::Relaxed) {
+            return;
+        }
         let event = QuarantineEvent::Strike {
             id: warren_wire::ids::new_job_id(),
             code: code.to_owned(),
@@ -99,6 +131,9 @@ impl Quarantine {
     /// Reads the stream for as long as the session polls it, from a cool-down back;
     /// decisions are logged and counted, and the decider records them. Never ends.
     pub async fn follow(&self, connection: &Connection, publish: &Channel) {
+        if !self.available.load(Ordering::Relaxed) {
+            return std::future::pending().await;
+        }
         loop {
             if let Err(err) = self.read(connection, publish).await {
                 QuarantineUnread {
@@ -120,10 +155,27 @@ impl Quarantine {
     }
 
     async fn read_on(&self, channel: &Channel, publish: &Channel) -> lapin::Result<()> {
-        let back = self.policy.window_ms.max(self.policy.cooldown_ms) / 1000 + 1;
-        let from = (now_ms() / 1000).saturating_sub(back);
+        let resume = *lock(&self.read_up_to);
+        let offset = match resume {
+            Some(last) => {
+                AMQPValue::LongLongInt(i64::try_from(last.saturating_add(1)).unwrap_or(i64::MAX))
+            }
+            None => {
+                let back = self.policy.window_ms.max(self.policy.cooldown_ms) / 1000 + 1;
+                AMQPValue::Timestamp((now_ms() / 1000).saturating_sub(back))
+            }
+        };
+        // On the first read, a mark says where the past ends.
+        let mark = if self.caught_up.load(Ordering::Relaxed) {
+            None
+        } else {
+            let id = warren_wire::ids::new_job_id();
+            self.append(publish, &QuarantineEvent::Mark { id: id.clone() })
+                .await;
+            Some(id)
+        };
         let mut args = FieldTable::default();
-        args.insert("x-stream-offset".into(), AMQPValue::Timestamp(from));
+        args.insert("x-stream-offset".into(), offset);
         let tag = format!("{}/{}", self.worker, self.stream);
         let tag = ShortString::try_new(tag).unwrap_or_else(|_| "".into());
         let mut consumer = channel
@@ -136,16 +188,33 @@ impl Quarantine {
             .await?;
         while let Some(delivery) = consumer.next().await {
             let delivery = delivery?;
+            if let Some(offset) = stream_offset(&delivery.properties) {
+                *lock(&self.read_up_to) = Some(offset);
+            }
             // Anything that is not an event is skipped.
             let event = serde_json::from_slice::<QuarantineEvent>(&delivery.data).ok();
-            let decided = event.and_then(|event| lock(&self.ledger).apply(event));
-            if let Some(decision) = decided {
-                self.decided(decision, publish).await;
+            match event {
+                Some(QuarantineEvent::Mark { id }) if Some(&id) == mark.as_ref() => {
+                    self.caught_up.store(true, Ordering::Relaxed);
+                }
+                Some(event) => {
+                    let now = now_ms();
+                    let (decided, in_force) = {
+                        let mut ledger = lock(&self.ledger);
+                        (ledger.apply(event, now), ledger.in_force(now))
+                    };
+                    self.metrics
+                        .quarantined_codes
+                        .with_label_values(&[self.queue.as_str()])
+                        .set(in_force as i64);
+                    if let Some(decision) = decided
+                        && self.caught_up.load(Ordering::Relaxed)
+                    {
+                        self.decided(decision, publish).await;
+                    }
+                }
+                None => {}
             }
-            self.metrics
-                .quarantined_codes
-                .with_label_values(&[self.queue.as_str()])
-                .set(lock(&self.ledger).list(now_ms()).len() as i64);
             delivery.ack(BasicAckOptions::default()).await?;
         }
         Ok(())
@@ -164,11 +233,16 @@ impl Quarantine {
                 until_ms: decision.quarantine.until_ms,
                 strikes: decision.quarantine.strikes,
                 worker: decision.worker,
-                at_ms: now_ms(),
+                at_ms: decision.at_ms,
             };
             self.append(publish, &event).await;
         }
     }
+}
+
+/// The offset the broker gives a message read from a stream.
+fn stream_offset(properties: &BasicProperties) -> Option<u64> {
+    warren_amqp::headers::get(properties, "x-stream-offset").and_then(warren_amqp::headers::count)
 }
 
 /// A code's fingerprint: the SHA-256 of its source, in hex.

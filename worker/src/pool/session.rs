@@ -23,6 +23,8 @@ pub(super) struct JobLink {
     pub settler: Settler,
     /// Notified when `publish` turns out to be closed.
     pub results_closed: Arc<Notify>,
+    /// True once the session is lost: jobs not yet started are dropped.
+    pub lost: watch::Receiver<bool>,
 }
 
 /// Why a session with the broker ended.
@@ -107,6 +109,7 @@ impl Pool {
         // Told when a result cannot be published because its channel closed: every
         // later result would fail too, so the session starts over on a new connection.
         let results_closed = Arc::new(Notify::new());
+        let (lost, lost_jobs) = watch::channel(false);
         let mut tasks = JoinSet::new();
         // How often an adaptive window checks whether jobs stopped finishing.
         let mut quiet_checks = tokio::time::interval(QUIET_CHECK);
@@ -156,6 +159,7 @@ impl Pool {
                             publish: publish.clone(),
                             settler: settler.clone(),
                             results_closed: results_closed.clone(),
+                            lost: lost_jobs.clone(),
                         };
                         let pool = self.clone();
                         tasks.spawn(async move { pool.handle(delivery, &link).await });
@@ -196,7 +200,9 @@ impl Pool {
             let _ = consume.close(200, "OK".into()).await;
             info!(queue, "Drained.");
         } else {
-            // The broker redelivers what was in flight; let those tasks end on their own.
+            // The broker redelivers what was in flight: jobs not yet started are
+            // dropped, those running end on their own.
+            lost.send_replace(true);
             tasks.detach_all();
         }
         end
@@ -209,16 +215,29 @@ impl Pool {
 const SORTING_WINDOW: u16 = 32;
 
 impl Pool {
-    /// The windows for the jobs queue and for each backlog queue when the jobs call for
-    /// `window`: the backlog queues get it as it is; the jobs queue, with fair shares,
-    /// no less than [`SORTING_WINDOW`], except under a fixed prefetch.
+    /// The prefetch of the jobs queue and of each backlog queue when the jobs call for
+    /// a window of `window`: see [`windows`].
     fn windows(&self, window: u16) -> (u16, u16) {
-        let adaptive = matches!(self.config.prefetch, Prefetch::Adaptive { .. });
-        if adaptive && !self.backlog_queues().is_empty() {
-            (window.max(SORTING_WINDOW), window)
-        } else {
-            (window, window)
-        }
+        windows(self.config.prefetch, self.backlog_queues().len(), window)
+    }
+}
+
+/// The prefetch of the jobs queue and of each of `backlogs` backlog queues when the
+/// jobs call for a window of `window`. With fair shares the jobs queue's adaptive
+/// window is at least [`SORTING_WINDOW`] (moves pass through it), and each backlog
+/// queue takes the window the jobs call for; but all the backlog queues together never
+/// hold more than the window's most (adaptive: what 128 MiB of jobs allows; fixed: the
+/// `--prefetch`), so a worker holds at most twice that in all.
+fn windows(prefetch: Prefetch, backlogs: usize, window: u16) -> (u16, u16) {
+    let backlogs = u16::try_from(backlogs).unwrap_or(u16::MAX);
+    if backlogs == 0 {
+        return (window, window);
+    }
+    let most = prefetch.most();
+    let per_backlog = window.min((most / backlogs).max(1));
+    match prefetch {
+        Prefetch::Adaptive { .. } => (window.max(SORTING_WINDOW.min(most)), per_backlog),
+        Prefetch::Fixed(_) => (window, per_backlog),
     }
 }
 
@@ -230,5 +249,26 @@ async fn next_window(resized: &mut Option<watch::Receiver<u16>>) -> Option<u16> 
             Some(*changes.borrow_and_update())
         }
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fair_shares_keep_what_a_worker_holds_within_twice_its_window() {
+        let adaptive = |max| Prefetch::Adaptive { max };
+        // Without backlog queues, the window as it is.
+        assert_eq!(windows(adaptive(128), 0, 2), (2, 2));
+        // Moves need room in the jobs queue; each backlog queue gets the window...
+        assert_eq!(windows(adaptive(128), 4, 2), (32, 2));
+        // ...but together no more than the most.
+        assert_eq!(windows(adaptive(128), 4, 100), (100, 32));
+        // Large jobs: the sorting room is capped by the memory bound too.
+        assert_eq!(windows(adaptive(8), 4, 2), (8, 2));
+        // A fixed prefetch is shared by the backlog queues.
+        assert_eq!(windows(Prefetch::Fixed(4), 4, 4), (4, 1));
+        assert_eq!(windows(Prefetch::Fixed(16), 4, 16), (16, 4));
     }
 }

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use warren_wire::ErrorKind;
 
 use super::code::compile_host;
-use super::job::{JobReport, JobRequest, SandboxBreak, Task, broken};
+use super::job::{JobReport, JobRequest, Task, failed};
 use super::limits::PoolLimits;
 use super::modules::ModuleTable;
 use super::process::{ProcessIsolation, ProcessPool};
@@ -264,11 +264,8 @@ impl Drop for Engine {
 }
 
 fn slot_died() -> JobReport {
-    broken(
-        ErrorKind::Crash,
-        "the sandbox slot running the job died",
-        SandboxBreak::Crash,
-    )
+    // No slot took the job (the engine is closing): nothing says its code is to blame.
+    failed(ErrorKind::Crash, "the sandbox slot running the job died")
 }
 
 /// Starts the slot threads and their watchdog.

@@ -20,7 +20,7 @@ use super::dispatch::{pump, pump_all};
 use super::reader::{WatchedChannel, read_blocking, read_frames};
 use super::state::{InFlight, Link, ProcessSlot, Shared};
 use crate::sandbox::events::{ProcessDied, ProcessFailedClosing};
-use crate::sandbox::job::{SandboxBreak, broken};
+use crate::sandbox::job::{SandboxBreak, broken, failed};
 use crate::sandbox::process::child::SANDBOX_ARG;
 use crate::sandbox::process::codec::Decoder;
 use crate::sandbox::process::confine::{CHANNEL_FD, LIBRARY_FD, WATCH_FD};
@@ -303,10 +303,11 @@ impl Process {
                     format!("the sandbox process running the job {cause}"),
                     SandboxBreak::Crash,
                 )),
-                Verdict::GaveUp => Some(broken(
+                // Only held, not running, when its processes died: no strike against
+                // its code.
+                Verdict::GaveUp => Some(failed(
                     ErrorKind::Crash,
                     format!("the sandbox process holding the job {cause}"),
-                    SandboxBreak::Crash,
                 )),
                 Verdict::Retried => None,
             };
