@@ -4,7 +4,7 @@
 //! A stream does not say where it ends, so a listing first appends a `mark` event of
 //! its own, then reads the stream from its start until it meets that mark.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_lite::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions};
@@ -13,7 +13,7 @@ use lapin::{BasicProperties, Channel, Connection};
 use warren_amqp::publish::{Published, publish_mandatory};
 use warren_amqp::topology;
 use warren_wire::ids::new_job_id;
-use warren_wire::quarantine::{Ledger, Quarantine, QuarantineEvent};
+use warren_wire::quarantine::{Ledger, Quarantine, QuarantineEvent, now_ms};
 use warren_wire::quarantine_stream;
 
 use crate::error::ClientError;
@@ -130,10 +130,4 @@ async fn append(
         Published::Returned(_) => Err(ClientError::NoRoute(stream.to_owned())),
         Published::Nacked => Err(ClientError::Refused),
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -105,6 +105,27 @@ impl TestClient {
 
     /// Publishes a job to `queue` and waits for the broker's confirm.
     pub async fn publish(&self, queue: &str, job: Publish) {
+        self.send(queue, job).await.await.expect("confirm");
+    }
+
+    /// Publishes `jobs` to `queue` as a flood: a few hundred unconfirmed at a time.
+    pub async fn publish_many(&self, queue: &str, jobs: Vec<Publish>) {
+        let mut confirms = Vec::new();
+        for job in jobs {
+            confirms.push(self.send(queue, job).await);
+            if confirms.len() == 256 {
+                for confirm in confirms.drain(..) {
+                    confirm.await.expect("confirm");
+                }
+            }
+        }
+        for confirm in confirms {
+            confirm.await.expect("confirm");
+        }
+    }
+
+    /// Publishes a job to `queue`; its confirm is to be awaited.
+    async fn send(&self, queue: &str, job: Publish) -> lapin::PublisherConfirm {
         let (body, props) = self.message(job);
         self.channel
             .basic_publish(
@@ -116,36 +137,6 @@ impl TestClient {
             )
             .await
             .expect("publish")
-            .await
-            .expect("confirm");
-    }
-
-    /// Publishes `jobs` to `queue` as a flood: a few hundred unconfirmed at a time.
-    pub async fn publish_many(&self, queue: &str, jobs: Vec<Publish>) {
-        let mut confirms = Vec::new();
-        for job in jobs {
-            let (body, props) = self.message(job);
-            confirms.push(
-                self.channel
-                    .basic_publish(
-                        "".into(),
-                        queue.into(),
-                        BasicPublishOptions::default(),
-                        &body,
-                        props,
-                    )
-                    .await
-                    .expect("publish"),
-            );
-            if confirms.len() == 256 {
-                for confirm in confirms.drain(..) {
-                    confirm.await.expect("confirm");
-                }
-            }
-        }
-        for confirm in confirms {
-            confirm.await.expect("confirm");
-        }
     }
 
     /// A job's body and properties as published.
@@ -242,6 +233,16 @@ impl TestClient {
     /// Ready messages in a queue (0 if it does not exist).
     pub async fn ready_count(&self, queue: &str) -> u32 {
         self.inspect(queue).await.map_or(0, |q| q.messages)
+    }
+
+    /// Jobs ready in a pool: in its jobs queue and its backlog queues (fair shares move
+    /// jobs there).
+    pub async fn pool_ready_count(&self, queue: &str) -> u32 {
+        let mut ready = self.ready_count(queue).await;
+        for backlog in warren_wire::backlog_queues(queue, warren_wire::DEFAULT_BACKLOG_QUEUES) {
+            ready += self.ready_count(&backlog).await;
+        }
+        ready
     }
 
     /// Plays a worker that dies on every job of `queue`: takes each delivery and hands it

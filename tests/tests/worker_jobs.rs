@@ -157,7 +157,7 @@ async fn every_bad_request_gets_an_error_result_and_the_worker_goes_on() {
     assert_eq!(dups, vec![json!("one"), json!("two")]);
     worker.stop().await;
     assert_eq!(
-        client.ready_count(&queue).await,
+        client.pool_ready_count(&queue).await,
         0,
         "every message was acked"
     );
@@ -198,7 +198,7 @@ async fn jobs_without_reply_to_or_with_a_missing_reply_queue_are_acked() {
     assert!(counted, "the returned result was counted");
     worker.stop().await;
     // Stopping closed the worker's channels: anything unacked would be ready again.
-    assert_eq!(client.ready_count(&queue).await, 0);
+    assert_eq!(client.pool_ready_count(&queue).await, 0);
     client.delete_pool_queues(&queue).await;
 }
 
@@ -237,7 +237,7 @@ async fn job_errors_are_final_results() {
     }
     worker.stop().await;
     assert_eq!(
-        client.ready_count(&queue).await,
+        client.pool_ready_count(&queue).await,
         0,
         "failed jobs are acked, never retried"
     );

@@ -39,7 +39,7 @@ async fn sigterm_finishes_in_flight_jobs_and_exits_zero() {
     // What it held got answered; anything it never took is still queued, nothing is lost.
     let (answered, duplicates) = client.collect(6, Duration::from_secs(3)).await;
     assert_eq!(duplicates, 0);
-    let left = client.ready_count(&queue).await as usize;
+    let left = client.pool_ready_count(&queue).await as usize;
     assert_eq!(
         answered.len() + left,
         6,

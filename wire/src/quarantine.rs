@@ -12,8 +12,16 @@
 //! forgets the strikes before it. See docs/security.md.
 
 use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
+
+/// Now, in ms since the epoch: the clock of every event's `at_ms`.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
 
 /// One entry of a quarantine stream (a JSON object; `event` names the kind).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,9 +1,8 @@
 //! `warren quarantine`: the codes a pool refuses for breaking their sandbox too often,
 //! and releasing one so its jobs run again.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use warren_client::quarantine;
+use warren_wire::quarantine::now_ms;
 
 use crate::args::{BrokerArgs, QueueArgs};
 use crate::commands::{connect, usage_error};
@@ -99,10 +98,4 @@ pub async fn quarantine(command: Command) -> u8 {
     };
     let _ = connection.close(200, "OK".into()).await;
     code
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

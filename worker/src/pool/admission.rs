@@ -10,10 +10,12 @@
 //! prefetch window), never with the number of tenants seen.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use prometheus::IntGauge;
 use tokio::sync::oneshot;
+
+use super::lock;
 
 /// The pool's admission into its engine.
 #[derive(Clone)]
@@ -241,12 +243,6 @@ impl State {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub mod session;
 mod tenant_figures;
 pub mod window;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::{PoolConfig, Prefetch};
 use crate::metrics::Metrics;
@@ -117,4 +117,12 @@ impl Pool {
             tenant_figures: TenantFigures::default(),
         }
     }
+}
+
+/// Locks `mutex`, taking over its data if a panicking thread held it: the pool's
+/// tables hold counts that stay consistent under every single update.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

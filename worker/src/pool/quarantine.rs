@@ -13,8 +13,8 @@
 //! after the last offset it read, so no event is applied twice.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures_lite::StreamExt;
 use lapin::options::{BasicAckOptions, BasicConsumeOptions, BasicQosOptions};
@@ -23,8 +23,10 @@ use lapin::{BasicProperties, Channel, Connection};
 use sha2::{Digest, Sha256};
 use tracing::warn;
 use warren_amqp::publish::publish_mandatory;
+pub use warren_wire::quarantine::now_ms;
 use warren_wire::quarantine::{Decision, Ledger, QuarantineEvent, QuarantinePolicy};
 
+use super::lock;
 use crate::events::{CodeQuarantined, QuarantineUnread};
 use crate::metrics::Metrics;
 use crate::sandbox::SandboxBreak;
@@ -251,19 +253,6 @@ pub fn fingerprint(code: &str) -> String {
         .iter()
         .map(|byte| format!("{byte:02x}"))
         .collect()
-}
-
-/// Now, in ms since the epoch.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

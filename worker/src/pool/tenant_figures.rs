@@ -5,10 +5,12 @@
 //! job's span carries its tenant, so logs and traces can be searched by tenant.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tracing::info;
+
+use super::lock;
 
 /// Tenants named in the minute's line.
 const SHOWN: usize = 5;
@@ -85,12 +87,6 @@ fn busiest(minute: HashMap<String, Figures>) -> Vec<(String, Figures)> {
     all.sort_by(|a, b| b.1.busy.cmp(&a.1.busy).then_with(|| a.0.cmp(&b.0)));
     all.truncate(SHOWN);
     all
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
