@@ -251,6 +251,17 @@ mod tests {
         }
     }
 
+    /// The `quarantined` event of code "c" after strikes at 1, 2 and 3 s.
+    fn decided_at_3s() -> QuarantineEvent {
+        QuarantineEvent::Quarantined {
+            code: "c".into(),
+            until_ms: 603_000,
+            strikes: 3,
+            worker: "w-3".into(),
+            at_ms: 3_000,
+        }
+    }
+
     #[test]
     fn an_event_dated_far_ahead_is_ignored() {
         let mut ledger = Ledger::new(Some(POLICY));
@@ -308,13 +319,7 @@ mod tests {
         for (id, at) in [("1", 1_000), ("2", 2_000), ("3", 3_000)] {
             assert_eq!(ledger.apply_now(strike(id, "c", at)), None);
         }
-        ledger.apply_now(QuarantineEvent::Quarantined {
-            code: "c".into(),
-            until_ms: 603_000,
-            strikes: 3,
-            worker: "w-3".into(),
-            at_ms: 3_000,
-        });
+        ledger.apply_now(decided_at_3s());
         assert_eq!(ledger.quarantined_until("c", 6_000), None);
         // New strikes start from nothing.
         ledger.apply_now(strike("5", "c", 6_000));
@@ -329,13 +334,7 @@ mod tests {
             assert_eq!(ledger.apply_now(strike(id, "c", at)), None);
         }
         assert_eq!(ledger.list(3_000), []);
-        ledger.apply_now(QuarantineEvent::Quarantined {
-            code: "c".into(),
-            until_ms: 603_000,
-            strikes: 3,
-            worker: "w-3".into(),
-            at_ms: 3_000,
-        });
+        ledger.apply_now(decided_at_3s());
         assert_eq!(
             ledger.list(4_000),
             [(
