@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use prometheus::IntGauge;
 use tokio::sync::oneshot;
 
-use super::lock;
+use super::lock::lock;
 
 /// The pool's admission into its engine.
 #[derive(Clone)]

@@ -2,17 +2,23 @@
 //! pool's queue on a connection (through its [`consumers`], sized by its prefetch
 //! [`window`]) and drains it on shutdown; each delivery is run to a settled [`job`]:
 //! delivery → job → outcome → result → confirm → ack.
+//!
+//! Many tenants share a pool: a tenant's jobs beyond its share are moved to the
+//! pool's [`backlog`] queues, held jobs enter the engine through the [`admission`]
+//! gate (round robin by tenant), code that keeps breaking its sandbox is refused
+//! through the [`quarantine`] stream, and [`tenant_figures`] logs who used the slots.
 
 mod admission;
 mod backlog;
 mod consumers;
 mod job;
+mod lock;
 mod quarantine;
 pub mod session;
 mod tenant_figures;
 pub mod window;
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use crate::config::{PoolConfig, Prefetch};
 use crate::metrics::Metrics;
@@ -117,12 +123,4 @@ impl Pool {
             tenant_figures: TenantFigures::default(),
         }
     }
-}
-
-/// Locks `mutex`, taking over its data if a panicking thread held it: the pool's
-/// tables hold counts that stay consistent under every single update.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -26,7 +26,7 @@ use warren_amqp::publish::publish_mandatory;
 pub use warren_wire::quarantine::now_ms;
 use warren_wire::quarantine::{Decision, Ledger, QuarantineEvent, QuarantinePolicy};
 
-use super::lock;
+use super::lock::lock;
 use crate::events::{CodeQuarantined, QuarantineUnread};
 use crate::metrics::Metrics;
 use crate::sandbox::SandboxBreak;

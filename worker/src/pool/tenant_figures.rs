@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tracing::info;
 
-use super::lock;
+use super::lock::lock;
 
 /// Tenants named in the minute's line.
 const SHOWN: usize = 5;
