@@ -137,7 +137,7 @@ impl Quarantine {
             return std::future::pending().await;
         }
         loop {
-            if let Err(err) = self.read(connection, publish).await {
+            if let Err(err) = self.read(connection, publish, false).await {
                 QuarantineUnread {
                     stream: &self.stream,
                     cause: &err,
@@ -148,15 +148,45 @@ impl Quarantine {
         }
     }
 
-    async fn read(&self, connection: &Connection, publish: &Channel) -> lapin::Result<()> {
+    /// Before the pool takes its first jobs: reads the stream up to the present (for at
+    /// most `within`), so that a starting worker refuses what the others refuse from
+    /// its first job. Past `within`, [`Quarantine::follow`] goes on from there.
+    pub async fn catch_up(&self, connection: &Connection, publish: &Channel, within: Duration) {
+        if !self.available.load(Ordering::Relaxed) || self.caught_up.load(Ordering::Relaxed) {
+            return;
+        }
+        match tokio::time::timeout(within, self.read(connection, publish, true)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(err)) => QuarantineUnread {
+                stream: &self.stream,
+                cause: &err,
+            }
+            .emit(),
+            Err(_) => {
+                warn!(stream = %self.stream, "The quarantine stream is still being read; taking jobs meanwhile.")
+            }
+        }
+    }
+
+    async fn read(
+        &self,
+        connection: &Connection,
+        publish: &Channel,
+        until_caught_up: bool,
+    ) -> lapin::Result<()> {
         let channel = connection.create_channel().await?;
         channel.basic_qos(256, BasicQosOptions::default()).await?;
-        let read = self.read_on(&channel, publish).await;
+        let read = self.read_on(&channel, publish, until_caught_up).await;
         let _ = channel.close(200, "OK".into()).await;
         read
     }
 
-    async fn read_on(&self, channel: &Channel, publish: &Channel) -> lapin::Result<()> {
+    async fn read_on(
+        &self,
+        channel: &Channel,
+        publish: &Channel,
+        until_caught_up: bool,
+    ) -> lapin::Result<()> {
         let resume = *lock(&self.read_up_to);
         let offset = match resume {
             Some(last) => {
@@ -198,6 +228,10 @@ impl Quarantine {
             match event {
                 Some(QuarantineEvent::Mark { id }) if Some(&id) == mark.as_ref() => {
                     self.caught_up.store(true, Ordering::Relaxed);
+                    if until_caught_up {
+                        delivery.ack(BasicAckOptions::default()).await?;
+                        return Ok(());
+                    }
                 }
                 Some(event) => {
                     let now = now_ms();

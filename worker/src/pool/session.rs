@@ -39,6 +39,9 @@ pub enum SessionEnd {
 /// How often the session has its adaptive window check for a lull.
 const QUIET_CHECK: Duration = Duration::from_millis(250);
 
+/// How long a starting pool reads its quarantine stream before it takes jobs.
+const QUARANTINE_CATCH_UP: Duration = Duration::from_secs(5);
+
 /// How often the busiest tenants are logged.
 const TENANT_FIGURES_EVERY: Duration = Duration::from_secs(60);
 
@@ -70,6 +73,12 @@ impl Pool {
             publish
                 .confirm_select(ConfirmSelectOptions::default())
                 .await?;
+            // A starting worker knows the quarantines in force before its first job.
+            if let Some(quarantine) = &self.quarantine {
+                quarantine
+                    .catch_up(connection, &publish, QUARANTINE_CATCH_UP)
+                    .await;
+            }
             let tag = format!("{}/{}", self.worker_name, queue);
             let consumers = Consumers::start(
                 consume.clone(),
