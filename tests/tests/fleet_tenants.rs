@@ -4,9 +4,10 @@
 //! Like the other fleet scenarios these load the machine on purpose, so they run one
 //! at a time and after every other test: `scripts/test.sh` does that.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
+use warren_wire::quarantine::now_ms;
 
 use warren_tests::client::{Publish, TestClient};
 use warren_tests::fleet::quantile;
@@ -135,12 +136,6 @@ fn wait_of(result: &Value, sent_at: &std::collections::HashMap<String, u64>) -> 
     let sent = sent_at.get(id).copied().expect("a job of tenant b");
     let start = result["value"].as_u64().expect("start time");
     Duration::from_millis(start.saturating_sub(sent))
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Jobs done by every worker of `queue`.
